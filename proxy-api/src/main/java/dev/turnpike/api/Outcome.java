@@ -1,0 +1,93 @@
+package dev.turnpike.api;
+
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What a phase decided. Immutable; {@link #proceed()} is a shared constant, so the common answer
+ * allocates nothing.
+ *
+ * <p>Which outcomes a phase may return is part of the phase's contract (see {@link ProxyPlugin});
+ * returning one the phase does not allow fails the request with a 500 that names the plugin.
+ */
+public final class Outcome {
+
+    /** The kinds of outcome; {@link #kind()} tells which one this is. */
+    public enum Kind {
+        /** Go on with the next plugin of the phase, or the next phase. */
+        PROCEED,
+        /** Answer the client with {@link #response()} and run no further request-path phase. */
+        RESPOND,
+        /** Send the request to {@link #peer()} (upstream_peer only). */
+        UPSTREAM,
+        /** The decision is {@link #stage()}'s value, when it completes. */
+        LATER
+    }
+
+    private static final Outcome PROCEED = new Outcome(Kind.PROCEED, null, null, null);
+
+    private final Kind kind;
+    private final Response response;
+    private final Peer peer;
+    private final CompletionStage<Outcome> stage;
+
+    private Outcome(Kind kind, Response response, Peer peer, CompletionStage<Outcome> stage) {
+        this.kind = kind;
+        this.response = response;
+        this.peer = peer;
+        this.stage = stage;
+    }
+
+    /** Continue: the next plugin of this phase runs, or the next phase. */
+    public static Outcome proceed() {
+        return PROCEED;
+    }
+
+    /** Answer the client with this response; the rest of the request path does not run. */
+    public static Outcome respond(Response response) {
+        return new Outcome(Kind.RESPOND, Objects.requireNonNull(response, "response"), null, null);
+    }
+
+    /** upstream_peer only: send this request to {@code peer}. */
+    public static Outcome upstream(Peer peer) {
+        return new Outcome(Kind.UPSTREAM, null, Objects.requireNonNull(peer, "peer"), null);
+    }
+
+    /**
+     * Decide later: the chain pauses (without blocking the event loop) and resumes with the stage's
+     * outcome, on the request's event loop, whichever thread completes the stage. A stage that
+     * completes exceptionally or with {@code null} fails the request like a throwing phase.
+     */
+    public static Outcome later(CompletionStage<Outcome> stage) {
+        return new Outcome(Kind.LATER, null, null, Objects.requireNonNull(stage, "stage"));
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The response, for {@link Kind#RESPOND}; otherwise {@code null}. */
+    public Response response() {
+        return response;
+    }
+
+    /** The peer, for {@link Kind#UPSTREAM}; otherwise {@code null}. */
+    public Peer peer() {
+        return peer;
+    }
+
+    /** The pending decision, for {@link Kind#LATER}; otherwise {@code null}. */
+    public CompletionStage<Outcome> stage() {
+        return stage;
+    }
+
+    @Override
+    public String toString() {
+        switch (kind) {
+            case RESPOND: return "respond(" + response.status() + ")";
+            case UPSTREAM: return "upstream(" + peer + ")";
+            case LATER: return "later";
+            default: return "proceed";
+        }
+    }
+}

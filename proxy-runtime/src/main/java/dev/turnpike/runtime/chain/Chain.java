@@ -1,0 +1,120 @@
+package dev.turnpike.runtime.chain;
+
+import dev.turnpike.api.ProxyPlugin;
+import dev.turnpike.api.Session;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An immutable snapshot of the plugin chain: the started instances in configured order, plus, per
+ * phase, the positions of the plugins that actually implement it (so a request does not call the
+ * no-op defaults of the others). A request holds the chain it started with until its logging phase
+ * is done; a reload builds a new chain and swaps it in.
+ */
+public final class Chain {
+
+    private static final Logger log = LoggerFactory.getLogger(Chain.class);
+
+    private final List<ChainLink> links;
+    private final int[][] byPhase = new int[Phase.values().length][];
+
+    public Chain(List<ChainLink> links) {
+        this.links = List.copyOf(links);
+        for (Phase phase : Phase.values()) {
+            List<Integer> positions = new ArrayList<>();
+            for (int i = 0; i < this.links.size(); i++) {
+                if (phase.isImplementedBy(this.links.get(i).plugin())) {
+                    positions.add(i);
+                }
+            }
+            byPhase[phase.ordinal()] = positions.stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    /** A chain with no plugins (every request then fails in upstream_peer with 502). */
+    public static Chain empty() {
+        return new Chain(List.of());
+    }
+
+    public List<ChainLink> links() {
+        return links;
+    }
+
+    public int size() {
+        return links.size();
+    }
+
+    public ChainLink link(int position) {
+        return links.get(position);
+    }
+
+    /** The positions, in chain order, of the plugins that implement {@code phase}. */
+    public int[] positions(Phase phase) {
+        return byPhase[phase.ordinal()];
+    }
+
+    /** Whether any plugin needs a per-request context (the others get {@code null} without a call). */
+    public boolean needsContexts() {
+        return positions(Phase.NEW_CONTEXT).length > 0;
+    }
+
+    /** Stops every instance, last first; a plugin that throws is logged and the rest still stop. */
+    public void stop() {
+        for (int i = links.size() - 1; i >= 0; i--) {
+            ChainLink link = links.get(i);
+            try {
+                link.plugin().stop();
+            } catch (RuntimeException | LinkageError e) {
+                log.warn("plugin {} {} threw in stop()", link.pluginId(), link.version(), e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("[");
+        for (ChainLink l : links) {
+            sb.append(sb.length() > 1 ? ", " : "").append(l.pluginId()).append(' ').append(l.version());
+        }
+        return sb.append(']').toString();
+    }
+
+    /** The request-path calls a plugin may override; used to skip the defaults. */
+    public enum Phase {
+        NEW_CONTEXT("new_context", "newContext", Session.class),
+        REQUEST_FILTER("request_filter", "requestFilter", Session.class, Object.class),
+        UPSTREAM_PEER("upstream_peer", "upstreamPeer", Session.class, Object.class),
+        UPSTREAM_REQUEST_FILTER("upstream_request_filter", "upstreamRequestFilter", Session.class, Object.class),
+        RESPONSE_FILTER("response_filter", "responseFilter", Session.class, Object.class),
+        LOGGING("logging", "logging", Session.class, Object.class);
+
+        private final String label;
+        private final String method;
+        private final Class<?>[] params;
+
+        Phase(String label, String method, Class<?>... params) {
+            this.label = label;
+            this.method = method;
+            this.params = params;
+        }
+
+        /** The phase's name as logs and metrics spell it. */
+        public String label() {
+            return label;
+        }
+
+        boolean isImplementedBy(ProxyPlugin<?> plugin) {
+            for (Class<?> c = plugin.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+                for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                    if (m.getName().equals(method) && m.getParameterCount() == params.length && !m.isSynthetic()
+                            && m.getParameterTypes()[0] == Session.class) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+}
