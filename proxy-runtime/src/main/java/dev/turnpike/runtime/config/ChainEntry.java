@@ -13,7 +13,8 @@ import java.util.Map;
 public record ChainEntry(String pluginId, Map<String, Object> rawConfig, String path) {
 
     public ChainEntry {
-        rawConfig = Map.copyOf(rawConfig);
+        // YAML maps may hold null values, which Map.copyOf refuses.
+        rawConfig = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rawConfig));
     }
 
     /**
