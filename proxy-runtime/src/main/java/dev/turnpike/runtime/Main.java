@@ -1,0 +1,103 @@
+package dev.turnpike.runtime;
+
+import dev.turnpike.api.config.InvalidConfigException;
+import dev.turnpike.runtime.config.ConfigException;
+import dev.turnpike.runtime.config.ConfigLoader;
+import dev.turnpike.runtime.config.ProxyConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code java -jar turnpike.jar [--config FILE] [--check]}: runs the proxy on a configuration, or
+ * with {@code --check} validates it (the file, then every plugin of the chain with its section,
+ * like {@code nginx -t}) and exits.
+ *
+ * <p>Exit codes: 0 fine, 1 the configuration or a plugin was refused, 2 wrong usage, 3 the server
+ * could not start (the listen address is taken, say).
+ */
+public final class Main {
+
+    private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path configFile = Path.of("conf/proxy.yaml");
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config":
+                case "-c":
+                    if (i + 1 >= args.length) {
+                        err.println("turnpike: --config needs a file");
+                        return 2;
+                    }
+                    configFile = Path.of(args[++i]);
+                    break;
+                case "--check":
+                case "-t":
+                    check = true;
+                    break;
+                case "--help":
+                case "-h":
+                    out.println("usage: turnpike [--config FILE] [--check]");
+                    out.println("  --config FILE  the configuration (default conf/proxy.yaml)");
+                    out.println("  --check        validate the configuration and its plugins, then exit");
+                    return 0;
+                default:
+                    err.println("turnpike: unknown argument '" + args[i] + "' (see --help)");
+                    return 2;
+            }
+        }
+        ProxyConfig config;
+        try {
+            config = ConfigLoader.load(configFile);
+        } catch (ConfigException e) {
+            err.println("turnpike: configuration refused: " + e.getMessage());
+            return 1;
+        }
+        Turnpike proxy;
+        try {
+            proxy = Turnpike.prepare(config);
+        } catch (InvalidConfigException e) {
+            err.println("turnpike: configuration refused: " + ConfigException.of(configFile, e).getMessage());
+            return 1;
+        } catch (Exception e) {
+            err.println("turnpike: cannot load plugins: " + e);
+            return 1;
+        }
+        if (check) {
+            proxy.close();
+            out.println("turnpike: configuration " + configFile + " is valid (" + proxy.chainDescription() + ")");
+            return 0;
+        }
+        try {
+            proxy.start();
+        } catch (Exception e) {
+            err.println("turnpike: cannot start: " + e);
+            log.error("cannot start", e);
+            proxy.close();
+            return 3;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            proxy.close();
+            stopped.countDown();
+        }, "turnpike-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,24 @@
+package dev.turnpike.runtime.config;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The whole configuration of the proxy, as loaded from one file by {@link ConfigLoader#load}: immutable,
+ * checked, with every default filled in. Each section of the file is optional; an empty file gives
+ * all defaults (listen on 127.0.0.1:8080, no plugins).
+ *
+ * @param file     the file it was loaded from, as named (for messages and for reloading)
+ * @param server   {@code server:}, the client side
+ * @param upstream {@code upstream:}, the backend side
+ * @param plugins  {@code plugins:}, the plugin folder and the chain
+ */
+public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins) {
+
+    public ProxyConfig {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(plugins, "plugins");
+    }
+}

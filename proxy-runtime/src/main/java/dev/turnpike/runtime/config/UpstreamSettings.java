@@ -1,0 +1,50 @@
+package dev.turnpike.runtime.config;
+
+import dev.turnpike.api.config.ConfigSection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The backend side of the proxy, {@code upstream:} in the configuration file: how connections to
+ * the peers that plugins choose are opened, waited on and pooled. Every key is optional; the
+ * defaults are given per component. Durations lie within 1ms..24h.
+ *
+ * @param connectTimeout {@code upstream.connect_timeout}: how long opening a connection to a peer
+ *                       may take before the request fails (default 2s)
+ * @param readTimeout    {@code upstream.read_timeout}: how long a peer may stay silent while a
+ *                       response from it is awaited or being received (default 30s)
+ * @param idleTimeout    {@code upstream.idle_timeout}: how long an idle pooled connection is kept
+ *                       for reuse before it is closed (default 60s)
+ * @param maxIdlePerPeer {@code upstream.max_idle_per_peer}: how many idle connections to one peer
+ *                       each event loop keeps for reuse; 0 turns pooling off (default 64, 0..4096)
+ */
+public record UpstreamSettings(
+        Duration connectTimeout,
+        Duration readTimeout,
+        Duration idleTimeout,
+        int maxIdlePerPeer) {
+
+    /** The keys of {@code upstream:}, for the hint that goes with an unknown key. */
+    static final List<String> KEYS = List.of("connect_timeout", "read_timeout", "idle_timeout", "max_idle_per_peer");
+
+    public UpstreamSettings {
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(readTimeout, "readTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    /** The settings of an absent {@code upstream:} section. */
+    public static UpstreamSettings defaults() {
+        return read(ConfigSection.empty("upstream"));
+    }
+
+    /** Reads and checks {@code upstream:}; errors name the key. */
+    static UpstreamSettings read(ConfigSection s) {
+        return new UpstreamSettings(
+                Limits.duration(s, "connect_timeout", Duration.ofSeconds(2)),
+                Limits.duration(s, "read_timeout", Duration.ofSeconds(30)),
+                Limits.duration(s, "idle_timeout", Duration.ofSeconds(60)),
+                s.integer("max_idle_per_peer", 64, 0, 4096));
+    }
+}

@@ -1,0 +1,52 @@
+package dev.turnpike.runtime.http;
+
+import dev.turnpike.runtime.config.ServerSettings;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds the pipeline of each accepted client connection:
+ * {@code HeadTimeout → IdleStateHandler → HttpServerCodec → ClientConnection}. No aggregator: bodies
+ * stream.
+ */
+public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
+
+    /** Body parts are forwarded as they come; this caps one part, not the body. */
+    private static final int MAX_CHUNK_BYTES = 64 * 1024;
+
+    private final ProxyContext proxy;
+    private final Map<EventLoop, LoopResources> loops;
+    private final HttpDecoderConfig decoderConfig;
+
+    public ClientChannelInitializer(ProxyContext proxy, Map<EventLoop, LoopResources> loops) {
+        this.proxy = proxy;
+        this.loops = Map.copyOf(loops);
+        ServerSettings s = proxy.server();
+        this.decoderConfig = new HttpDecoderConfig()
+                // The request line is method, target and version: room for the longest allowed target.
+                .setMaxInitialLineLength(s.maxUriLength() + 64)
+                .setMaxHeaderSize(s.maxHeaderBytes())
+                .setMaxChunkSize(MAX_CHUNK_BYTES)
+                .setAllowDuplicateContentLengths(false)
+                .setUseRfc9112TransferEncoding(true);
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ServerSettings s = proxy.server();
+        ClientConnection[] connection = new ClientConnection[1];
+        HeadTimeout headTimeout = new HeadTimeout(s.requestHeaderTimeout().toNanos(), ctx -> connection[0].headTimedOut(ctx));
+        connection[0] = new ClientConnection(proxy, loops.get(ch.eventLoop()), headTimeout);
+        ch.pipeline().addLast(
+                headTimeout,
+                new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                new HttpServerCodec(decoderConfig, s.maxPipelined() + 1),
+                connection[0]);
+    }
+}

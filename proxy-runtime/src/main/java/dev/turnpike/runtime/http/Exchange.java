@@ -1,0 +1,843 @@
+package dev.turnpike.runtime.http;
+
+import dev.turnpike.api.EventLoopExecutor;
+import dev.turnpike.api.Outcome;
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.RequestHead;
+import dev.turnpike.api.Response;
+import dev.turnpike.api.ResponseHead;
+import dev.turnpike.api.Session;
+import dev.turnpike.runtime.chain.Chain;
+import dev.turnpike.runtime.chain.Chain.Phase;
+import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.upstream.PooledConnection;
+import dev.turnpike.runtime.upstream.UpstreamListener;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request, from its head to its logging phase: runs the phases, takes an upstream connection
+ * from the loop's pool, streams the request body up and the response down with backpressure, and
+ * answers locally for short-circuits and errors. Confined to the client connection's event loop.
+ *
+ * <p>Each side's flow is a few flags rather than one state enum because they overlap: the request
+ * body may still stream up while the response already streams down.
+ */
+final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, ChannelFutureListener {
+
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+    /** The most request body the proxy reads and drops to keep a connection after answering early. */
+    private static final long MAX_DISCARD_BYTES = 64 * 1024;
+    /** Request body held while the upstream connection is not ready yet, before reading pauses. */
+    private static final long MAX_HELD_BODY_BYTES = 64 * 1024;
+
+    private final ClientConnection client;
+    private final Channel clientChannel;
+    private final Chain chain;
+    private final HttpRequest request;
+    private final RequestView requestView;
+    private final long startNanos = System.nanoTime();
+    private final long index;
+    private final boolean http10;
+    private final boolean clientKeepAlive;
+    private final boolean head;
+    private final RequestFraming.Body requestBody;
+    private final long requestLength;
+    private boolean expectContinue;
+    private String requestId;
+    private Object[] contexts;
+    private PhaseLoop phases;
+
+    // The request side.
+    private boolean requestComplete;
+    private ArrayDeque<HttpContent> heldBody;
+    private long heldBodyBytes;
+    private long requestBodyBytes;
+    private boolean discarding;
+
+    // The upstream connection.
+    private Peer peer;
+    private PooledConnection upstream;
+    private boolean connecting;
+    private boolean upstreamWasReused;
+    private int attempts;
+    private boolean requestHeadSent;
+    private boolean requestFullySent;
+    private boolean upstreamFlushPending;
+    private ScheduledFuture<?> readTimer;
+    private long lastUpstreamReadNanos;
+    private boolean inUpstreamRead;
+    private boolean inInterim;
+    private boolean forwardingInterim;
+
+    // The response side.
+    private HttpResponse response;
+    private ResponseView responseView;
+    private boolean responseNoBody;
+    private boolean responseCloseDelimited;
+    private long responseLength = -1;
+    private boolean upstreamKeepAlive;
+    private ArrayDeque<HttpObject> heldResponse;
+    private boolean responseStarted;
+    private boolean localResponse;
+    private boolean responseDone;
+    private boolean clientFlushPending;
+    private long responseBodyBytes;
+    private int status;
+    private Throwable error;
+    private String respondedBy;
+    private boolean closeAfter;
+    private boolean abandoned;
+    private boolean finished;
+
+    Exchange(ClientConnection client, HttpRequest request, Chain chain, long index) {
+        this.client = client;
+        this.clientChannel = client.channel();
+        this.chain = chain;
+        this.request = request;
+        this.requestView = new RequestView(request);
+        this.index = index;
+        this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.clientKeepAlive = ConnectionTokens.keepAlive(request);
+        this.head = request.method().equals(HttpMethod.HEAD);
+        boolean decoded = request.decoderResult().isSuccess();
+        this.requestBody = decoded ? RequestFraming.body(request) : RequestFraming.Body.NONE;
+        this.requestLength = requestBody == RequestFraming.Body.LENGTH ? RequestFraming.contentLength(request) : -1;
+        // A request without a body is complete with its head (Netty still sends an empty last part).
+    }
+
+    // ------------------------------------------------------------------ request path
+
+    /** Checks the head, then runs the request-side phases. */
+    void start() {
+        RequestFraming.Refusal refusal = RequestFraming.check(request);
+        if (refusal == null && !RequestFraming.toOriginForm(request)) {
+            refusal = new RequestFraming.Refusal(400, "invalid request target");
+        }
+        if (refusal != null) {
+            // The stream cannot be trusted past a malformed head: answer and close.
+            closeAfter = refusal.status() != 405;
+            respondError(refusal.status(), refusal.reason(), null);
+            return;
+        }
+        String expect = request.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null) {
+            if (!expect.trim().equalsIgnoreCase("100-continue")) {
+                respondError(417, "only 100-continue is supported", null);
+                return;
+            }
+            // We answer 100 ourselves once a backend is ready, so the expectation is not forwarded.
+            request.headers().remove(HttpHeaderNames.EXPECT);
+            expectContinue = !http10 && requestBody != RequestFraming.Body.NONE && requestLength != 0;
+        }
+        HopByHop.strip(request.headers());
+        contexts = new Object[chain.size()];
+        phases = new PhaseLoop(chain, contexts, this, clientChannel.eventLoop(), this);
+        for (int position : chain.positions(Phase.NEW_CONTEXT)) {
+            ChainLink link = chain.link(position);
+            try {
+                contexts[position] = link.plugin().newContext(this);
+            } catch (Throwable t) {
+                PhaseLoop.rethrowIfFatal(t);
+                phaseFailed(Phase.NEW_CONTEXT, link, t);
+                return;
+            }
+        }
+        phases.run(Phase.REQUEST_FILTER);
+    }
+
+    @Override
+    public void phaseDone(Phase phase, Outcome decision, ChainLink by) {
+        if (localResponse || finished) {
+            return;
+        }
+        switch (phase) {
+            case REQUEST_FILTER:
+                if (decision != null) {
+                    respondLocal(decision.response(), by);
+                } else {
+                    phases.run(Phase.UPSTREAM_PEER);
+                }
+                break;
+            case UPSTREAM_PEER:
+                if (decision == null) {
+                    log.warn("request {} {}: no plugin chose a backend in upstream_peer", request.method(), request.uri());
+                    respondError(502, "no backend chosen", null);
+                } else if (decision.kind() == Outcome.Kind.RESPOND) {
+                    respondLocal(decision.response(), by);
+                } else {
+                    peer = decision.peer();
+                    phases.run(Phase.UPSTREAM_REQUEST_FILTER);
+                }
+                break;
+            case UPSTREAM_REQUEST_FILTER:
+                if (decision != null) {
+                    respondLocal(decision.response(), by);
+                } else {
+                    connect(false);
+                }
+                break;
+            case RESPONSE_FILTER:
+                sendResponseHead();
+                break;
+            default:
+                throw new IllegalStateException("unexpected phase " + phase);
+        }
+    }
+
+    @Override
+    public void phaseFailed(Phase phase, ChainLink by, Throwable cause) {
+        Throwable c = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
+        log.error("plugin {} failed in {} (request {} {} {}): {}",
+                by.pluginId(), phase.label(), requestId(), request.method(), request.uri(), c.toString(), c);
+        error = new PluginFailure(by.pluginId(), phase.label(), c);
+        client.metrics().pluginFailed(by.pluginId(), phase.label());
+        respondError(500, null, error);
+    }
+
+    @Override
+    public boolean abandoned() {
+        return abandoned;
+    }
+
+    @Override
+    public void resumedAfterAbandon() {
+        finish();
+    }
+
+    /** Takes an idle pooled connection to the peer, or opens one on this loop. */
+    private void connect(boolean fresh) {
+        attempts++;
+        if (peer.tls()) {
+            respondError(502, "TLS to backends is not supported by this build", null);
+            return;
+        }
+        PooledConnection idle = fresh ? null : client.loop().pool().pollIdle(peer);
+        if (idle != null) {
+            upstreamWasReused = true;
+            attach(idle);
+            return;
+        }
+        upstreamWasReused = false;
+        connecting = true;
+        Future<PooledConnection> f = client.loop().pool().connect(peer);
+        if (f.isDone()) {
+            onConnected(f);
+        } else {
+            f.addListener(done -> onConnected(f));
+        }
+    }
+
+    private void onConnected(Future<PooledConnection> f) {
+        connecting = false;
+        if (abandoned || localResponse) {
+            if (f.isSuccess()) {
+                f.getNow().release(); // clean and unused: good for the next request
+            }
+            if (abandoned) {
+                finish();
+            }
+            return;
+        }
+        if (!f.isSuccess()) {
+            error = f.cause();
+            log.debug("connect to {} failed: {}", peer, f.cause().toString());
+            respondError(502, "cannot connect to the backend", error);
+            return;
+        }
+        attach(f.getNow());
+    }
+
+    /** Sends the head and whatever body arrived meanwhile on {@code connection}. */
+    private void attach(PooledConnection connection) {
+        upstream = connection;
+        connection.attach(this);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (!request.headers().contains(HttpHeaderNames.HOST)) {
+            request.headers().set(HttpHeaderNames.HOST, peer.address()); // an HTTP/1.0 client sent none
+        }
+        // Framing is the runtime's, whatever a plugin did to these headers.
+        request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (requestBody == RequestFraming.Body.CHUNKED) {
+            request.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+            request.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        } else if (requestBody == RequestFraming.Body.LENGTH) {
+            request.headers().set(HttpHeaderNames.CONTENT_LENGTH, requestLength);
+        } else {
+            request.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        upstreamWrite(request);
+        requestHeadSent = true;
+        if (expectContinue && !requestComplete) {
+            expectContinue = false;
+            clientChannel.writeAndFlush(new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+        }
+        if (heldBody != null) {
+            HttpContent c;
+            while ((c = heldBody.poll()) != null) {
+                upstreamWrite(c);
+            }
+            heldBody = null;
+            heldBodyBytes = 0;
+            client.pauseForExchange(false);
+        }
+        if (requestComplete) {
+            requestFullySent = true;
+            armReadTimer();
+        }
+        if (!client.inRead()) {
+            flushUpstream();
+        }
+        client.pauseForExchange(!connection.channel().isWritable());
+    }
+
+    /** A part of the request body from the client. */
+    void onRequestContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        requestBodyBytes += content.content().readableBytes();
+        if (last) {
+            requestComplete = true;
+        }
+        if (discarding || localResponse || finished) {
+            content.release();
+            if (last && responseDone) {
+                finish();
+            }
+            return;
+        }
+        if (upstream != null && requestHeadSent) {
+            upstreamWrite(content);
+            if (last) {
+                requestFullySent = true;
+                armReadTimer();
+            }
+            if (!upstream.channel().isWritable()) {
+                client.pauseForExchange(true);
+            }
+            return;
+        }
+        // The backend is not chosen or connected yet: hold a little, then stop reading.
+        if (heldBody == null) {
+            heldBody = new ArrayDeque<>(4);
+        }
+        heldBody.add(content);
+        heldBodyBytes += content.content().readableBytes();
+        if (heldBodyBytes > MAX_HELD_BODY_BYTES) {
+            client.pauseForExchange(true);
+        }
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+
+    private void upstreamWrite(Object msg) {
+        upstream.channel().write(msg, upstream.channel().voidPromise());
+        upstreamFlushPending = true;
+    }
+
+    /** Called at the end of each client read batch, and whenever a write happens outside one. */
+    void flushUpstream() {
+        if (upstreamFlushPending && upstream != null) {
+            upstreamFlushPending = false;
+            upstream.channel().flush();
+        }
+    }
+
+    // ------------------------------------------------------------------ response path
+
+    @Override
+    public void onUpstreamRead(HttpObject msg) {
+        inUpstreamRead = true;
+        try {
+            read(msg);
+        } finally {
+            inUpstreamRead = false;
+        }
+    }
+
+    private void read(HttpObject msg) {
+        if (msg.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            upstreamBroken(502, "invalid response from the backend", msg.decoderResult().cause());
+            return;
+        }
+        if (msg instanceof HttpResponse) {
+            HttpResponse r = (HttpResponse) msg;
+            int code = r.status().code();
+            if (code >= 200) {
+                onResponseHead(r);
+            } else if (code == 101) {
+                upstreamBroken(502, "the backend switched protocols", null);
+            } else {
+                // An interim response: forward it (but not 100, which we answer ourselves) to 1.1 clients.
+                inInterim = true;
+                forwardingInterim = code != 100 && !http10 && !responseStarted;
+                if (forwardingInterim) {
+                    HopByHop.strip(r.headers());
+                    clientWrite(r);
+                }
+            }
+            return;
+        }
+        HttpContent content = (HttpContent) msg;
+        if (inInterim) {
+            if (content instanceof LastHttpContent) {
+                inInterim = false;
+                if (forwardingInterim) {
+                    clientWrite(LastHttpContent.EMPTY_LAST_CONTENT);
+                }
+            }
+            content.release();
+            return;
+        }
+        if (heldResponse != null) {
+            heldResponse.add(content);
+            return;
+        }
+        forwardResponseContent(content);
+    }
+
+    private void onResponseHead(HttpResponse r) {
+        response = r;
+        int code = r.status().code();
+        upstreamKeepAlive = ConnectionTokens.keepAlive(r);
+        responseNoBody = head || code == 204 || code == 304;
+        boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+        String length = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        responseLength = length != null && !chunked ? Long.parseLong(length.trim()) : -1;
+        responseCloseDelimited = !responseNoBody && !chunked && length == null;
+        if (responseCloseDelimited) {
+            upstreamKeepAlive = false;
+        }
+        HopByHop.strip(r.headers());
+        if (chain.positions(Phase.RESPONSE_FILTER).length == 0) {
+            sendResponseHead();
+            return;
+        }
+        heldResponse = new ArrayDeque<>(4);
+        phases.run(Phase.RESPONSE_FILTER);
+        if (phases.parked() && upstream != null) {
+            upstream.channel().config().setAutoRead(false); // hold the body back while a filter thinks
+        }
+    }
+
+    private void sendResponseHead() {
+        HttpResponse r = response;
+        r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        r.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (responseLength >= 0) {
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, responseLength);
+        } else if (!responseNoBody) {
+            r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+            if (http10) {
+                closeAfter = true; // an HTTP/1.0 client knows no chunks: the close ends the body
+            } else {
+                r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        setConnectionHeader(r);
+        status = r.status().code();
+        responseStarted = true;
+        clientWrite(r);
+        ArrayDeque<HttpObject> held = heldResponse;
+        heldResponse = null;
+        if (held != null) {
+            HttpObject o;
+            while ((o = held.poll()) != null && !finished) {
+                forwardResponseContent((HttpContent) o);
+            }
+            if (upstream != null) {
+                upstream.channel().config().setAutoRead(clientChannel.isWritable());
+            }
+        }
+        if (!inUpstreamRead) {
+            flushClient();
+        }
+    }
+
+    private void forwardResponseContent(HttpContent content) {
+        responseBodyBytes += content.content().readableBytes();
+        if (!(content instanceof LastHttpContent)) {
+            clientWrite(content);
+            if (!clientChannel.isWritable() && upstream != null) {
+                upstream.channel().config().setAutoRead(false);
+            }
+            return;
+        }
+        cancelReadTimer();
+        PooledConnection u = upstream;
+        upstream = null;
+        if (requestFullySent && upstreamKeepAlive) {
+            u.release();
+        } else {
+            u.discard();
+        }
+        responseDone = true;
+        clientFlushPending = false;
+        clientChannel.writeAndFlush(content).addListener(this);
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        lastUpstreamReadNanos = System.nanoTime();
+        flushClient();
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        client.pauseForExchange(!writable);
+    }
+
+    /** The client connection's writability changed: pause or resume reading from the backend. */
+    void onClientWritabilityChanged(boolean writable) {
+        if (upstream != null && heldResponse == null) {
+            upstream.channel().config().setAutoRead(writable);
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        upstream = null;
+        cancelReadTimer();
+        if (finished || localResponse) {
+            return;
+        }
+        if (response == null && upstreamWasReused && requestBody == RequestFraming.Body.NONE
+                && attempts < 2 && !abandoned) {
+            // A keep-alive connection the backend closed as we reused it: nothing was processed, so
+            // the same request goes again on a fresh connection.
+            log.debug("pooled connection to {} closed before a response; retrying on a new one", peer);
+            requestHeadSent = false;
+            requestFullySent = false;
+            connect(true);
+            return;
+        }
+        upstreamBroken(502, "the backend closed the connection", cause != null ? cause : new UpstreamClosedException(peer));
+    }
+
+    /** The backend failed mid-exchange: an error response if the client has seen nothing yet, else a cut. */
+    private void upstreamBroken(int code, String reason, Throwable cause) {
+        error = cause != null ? cause : new UpstreamClosedException(peer);
+        dropUpstream();
+        if (!responseStarted) {
+            respondError(code, reason, error);
+        } else {
+            closeAfter = true;
+            clientChannel.close();
+            finish();
+        }
+    }
+
+    private void armReadTimer() {
+        if (readTimer == null && upstream != null) {
+            lastUpstreamReadNanos = System.nanoTime();
+            long timeout = readTimeoutNanos();
+            readTimer = clientChannel.eventLoop().schedule(this::readTimerFired, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void readTimerFired() {
+        readTimer = null;
+        if (upstream == null || finished) {
+            return;
+        }
+        long silent = System.nanoTime() - lastUpstreamReadNanos;
+        long timeout = readTimeoutNanos();
+        if (silent < timeout) {
+            readTimer = clientChannel.eventLoop().schedule(this::readTimerFired, timeout - silent, TimeUnit.NANOSECONDS);
+            return;
+        }
+        upstreamBroken(504, "the backend did not answer in time", new UpstreamTimeoutException(peer, timeout));
+    }
+
+    private long readTimeoutNanos() {
+        return (peer.readTimeout() != null ? peer.readTimeout() : client.settings().upstreamReadTimeout()).toNanos();
+    }
+
+    private void cancelReadTimer() {
+        if (readTimer != null) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
+    }
+
+    private void clientWrite(Object msg) {
+        clientChannel.write(msg, clientChannel.voidPromise());
+        clientFlushPending = true;
+        if (!inUpstreamRead) {
+            flushClient();
+        }
+    }
+
+    private void flushClient() {
+        if (clientFlushPending) {
+            clientFlushPending = false;
+            clientChannel.flush();
+        }
+    }
+
+    // ------------------------------------------------------------------ local answers
+
+    private void respondLocal(Response r, ChainLink by) {
+        respondedBy = by.pluginId();
+        FullHttpResponse res;
+        try {
+            res = LocalResponses.fromPlugin(r);
+        } catch (IllegalArgumentException e) {
+            respondedBy = null;
+            phaseFailed(Phase.REQUEST_FILTER, by, e);
+            return;
+        }
+        writeLocal(res);
+    }
+
+    private void respondError(int code, String reason, Throwable cause) {
+        if (cause != null && error == null) {
+            error = cause;
+        }
+        if (responseStarted) {
+            // Too late for a status: all the client can learn is that the response is cut short.
+            dropUpstream();
+            closeAfter = true;
+            clientChannel.close();
+            finish();
+            return;
+        }
+        writeLocal(LocalResponses.error(clientChannel.alloc(), code, reason));
+    }
+
+    private void writeLocal(FullHttpResponse res) {
+        localResponse = true;
+        dropUpstream();
+        releaseHeld();
+        if (!requestComplete) {
+            long remaining = requestLength >= 0 ? requestLength - requestBodyBytes : Long.MAX_VALUE;
+            if (expectContinue || remaining > MAX_DISCARD_BYTES) {
+                closeAfter = true; // the client may never send the body, or it is too big to read and drop
+            } else {
+                discarding = true;
+            }
+        }
+        setConnectionHeader(res);
+        response = res;
+        responseView = null;
+        status = res.status().code();
+        responseStarted = true;
+        clientChannel.writeAndFlush(res).addListener(this);
+    }
+
+    private void setConnectionHeader(HttpResponse r) {
+        if (!clientKeepAlive || client.closing()) {
+            closeAfter = true;
+        }
+        if (closeAfter) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    /** The last part of the response (forwarded or local) has been written, or failed to be. */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        responseDone = true;
+        if (!future.isSuccess()) {
+            if (error == null) {
+                error = new ClientAbortException(future.cause());
+            }
+            closeAfter = true;
+        }
+        if (!requestComplete && discarding && !closeAfter) {
+            return; // finish when the rest of the body has been read and dropped
+        }
+        if (!requestComplete) {
+            closeAfter = true;
+        }
+        finish();
+    }
+
+    // ------------------------------------------------------------------ the end
+
+    /** The client connection closed under this exchange. */
+    void onClientClosed() {
+        if (finished) {
+            return;
+        }
+        abandoned = true;
+        closeAfter = true;
+        if (error == null && !responseDone) {
+            error = new ClientAbortException(null);
+        }
+        dropUpstream();
+        releaseHeld();
+        if ((phases != null && phases.parked()) || connecting) {
+            return; // finishes when the plugin's stage or the connect attempt completes
+        }
+        finish();
+    }
+
+    private void dropUpstream() {
+        cancelReadTimer();
+        if (upstream != null) {
+            PooledConnection u = upstream;
+            upstream = null;
+            u.discard();
+        }
+    }
+
+    private void releaseHeld() {
+        if (heldBody != null) {
+            heldBody.forEach(ReferenceCountUtil::release);
+            heldBody = null;
+            heldBodyBytes = 0;
+        }
+        if (heldResponse != null) {
+            heldResponse.forEach(ReferenceCountUtil::release);
+            heldResponse = null;
+        }
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        dropUpstream();
+        releaseHeld();
+        if (phases != null) {
+            runLogging();
+        }
+        client.exchangeFinished(this, !closeAfter && requestComplete);
+    }
+
+    private void runLogging() {
+        for (int position : chain.positions(Phase.LOGGING)) {
+            ChainLink link = chain.link(position);
+            try {
+                link.plugin().logging(this, contexts[position]);
+            } catch (Throwable t) {
+                PhaseLoop.rethrowIfFatal(t);
+                log.error("plugin {} failed in logging (request {}): {}", link.pluginId(), requestId(), t.toString(), t);
+                client.metrics().pluginFailed(link.pluginId(), Phase.LOGGING.label());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ Session
+
+    @Override
+    public String requestId() {
+        if (requestId == null) {
+            requestId = client.loop().nextRequestId();
+        }
+        return requestId;
+    }
+
+    @Override
+    public InetSocketAddress clientAddress() {
+        return (InetSocketAddress) clientChannel.remoteAddress();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) clientChannel.localAddress();
+    }
+
+    @Override
+    public boolean isTls() {
+        return false; // the listener speaks plain HTTP only; TLS termination is not built yet
+    }
+
+    @Override
+    public long connectionRequestIndex() {
+        return index;
+    }
+
+    @Override
+    public RequestHead request() {
+        return requestView;
+    }
+
+    @Override
+    public ResponseHead response() {
+        if (response == null) {
+            return null;
+        }
+        if (responseView == null) {
+            responseView = new ResponseView(response);
+        }
+        return responseView;
+    }
+
+    @Override
+    public Peer peer() {
+        return peer;
+    }
+
+    @Override
+    public EventLoopExecutor executor() {
+        return client.loop().executor();
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public int status() {
+        return status;
+    }
+
+    @Override
+    public Throwable error() {
+        return error;
+    }
+
+    @Override
+    public String respondedBy() {
+        return respondedBy;
+    }
+
+    @Override
+    public long requestBodyBytes() {
+        return requestBodyBytes;
+    }
+
+    @Override
+    public long responseBodyBytes() {
+        return responseBodyBytes;
+    }
+
+    @Override
+    public String toString() {
+        return "request " + requestId() + " " + request.method() + " " + request.uri();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.turnpike.runtime.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/**
+ * Removes the headers that belong to one connection and must not be forwarded (RFC 9110 §7.6.1):
+ * the fixed set, and every header the Connection header names.
+ */
+final class HopByHop {
+
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+
+    private static final AsciiString[] FIXED = {
+        HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
+        HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
+    };
+
+    private HopByHop() {
+    }
+
+    /** Strips hop-by-hop headers in place. */
+    static void strip(HttpHeaders headers) {
+        // Most messages carry no Connection header: skip the list and the splitting for them.
+        List<String> connection = headers.contains(HttpHeaderNames.CONNECTION)
+                ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
+        for (int i = 0; i < connection.size(); i++) {
+            for (String token : connection.get(i).split(",")) {
+                String name = token.trim();
+                if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
+                    headers.remove(name);
+                }
+            }
+        }
+        for (AsciiString name : FIXED) {
+            headers.remove(name);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.turnpike.runtime.http;
+
+import dev.turnpike.runtime.chain.Chain;
+import dev.turnpike.runtime.config.ServerSettings;
+import dev.turnpike.runtime.config.UpstreamSettings;
+import dev.turnpike.runtime.metrics.ProxyMetrics;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * What every connection of one server shares: the settings, where the current chain comes from,
+ * the metrics, and whether the server is shutting down. Immutable but for the chain supplier's
+ * answer and the shutdown flag.
+ */
+public final class ProxyContext {
+
+    private final ServerSettings server;
+    private final UpstreamSettings upstream;
+    private final Supplier<Chain> chain;
+    private final ProxyMetrics metrics;
+    private volatile boolean closing;
+
+    public ProxyContext(ServerSettings server, UpstreamSettings upstream, Supplier<Chain> chain, ProxyMetrics metrics) {
+        this.server = server;
+        this.upstream = upstream;
+        this.chain = chain;
+        this.metrics = metrics;
+    }
+
+    public ServerSettings server() {
+        return server;
+    }
+
+    public UpstreamSettings upstream() {
+        return upstream;
+    }
+
+    Duration upstreamReadTimeout() {
+        return upstream.readTimeout();
+    }
+
+    /** The chain a new request starts with. */
+    Chain currentChain() {
+        return chain.get();
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** From now on every response says {@code Connection: close}. */
+    public void startClosing() {
+        closing = true;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.turnpike.runtime.http;
+
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.util.List;
+
+/**
+ * What a request head says about its body and whether the proxy can take it at all, decided once
+ * before anything is stripped. Netty's decoder already refuses Content-Length with
+ * Transfer-Encoding, conflicting lengths, Transfer-Encoding in HTTP/1.0 and a final coding other
+ * than chunked; this adds what a proxy must refuse on top (RFC 9112 §3.2, §6.1).
+ */
+final class RequestFraming {
+
+    enum Body { NONE, LENGTH, CHUNKED }
+
+    /** A refusal: the status and the reason given to the client. */
+    record Refusal(int status, String reason) {
+    }
+
+    private RequestFraming() {
+    }
+
+    /** Why the request cannot be proxied, or {@code null} when it can. */
+    static Refusal check(HttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (result.isFailure()) {
+            Throwable cause = result.cause();
+            if (cause instanceof TooLongHttpLineException) {
+                return new Refusal(414, "request line too long");
+            }
+            if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+                return new Refusal(431, "request header section too large");
+            }
+            return new Refusal(400, "malformed request: " + cause.getMessage());
+        }
+        List<String> te = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!te.isEmpty() && (te.size() > 1 || !te.get(0).trim().equalsIgnoreCase("chunked"))) {
+            return new Refusal(400, "unsupported transfer coding");
+        }
+        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return new Refusal(400, "more than one Host header");
+        }
+        if (hosts.isEmpty() && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            return new Refusal(400, "HTTP/1.1 request without Host");
+        }
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            return new Refusal(405, "CONNECT is not proxied");
+        }
+        return null;
+    }
+
+    static Body body(HttpRequest request) {
+        if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            return Body.CHUNKED;
+        }
+        String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        return length == null ? Body.NONE : Body.LENGTH;
+    }
+
+    static long contentLength(HttpRequest request) {
+        String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        return length == null ? -1 : Long.parseLong(length.trim());
+    }
+
+    /**
+     * Turns an absolute-form target ({@code http://host/path}) into origin form and the Host header,
+     * as a server must accept it (RFC 9112 §3.2.2). Returns false when the target is unusable.
+     */
+    static boolean toOriginForm(HttpRequest request) {
+        String uri = request.uri();
+        int scheme = uri.startsWith("http://") ? 7 : uri.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+        if (scheme < 0) {
+            return uri.startsWith("/") || uri.equals("*");
+        }
+        int slash = uri.indexOf('/', scheme);
+        int query = uri.indexOf('?', scheme);
+        int end = slash < 0 ? (query < 0 ? uri.length() : query) : (query < 0 ? slash : Math.min(slash, query));
+        String authority = uri.substring(scheme, end);
+        if (authority.isEmpty() || authority.indexOf('@') >= 0) {
+            return false;
+        }
+        String rest = uri.substring(end);
+        request.headers().set(HttpHeaderNames.HOST, authority);
+        request.setUri(rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest);
+        return true;
+    }
+}

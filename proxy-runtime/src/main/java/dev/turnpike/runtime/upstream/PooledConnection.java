@@ -1,0 +1,80 @@
+package dev.turnpike.runtime.upstream;
+
+import dev.turnpike.api.Peer;
+import io.netty.channel.Channel;
+
+/**
+ * One upstream connection: its channel, the peer it goes to, and whether it is idle in its pool.
+ * Confined to its event loop.
+ */
+public final class PooledConnection {
+
+    private final Channel channel;
+    private final Peer peer;
+    private final UpstreamPool pool;
+    private UpstreamHandler handler;
+    private boolean idle;
+    private long exchanges;
+
+    PooledConnection(Channel channel, Peer peer, UpstreamPool pool) {
+        this.channel = channel;
+        this.peer = peer;
+        this.pool = pool;
+    }
+
+    void handler(UpstreamHandler handler) {
+        this.handler = handler;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public Peer peer() {
+        return peer;
+    }
+
+    /** How many exchanges this connection carried before the current one (0 for a fresh one). */
+    public long reuseCount() {
+        return exchanges;
+    }
+
+    /** Routes what the backend sends to {@code listener} until {@link #release} or {@link #discard}. */
+    public void attach(UpstreamListener listener) {
+        idle = false;
+        handler.attach(listener);
+    }
+
+    /**
+     * Gives the connection back after a clean exchange (request fully sent, response fully read, the
+     * backend keeps it open). The pool may keep it or close it.
+     */
+    public void release() {
+        handler.detach();
+        exchanges++;
+        // An exchange may have paused reading for backpressure; an idle connection must read to see a close.
+        channel.config().setAutoRead(true);
+        pool.offer(this);
+    }
+
+    /** Closes the connection: its exchange did not end cleanly, so it cannot carry another. */
+    public void discard() {
+        handler.detach();
+        channel.close();
+    }
+
+    boolean idle() {
+        return idle;
+    }
+
+    void idle(boolean idle) {
+        this.idle = idle;
+    }
+
+    void closed() {
+        if (idle) {
+            idle = false;
+            pool.remove(this);
+        }
+    }
+}

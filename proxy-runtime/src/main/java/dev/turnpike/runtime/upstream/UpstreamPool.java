@@ -1,0 +1,167 @@
+package dev.turnpike.runtime.upstream;
+
+import dev.turnpike.api.Peer;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The upstream connections of one event loop: idle keep-alive connections per peer, and new ones
+ * opened on this same loop. A request and the upstream connection it uses therefore share one
+ * thread: no locks, no hand-offs. Confined to its loop; every method must be called on it.
+ *
+ * <p>Idle connections are reused most-recently-used first (the warmest socket, and the ones at the
+ * bottom age out through {@code upstream.idle_timeout}); at most {@code maxIdlePerPeer} are kept.
+ */
+public final class UpstreamPool {
+
+    /** Response heads from backends are bigger than request heads at times (cookies, CSP). */
+    private static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+    private static final int MAX_CHUNK_BYTES = 64 * 1024;
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final Duration defaultConnectTimeout;
+    private final long idleTimeoutMillis;
+    private final int maxIdlePerPeer;
+    private final Map<Peer, ArrayDeque<PooledConnection>> idle = new HashMap<>();
+    private int idleCount;
+
+    public UpstreamPool(EventLoop loop, Class<? extends Channel> channelType,
+                        AddressResolverGroup<? extends SocketAddress> resolver,
+                        Duration connectTimeout, Duration idleTimeout, int maxIdlePerPeer) {
+        this.loop = loop;
+        this.defaultConnectTimeout = connectTimeout;
+        this.idleTimeoutMillis = idleTimeout.toMillis();
+        this.maxIdlePerPeer = maxIdlePerPeer;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(channelType)
+                .resolver(resolver)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+    }
+
+    /** An idle connection to {@code peer} that is still open, or {@code null}. */
+    public PooledConnection pollIdle(Peer peer) {
+        ArrayDeque<PooledConnection> q = idle.get(peer);
+        if (q == null) {
+            return null;
+        }
+        PooledConnection c;
+        while ((c = q.pollLast()) != null) {
+            idleCount--;
+            c.idle(false);
+            if (c.channel().isActive()) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Opens a new connection to {@code peer} on this loop. The future fails with the connect error
+     * ({@link io.netty.channel.ConnectTimeoutException} after the peer's or the default connect
+     * timeout).
+     */
+    public Future<PooledConnection> connect(Peer peer) {
+        Promise<PooledConnection> promise = loop.newPromise();
+        Duration timeout = peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout;
+        PooledConnection[] made = new PooledConnection[1];
+        Bootstrap b = bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        PooledConnection c = new PooledConnection(ch, peer, UpstreamPool.this);
+                        UpstreamHandler handler = new UpstreamHandler(c);
+                        c.handler(handler);
+                        made[0] = c;
+                        ch.pipeline().addLast(
+                                new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS),
+                                new HttpClientCodec(4096, MAX_RESPONSE_HEADER_BYTES, MAX_CHUNK_BYTES, false),
+                                handler);
+                    }
+                });
+        ChannelFuture f = b.connect(address(peer));
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                promise.setSuccess(made[0]);
+            } else {
+                promise.setFailure(done.cause());
+            }
+        });
+        return promise;
+    }
+
+    /** Keeps a connection that ended an exchange cleanly, or closes it when the pool is full. */
+    void offer(PooledConnection c) {
+        if (!c.channel().isActive()) {
+            return;
+        }
+        ArrayDeque<PooledConnection> q = idle.computeIfAbsent(c.peer(), p -> new ArrayDeque<>());
+        if (q.size() >= maxIdlePerPeer) {
+            c.channel().close();
+            return;
+        }
+        c.idle(true);
+        q.addLast(c);
+        idleCount++;
+    }
+
+    /** Forgets an idle connection that closed. */
+    void remove(PooledConnection c) {
+        ArrayDeque<PooledConnection> q = idle.get(c.peer());
+        if (q != null && q.remove(c)) {
+            idleCount--;
+        }
+    }
+
+    /** Idle connections held now, over all peers. */
+    public int idleCount() {
+        return idleCount;
+    }
+
+    /** Closes every idle connection (shutdown). */
+    public void closeIdle() {
+        for (ArrayDeque<PooledConnection> q : idle.values()) {
+            PooledConnection c;
+            while ((c = q.pollFirst()) != null) {
+                c.idle(false);
+                c.channel().close();
+            }
+        }
+        idleCount = 0;
+    }
+
+    /** An IP literal needs no resolver; a name goes to the (non-blocking) resolver group. */
+    private static SocketAddress address(Peer peer) {
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(peer.host());
+        if (ip != null) {
+            try {
+                return new InetSocketAddress(InetAddress.getByAddress(peer.host(), ip), peer.port());
+            } catch (UnknownHostException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        return InetSocketAddress.createUnresolved(peer.host(), peer.port());
+    }
+}
