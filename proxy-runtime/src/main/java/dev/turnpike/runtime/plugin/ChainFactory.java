@@ -1,0 +1,110 @@
+package dev.turnpike.runtime.plugin;
+
+import dev.turnpike.api.PluginContext;
+import dev.turnpike.api.ProxyPlugin;
+import dev.turnpike.api.config.ConfigSection;
+import dev.turnpike.api.config.InvalidConfigException;
+import dev.turnpike.runtime.chain.Chain;
+import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.config.ChainEntry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds a {@link Chain} from the configured {@code plugins.chain} and the loaded plugins: one new
+ * instance per entry, in order, each started with its entry's config section.
+ *
+ * <p>All or nothing: when an entry fails, the instances already started are stopped (last first)
+ * and the failure is thrown as an {@link InvalidConfigException} naming the key:
+ * <ul>
+ *   <li>a key of the entry's config that the plugin did not read: {@code <key path>: unknown key};</li>
+ *   <li>the plugin's own {@code InvalidConfigException}: as thrown (a key given relative to the
+ *       section is put under the entry's {@code config} path);</li>
+ *   <li>anything else {@code start()} (or the constructor) throws:
+ *       {@code plugins.chain[i]: plugin <id> failed to start: <message>}.</li>
+ * </ul>
+ * The instance whose own start failed is not stopped: {@code stop()} pairs with a successful
+ * {@code start()}, so a plugin must release what it began before throwing. An instance that
+ * started but left keys unread is stopped.
+ *
+ * <p>An entry naming a plugin that is not loaded is not an error: it is logged and left out (a
+ * reload may bring the jar).
+ *
+ * <p>Management thread only (it calls {@code start()} and {@code stop()}); stateless otherwise.
+ */
+public final class ChainFactory {
+
+    private static final Logger log = LoggerFactory.getLogger(ChainFactory.class);
+
+    private final Path dropDir;
+
+    /** @param dropDir the plugin directory, named in the message for a missing plugin */
+    public ChainFactory(Path dropDir) {
+        this.dropDir = dropDir;
+    }
+
+    /**
+     * @param entries the configured chain, in order
+     * @param loaded  plugin id → loaded plugin ({@link PluginHost#plugins()})
+     * @return the started chain; its instances are the caller's to {@link Chain#stop()}
+     * @throws InvalidConfigException when an entry refuses its configuration or fails to start
+     */
+    public Chain build(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded) {
+        List<ChainLink> started = new ArrayList<>();
+        for (ChainEntry entry : entries) {
+            LoadedPlugin plugin = loaded.get(entry.pluginId());
+            if (plugin == null) {
+                log.error("chain entry {}: no plugin with id '{}' is loaded (is its jar in {}?); skipped",
+                        entry.path(), entry.pluginId(), dropDir);
+                continue;
+            }
+            try {
+                started.add(start(entry, plugin));
+            } catch (InvalidConfigException e) {
+                new Chain(started).stop();
+                throw e;
+            }
+        }
+        return new Chain(started);
+    }
+
+    /** One entry: a started link, or (with nothing left running) the reason it is refused. */
+    private static ChainLink start(ChainEntry entry, LoadedPlugin plugin) {
+        ConfigSection config = entry.config();
+        PluginContext context = new StartContext(plugin.id(), plugin.version(), config);
+        ProxyPlugin<?> instance;
+        try {
+            instance = plugin.newInstance();
+            instance.start(context);
+        } catch (InvalidConfigException e) {
+            throw underSection(e, config);
+        } catch (Exception | LinkageError e) {
+            String message = e.getMessage() != null ? e.getMessage() : e.toString();
+            InvalidConfigException refused = new InvalidConfigException(entry.path(),
+                    "plugin " + plugin.id() + " failed to start: " + message);
+            refused.initCause(e);
+            throw refused;
+        }
+        ChainLink link = ChainLink.of(plugin.id(), plugin.version(), instance);
+        List<String> unread = config.unreadKeys();
+        if (!unread.isEmpty()) {
+            new Chain(List.of(link)).stop();
+            throw new InvalidConfigException(unread.get(0), "unknown key");
+        }
+        return link;
+    }
+
+    /** A plugin that built its key by hand may have left out the section's path; put it back. */
+    private static InvalidConfigException underSection(InvalidConfigException e, ConfigSection config) {
+        String prefix = config.path();
+        String key = e.key();
+        if (key != null && (key.equals(prefix) || key.startsWith(prefix + ".") || key.startsWith(prefix + "["))) {
+            return e;
+        }
+        return e.under(prefix);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.turnpike.runtime.plugin;
+
+import java.nio.file.Path;
+
+/**
+ * A plugin jar copied to its private staging path and checked there: what its manifest says and
+ * what its bytes hash to. Immutable.
+ *
+ * @param id         the manifest's {@code Plugin-Id}
+ * @param version    the manifest's {@code Plugin-Version}
+ * @param sha256     the SHA-256 of the staged bytes, lowercase hex
+ * @param sourceFile the jar in the drop directory it was copied from
+ * @param stagedPath the private copy PF4J loads; nothing else ever writes to this path
+ */
+record StagedJar(String id, String version, String sha256, Path sourceFile, Path stagedPath) {
+
+    /** How logs name this jar. */
+    String label() {
+        return id + " " + version + " (" + sourceFile.getFileName() + ", sha256 " + sha256.substring(0, 16) + ")";
+    }
+}

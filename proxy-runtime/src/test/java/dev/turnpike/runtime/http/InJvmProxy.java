@@ -1,0 +1,102 @@
+package dev.turnpike.runtime.http;
+
+import dev.turnpike.api.HostPort;
+import dev.turnpike.api.ProxyPlugin;
+import dev.turnpike.runtime.chain.Chain;
+import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.config.PluginSettings;
+import dev.turnpike.runtime.config.ProxyConfig;
+import dev.turnpike.runtime.config.ServerSettings;
+import dev.turnpike.runtime.config.UpstreamSettings;
+import dev.turnpike.runtime.metrics.ProxyMetrics;
+import dev.turnpike.runtime.server.ProxyServer;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A real proxy server in the test JVM, on an ephemeral port of 127.0.0.1, with a chain of plugin
+ * instances the test builds itself (no jars: the engine is under test here, not the plugin host).
+ */
+final class InJvmProxy implements AutoCloseable {
+
+    private final ProxyServer server;
+    private final ProxyMetrics metrics = new ProxyMetrics();
+
+    private InJvmProxy(Builder b) throws InterruptedException {
+        ServerSettings s = ServerSettings.defaults();
+        ServerSettings server = new ServerSettings(new HostPort("127.0.0.1", 0), b.workers, b.maxHeaderBytes,
+                s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined());
+        UpstreamSettings u = UpstreamSettings.defaults();
+        UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(), u.maxIdlePerPeer());
+        ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, PluginSettings.defaults());
+        Chain chain = new Chain(b.links);
+        this.server = new ProxyServer(config, () -> chain, metrics).start();
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    int port() {
+        return server.address().getPort();
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    static final class Builder {
+        private final List<ChainLink> links = new ArrayList<>();
+        private int workers = 2;
+        private int maxHeaderBytes = 16 * 1024;
+        private Duration connectTimeout = Duration.ofSeconds(2);
+        private Duration readTimeout = Duration.ofSeconds(10);
+        private Duration headerTimeout = Duration.ofSeconds(30);
+
+        Builder plugin(String id, ProxyPlugin<?> plugin) {
+            links.add(ChainLink.of(id, "test", plugin));
+            return this;
+        }
+
+        Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        Builder maxHeaderBytes(int bytes) {
+            this.maxHeaderBytes = bytes;
+            return this;
+        }
+
+        Builder readTimeout(Duration timeout) {
+            this.readTimeout = timeout;
+            return this;
+        }
+
+        Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        Builder headerTimeout(Duration timeout) {
+            this.headerTimeout = timeout;
+            return this;
+        }
+
+        InJvmProxy start() throws InterruptedException {
+            return new InJvmProxy(this);
+        }
+    }
+}

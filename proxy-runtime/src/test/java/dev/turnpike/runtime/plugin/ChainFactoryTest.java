@@ -1,0 +1,196 @@
+package dev.turnpike.runtime.plugin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import dev.turnpike.api.Outcome;
+import dev.turnpike.api.config.InvalidConfigException;
+import dev.turnpike.runtime.chain.Chain;
+import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.config.ChainEntry;
+import dev.turnpike.runtime.plugin.testplugins.Journal;
+import dev.turnpike.runtime.plugin.testplugins.Recorder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChainFactoryTest {
+
+    @TempDir
+    Path drop;
+
+    private PluginHost host;
+    private Map<String, LoadedPlugin> loaded;
+    private ChainFactory factory;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Journal.clear();
+        TestJars.copyRoundRobin(drop, "round-robin.jar");
+        TestJars.pluginJar(drop, "recorder.jar", "recorder", "2.5.0", Recorder.class);
+        host = new PluginHost(drop);
+        loaded = host.loadAll();
+        assertEquals(2, loaded.size(), "setup: " + loaded);
+        factory = new ChainFactory(drop);
+    }
+
+    @AfterEach
+    void tearDown() {
+        host.close();
+    }
+
+    /** Entries at positions 0, 1, ... as the config loader would make them. */
+    private static List<ChainEntry> chain(Object... idThenConfig) {
+        List<ChainEntry> out = new ArrayList<>();
+        for (int i = 0; i < idThenConfig.length; i += 2) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> config = (Map<String, Object>) idThenConfig[i + 1];
+            out.add(new ChainEntry((String) idThenConfig[i], config, "plugins.chain[" + (i / 2) + "]"));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> backends(String... hostPorts) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backends", List.of(hostPorts));
+        return m;
+    }
+
+    private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {
+        Map<String, Object> m = new LinkedHashMap<>(base);
+        m.put(key, value);
+        return m;
+    }
+
+    @Test
+    void buildsTheChainInConfiguredOrderWithStartedInstances() {
+        Chain chain = factory.build(chain(
+                "recorder", Map.of("name", "first"),
+                "round-robin", backends("a:1", "b:2", "c:3")), loaded);
+
+        assertEquals(List.of("recorder", "round-robin"), chain.links().stream().map(ChainLink::pluginId).toList());
+        assertEquals("2.5.0", chain.link(0).version());
+        assertEquals(loaded.get("round-robin").version(), chain.link(1).version());
+        // The context carried the plugin's own identity.
+        assertEquals(List.of("start:first as recorder@2.5.0"), Journal.events());
+        ChainLink rr = chain.link(1);
+        List<String> peers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Outcome o = rr.plugin().upstreamPeer(null, null);
+            peers.add(o.peer().address());
+        }
+        assertEquals(List.of("a:1", "b:2", "c:3", "a:1"), peers);
+
+        chain.stop();
+        assertEquals("stop:first", Journal.events().get(1));
+    }
+
+    @Test
+    void eachEntryGetsItsOwnInstance() {
+        Chain chain = factory.build(chain(
+                "round-robin", backends("a:1", "b:2"),
+                "round-robin", backends("c:3", "d:4")), loaded);
+
+        assertNotSame(chain.link(0).plugin(), chain.link(1).plugin());
+        assertEquals("a:1", chain.link(0).plugin().upstreamPeer(null, null).peer().address());
+        assertEquals("c:3", chain.link(1).plugin().upstreamPeer(null, null).peer().address());
+    }
+
+    @Test
+    void anUnknownKeyIsRefusedWithItsFullPath() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
+                "round-robin", with(backends("a:1"), "bogus", true)), loaded));
+
+        assertEquals("plugins.chain[0].config.bogus", e.key());
+        assertEquals("unknown key", e.reason());
+    }
+
+    @Test
+    void anInstanceThatLeftAKeyUnreadIsStopped() {
+        assertThrows(InvalidConfigException.class, () -> factory.build(chain(
+                "recorder", Map.of("name", "a", "colour", "blue")), loaded));
+
+        assertEquals(List.of("start:a as recorder@2.5.0", "stop:a"), Journal.events());
+    }
+
+    @Test
+    void aBadBackendIsRefusedWithItsIndexUnderTheEntrysPath() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
+                "round-robin", backends("a:1", "nonsense")), loaded));
+
+        assertEquals("plugins.chain[0].config.backends[1]", e.key());
+    }
+
+    @Test
+    void theEntrysPositionIsInThePath() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
+                "recorder", Map.of(),
+                "round-robin", backends("a:1", "b:99999")), loaded));
+
+        assertEquals("plugins.chain[1].config.backends[1]", e.key());
+    }
+
+    @Test
+    void startedInstancesAreStoppedLastFirstWhenALaterEntryFails() {
+        assertThrows(InvalidConfigException.class, () -> factory.build(chain(
+                "recorder", Map.of("name", "a"),
+                "recorder", Map.of("name", "b"),
+                "round-robin", backends()), loaded));
+
+        assertEquals(List.of("start:a as recorder@2.5.0", "start:b as recorder@2.5.0", "stop:b", "stop:a"),
+                Journal.events());
+    }
+
+    @Test
+    void anyOtherStartFailureNamesTheEntryAndThePlugin() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
+                "recorder", Map.of("name", "a"),
+                "recorder", Map.of("name", "b", "fail", "disk on fire")), loaded));
+
+        assertEquals("plugins.chain[1]", e.key());
+        assertEquals("plugin recorder failed to start: disk on fire", e.reason());
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        // b never started, so only a is stopped.
+        assertEquals(List.of("start:a as recorder@2.5.0", "start:b as recorder@2.5.0", "stop:a"), Journal.events());
+    }
+
+    @Test
+    void aRelativeKeyFromAPluginIsPutUnderItsSection() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
+                "recorder", Map.of("reject", "port")), loaded));
+
+        assertEquals("plugins.chain[0].config.port", e.key());
+        assertEquals("rejected by the test", e.reason());
+    }
+
+    @Test
+    void anEntryForAPluginThatIsNotLoadedIsSkippedWithAnError() {
+        try (LogCapture log = LogCapture.of(ChainFactory.class)) {
+            Chain chain = factory.build(chain(
+                    "rate-limit", Map.of("rps", 10),
+                    "round-robin", backends("a:1")), loaded);
+
+            assertEquals(List.of("round-robin"), chain.links().stream().map(ChainLink::pluginId).toList());
+            assertEquals(List.of("chain entry plugins.chain[0]: no plugin with id 'rate-limit' is loaded (is its jar in "
+                    + drop + "?); skipped"), log.messages(Level.ERROR));
+        }
+    }
+
+    @Test
+    void anEmptyChainIsValid() {
+        Chain chain = factory.build(List.of(), loaded);
+        assertEquals(0, chain.size());
+        assertTrue(Journal.events().isEmpty());
+    }
+}
