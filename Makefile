@@ -1,0 +1,80 @@
+# Turnpike: build, run and test from the top of the tree. `make` alone lists the targets.
+# GNU make; the recipes use bash.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+MVN       ?= mvn
+OFFLINE   ?=
+MVN_FLAGS := -B -ntp -Dstyle.color=never $(if $(OFFLINE),-o)
+JAVA      ?= java
+JAVA_OPTS ?=
+# The demo backends need little; keep them from taking a default-sized heap each.
+DEMO_JAVA_OPTS ?= -Xmx64m
+CONFIG    ?= conf/proxy.yaml
+
+JAR     := proxy-runtime/target/turnpike.jar
+PLUGINS := $(patsubst plugins/%/pom.xml,%,$(wildcard plugins/*/pom.xml))
+# Rebuild only when a pom or anything under a src/ changed (or the jar is gone).
+SOURCES := $(shell find . -path ./.git -prune -o -path '*/target' -prune -o -type f \( -name pom.xml -o -path '*/src/*' \) -print)
+STAMP   := target/build.stamp
+
+BENCH_SCRIPT ?= ../shared/bench/compare.sh
+BENCH_CONFIG ?= conf/bench.yaml
+BENCH_TARGET ?= 127.0.0.1:8080
+BENCH_ARGS   ?=
+
+.PHONY: help build run test check clean bench FORCE
+
+help: ## list the targets
+	@echo "Turnpike. Variables: CONFIG=$(CONFIG) JAVA_OPTS='$(JAVA_OPTS)' OFFLINE=$(OFFLINE) (OFFLINE=1: mvn -o)"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-6s %s\n", $$1, $$2 }'
+
+# Plugin jars are copied under a dot-name and renamed, so a running proxy's directory watcher
+# never sees half a jar; an unchanged jar is not copied again (no needless reload).
+build: $(STAMP) ## package the runtime (proxy-runtime/target/turnpike.jar + lib/) and copy plugin jars to plugins/<name>.jar
+	@for name in $(PLUGINS); do \
+	  jar=$$(ls -t plugins/$$name/target/$$name-*.jar 2>/dev/null | grep -v -E -- '-(sources|tests|javadoc)\.jar$$' | head -n 1); \
+	  [ -n "$$jar" ] || { echo "build: no jar for plugin $$name in plugins/$$name/target" >&2; exit 1; }; \
+	  cmp -s "$$jar" plugins/$$name.jar && continue; \
+	  cp "$$jar" plugins/.$$name.jar.tmp && mv -f plugins/.$$name.jar.tmp plugins/$$name.jar; \
+	  echo "plugins/$$name.jar <- $$jar"; \
+	done
+
+$(STAMP): $(SOURCES) $(if $(wildcard $(JAR)),,FORCE)
+	$(MVN) $(MVN_FLAGS) -q -DskipTests package
+	@mkdir -p $(@D) && touch $@
+
+FORCE:
+
+run: build ## start demo backends on 127.0.0.1:9001 and :9002, then the proxy on CONFIG; Ctrl-C stops all three
+	@test -f $(CONFIG) || { echo "run: no config at $(CONFIG)" >&2; exit 1; }
+	@pids=; \
+	trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	for i in 1 2; do \
+	  $(JAVA) $(DEMO_JAVA_OPTS) -cp $(JAR) dev.turnpike.demo.DemoBackend --listen 127.0.0.1:900$$i --name backend-$$i & \
+	  pids="$$pids $$!"; \
+	done; \
+	$(JAVA) $(JAVA_OPTS) -jar $(JAR) --config $(CONFIG)
+
+test: ## unit tests, then the *IT integration tests against the packaged jar (mvn verify)
+	$(MVN) $(MVN_FLAGS) verify
+
+check: build ## validate the CONFIG file without starting the proxy
+	$(JAVA) $(JAVA_OPTS) -jar $(JAR) --config $(CONFIG) --check
+
+clean: ## mvn clean, and remove the copied plugins/*.jar
+	$(MVN) $(MVN_FLAGS) -q clean
+	rm -f plugins/*.jar
+
+# compare.sh (shared/ beside this repo) starts its own nginx backend on 127.0.0.1:18080 and load
+# generators; BENCH_CONFIG must make the proxy listen on BENCH_TARGET with one worker thread and
+# send every path to 127.0.0.1:18080. Extra options for compare.sh go in BENCH_ARGS.
+bench: build ## benchmark against nginx/HAProxy with BENCH_SCRIPT (proxy on BENCH_CONFIG, one worker)
+	@test -f $(BENCH_SCRIPT) || { echo "bench: $(BENCH_SCRIPT) not found" >&2; exit 1; }
+	@test -f $(BENCH_CONFIG) || { echo "bench: no $(BENCH_CONFIG) (proxy on $(BENCH_TARGET), workers 1, all paths to 127.0.0.1:18080)" >&2; exit 1; }
+	@$(JAVA) $(JAVA_OPTS) -jar $(JAR) --config $(BENCH_CONFIG) & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	bash $(BENCH_SCRIPT) --target $(BENCH_TARGET) --pid $$pid $(BENCH_ARGS)
