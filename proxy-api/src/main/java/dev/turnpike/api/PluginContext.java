@@ -1,6 +1,7 @@
 package dev.turnpike.api;
 
 import dev.turnpike.api.config.ConfigSection;
+import dev.turnpike.api.metrics.PluginMetrics;
 
 /**
  * What a plugin instance gets at {@link ProxyPlugin#start}: who it is and its configuration.
@@ -16,4 +17,7 @@ public interface PluginContext {
 
     /** This chain entry's {@code config:} section (empty when absent). */
     ConfigSection config();
+
+    /** Where this plugin registers its own metrics (exported with the runtime's). */
+    PluginMetrics metrics();
 }

@@ -20,12 +20,13 @@ public final class Turnpike implements AutoCloseable {
     private final ProxyConfig config;
     private final PluginHost host;
     private final AtomicReference<Chain> chain = new AtomicReference<>();
-    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final ProxyMetrics metrics;
     private ProxyServer server;
 
-    private Turnpike(ProxyConfig config, PluginHost host, Chain chain) {
+    private Turnpike(ProxyConfig config, PluginHost host, ProxyMetrics metrics, Chain chain) {
         this.config = config;
         this.host = host;
+        this.metrics = metrics;
         this.chain.set(chain);
     }
 
@@ -36,10 +37,12 @@ public final class Turnpike implements AutoCloseable {
      */
     public static Turnpike prepare(ProxyConfig config) throws IOException {
         PluginHost host = new PluginHost(config.plugins().dir());
+        ProxyMetrics metrics = new ProxyMetrics();
         try {
             host.loadAll();
-            Chain chain = new ChainFactory(config.plugins().dir()).build(config.plugins().chain(), host.plugins());
-            return new Turnpike(config, host, chain);
+            Chain chain = new ChainFactory(config.plugins().dir(), metrics.pluginMetrics())
+                    .build(config.plugins().chain(), host.plugins());
+            return new Turnpike(config, host, metrics, chain);
         } catch (RuntimeException | IOException e) {
             host.close();
             throw e;

@@ -16,8 +16,15 @@ public final class ProxyMetrics {
             .labelNames("plugin", "phase")
             .register(registry);
 
+    private final PrometheusPluginMetrics pluginMetrics = new PrometheusPluginMetrics(registry);
+
     public CollectorRegistry registry() {
         return registry;
+    }
+
+    /** The registry plugins register their own metrics in. */
+    public dev.turnpike.api.metrics.PluginMetrics pluginMetrics() {
+        return pluginMetrics;
     }
 
     /** A plugin threw (or broke its phase's contract) in {@code phase}. */

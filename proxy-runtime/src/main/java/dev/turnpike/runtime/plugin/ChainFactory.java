@@ -3,6 +3,7 @@ package dev.turnpike.runtime.plugin;
 import dev.turnpike.api.PluginContext;
 import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.api.config.ConfigSection;
+import dev.turnpike.api.metrics.PluginMetrics;
 import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.ChainLink;
@@ -41,10 +42,15 @@ public final class ChainFactory {
     private static final Logger log = LoggerFactory.getLogger(ChainFactory.class);
 
     private final Path dropDir;
+    private final PluginMetrics metrics;
 
-    /** @param dropDir the plugin directory, named in the message for a missing plugin */
-    public ChainFactory(Path dropDir) {
+    /**
+     * @param dropDir the plugin directory, named in the message for a missing plugin
+     * @param metrics where the started plugins register their metrics
+     */
+    public ChainFactory(Path dropDir, PluginMetrics metrics) {
         this.dropDir = dropDir;
+        this.metrics = metrics;
     }
 
     /**
@@ -73,9 +79,9 @@ public final class ChainFactory {
     }
 
     /** One entry: a started link, or (with nothing left running) the reason it is refused. */
-    private static ChainLink start(ChainEntry entry, LoadedPlugin plugin) {
+    private ChainLink start(ChainEntry entry, LoadedPlugin plugin) {
         ConfigSection config = entry.config();
-        PluginContext context = new StartContext(plugin.id(), plugin.version(), config);
+        PluginContext context = new StartContext(plugin.id(), plugin.version(), config, metrics);
         ProxyPlugin<?> instance;
         try {
             instance = plugin.newInstance();

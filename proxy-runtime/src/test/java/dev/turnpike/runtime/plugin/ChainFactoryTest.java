@@ -42,7 +42,7 @@ class ChainFactoryTest {
         host = new PluginHost(drop);
         loaded = host.loadAll();
         assertEquals(2, loaded.size(), "setup: " + loaded);
-        factory = new ChainFactory(drop);
+        factory = new ChainFactory(drop, dev.turnpike.api.metrics.PluginMetrics.noop());
     }
 
     @AfterEach

@@ -54,7 +54,7 @@ class PluginHostTest {
     }
 
     private static PluginContext context(ConfigSection config) {
-        return new StartContext("round-robin", "test", config);
+        return new StartContext("round-robin", "test", config, dev.turnpike.api.metrics.PluginMetrics.noop());
     }
 
     /** A started round-robin instance of {@code plugin} over two backends. */

@@ -1,0 +1,67 @@
+package dev.turnpike.api.net;
+
+import java.net.InetAddress;
+import java.util.Arrays;
+
+/**
+ * An IP network written as {@code address/prefix} ({@code 10.0.0.0/8}, {@code fd00::/8}); a bare
+ * address is a single host. Immutable and thread-safe.
+ */
+public final class Cidr {
+
+    private final byte[] network;
+    private final int prefix;
+    private final String text;
+
+    private Cidr(byte[] network, int prefix, String text) {
+        this.network = network;
+        this.prefix = prefix;
+        this.text = text;
+    }
+
+    /**
+     * @throws IllegalArgumentException with the reason, for a config error message
+     */
+    public static Cidr parse(String text) {
+        String s = text == null ? "" : text.trim();
+        int slash = s.indexOf('/');
+        InetAddress address = IpLiteral.parse(slash < 0 ? s : s.substring(0, slash));
+        if (address == null) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP address or network (a.b.c.d/n)");
+        }
+        byte[] bytes = address.getAddress();
+        int max = bytes.length * 8;
+        int prefix = max;
+        if (slash >= 0) {
+            try {
+                prefix = Integer.parseInt(s.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "' has a prefix length that is not a number");
+            }
+            if (prefix < 0 || prefix > max) {
+                throw new IllegalArgumentException("'" + text + "' has a prefix length outside 0.." + max);
+            }
+        }
+        return new Cidr(mask(bytes, prefix), prefix, s);
+    }
+
+    /** Whether {@code address} is inside this network (an IPv4 address is never inside an IPv6 one). */
+    public boolean contains(InetAddress address) {
+        byte[] a = address.getAddress();
+        return a.length == network.length && Arrays.equals(mask(a, prefix), network);
+    }
+
+    private static byte[] mask(byte[] bytes, int prefix) {
+        byte[] out = bytes.clone();
+        for (int i = 0; i < out.length; i++) {
+            int bits = Math.max(0, Math.min(8, prefix - i * 8));
+            out[i] &= (byte) (0xff << (8 - bits));
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,457 @@
+package dev.turnpike.runtime.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.turnpike.testing.TestBackend;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The real proxy, {@code java -jar turnpike.jar --config <file>}, as a separate JVM for the
+ * integration tests (run by failsafe after {@code package}): {@link #builder(Path)} writes a YAML
+ * configuration and a plugin directory holding the packaged round-robin jar into a test's temp
+ * directory, starts the process with its output in a log file there, and waits until it accepts
+ * connections. {@link #close()} stops it and fails when its log has a Netty leak report.
+ *
+ * <p>Also {@link #runCli} for runs that are expected to exit by themselves ({@code --check}, refused
+ * configurations), with stdout and stderr kept apart.
+ *
+ * <p>System properties (set by the failsafe configuration of proxy-runtime): {@code turnpike.jar},
+ * the packaged runtime; {@code turnpike.pluginsBuildDir}, the {@code plugins/} folder whose Maven
+ * modules built the bundled plugin jars.
+ */
+public final class ProxyProcess implements AutoCloseable {
+
+    /** The heap every proxy process gets: small, so a proxy that buffers whole bodies dies of it. */
+    public static final String HEAP = "-Xmx64m";
+    /** Netty's leak detector at its strictest in the proxy process too. */
+    public static final String LEAK_LEVEL = "-Dio.netty.leakDetection.level=paranoid";
+    /** The marker that starts each of Netty's leak reports. */
+    public static final String LEAK_MARKER = "LEAK:";
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Process process;
+    private final int port;
+    private final Path dir;
+    private final Path config;
+    private final Path pluginsDir;
+    private final Path log;
+    private final Path tmp;
+    private boolean closed;
+
+    private ProxyProcess(Process process, int port, Path dir, Path config, Path pluginsDir, Path log, Path tmp) {
+        this.process = process;
+        this.port = port;
+        this.dir = dir;
+        this.config = config;
+        this.pluginsDir = pluginsDir;
+        this.log = log;
+        this.tmp = tmp;
+    }
+
+    /** A proxy whose files (config, plugins, log) go in {@code dir}, e.g. a {@code @TempDir}. */
+    public static Builder builder(Path dir) {
+        return new Builder(dir);
+    }
+
+    /** Something to do to the plugin directory before the proxy starts. */
+    @FunctionalInterface
+    public interface PluginsSetup {
+        void accept(Path pluginsDir) throws IOException;
+    }
+
+    /** Configures and starts a {@link ProxyProcess}. */
+    public static final class Builder {
+        private final Path dir;
+        private int workers = 1;
+        private final List<String> backends = new ArrayList<>();
+        private PluginsSetup pluginsSetup = d -> { };
+        private final List<String> jvmArgs = new ArrayList<>();
+
+        private Builder(Path dir) {
+            this.dir = dir;
+        }
+
+        /** {@code server.workers} (default 1). */
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        /** Adds round-robin backends as {@code host:port}. */
+        public Builder backends(String... hostPorts) {
+            backends.addAll(Arrays.asList(hostPorts));
+            return this;
+        }
+
+        /** Adds round-robin backends: each started {@link TestBackend} at 127.0.0.1:its port. */
+        public Builder backends(TestBackend... started) {
+            for (TestBackend b : started) {
+                backends.add("127.0.0.1:" + b.port());
+            }
+            return this;
+        }
+
+        /** Runs after the round-robin jar is copied into the plugin directory, before the start. */
+        public Builder pluginsDir(PluginsSetup setup) {
+            this.pluginsSetup = setup;
+            return this;
+        }
+
+        /** Extra JVM options, after {@link #HEAP} and {@link #LEAK_LEVEL}. */
+        public Builder jvmArgs(String... args) {
+            jvmArgs.addAll(Arrays.asList(args));
+            return this;
+        }
+
+        /**
+         * Writes the files, starts the process and waits (at most 30 s) until its port accepts a
+         * connection. Fails with the log when the process exits first or the wait runs out.
+         */
+        public ProxyProcess start() throws IOException, InterruptedException {
+            Path plugins = Files.createDirectories(dir.resolve("plugins"));
+            Path jar = roundRobinJar();
+            Files.copy(jar, plugins.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            pluginsSetup.accept(plugins);
+
+            int port = freePort();
+            Path config = dir.resolve("proxy.yaml");
+            Files.writeString(config, yaml("127.0.0.1:" + port, workers, plugins, backends));
+            Path log = dir.resolve("proxy.log");
+            Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
+
+            List<String> command = new ArrayList<>();
+            command.add(javaBin());
+            command.add(HEAP);
+            command.add(LEAK_LEVEL);
+            command.add("-Djava.io.tmpdir=" + tmp);
+            command.addAll(jvmArgs);
+            command.addAll(List.of("-jar", turnpikeJar().toString(), "--config", config.toString()));
+            Process process = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            ProxyProcess proxy = new ProxyProcess(process, port, dir, config, plugins, log, tmp);
+            try {
+                proxy.awaitListening();
+            } catch (Throwable t) {
+                proxy.stop();
+                throw t;
+            }
+            return proxy;
+        }
+    }
+
+    /** The YAML this helper writes: listen, workers, plugins.dir, and round-robin over {@code backends}. */
+    public static String yaml(String listen, int workers, Path pluginsDir, List<String> backends) {
+        StringBuilder y = new StringBuilder()
+                .append("server:\n")
+                .append("  listen: ").append(quote(listen)).append('\n')
+                .append("  workers: ").append(workers).append('\n')
+                .append("plugins:\n")
+                .append("  dir: ").append(quote(pluginsDir.toAbsolutePath().toString())).append('\n')
+                .append("  chain:\n")
+                .append("    - id: round-robin\n")
+                .append("      config:\n")
+                .append("        backends:\n");
+        for (String b : backends) {
+            y.append("          - ").append(quote(b)).append('\n');
+        }
+        return y.toString();
+    }
+
+    /** A YAML single-quoted scalar. */
+    public static String quote(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** {@code http://127.0.0.1:<port><path>}. */
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public Path config() {
+        return config;
+    }
+
+    public Path pluginsDir() {
+        return pluginsDir;
+    }
+
+    public Path logFile() {
+        return log;
+    }
+
+    /** Everything the process has written so far (stdout and stderr together). */
+    public String log() {
+        return read(log);
+    }
+
+    /** Fails, with the end of the log, unless the process is still running. */
+    public void assertAlive() {
+        if (!process.isAlive()) {
+            fail("the proxy process exited with " + process.exitValue() + "; its log:\n" + tail(log(), 12_000));
+        }
+    }
+
+    /** The process's {@code java.io.tmpdir}: a directory of its own, where it stages plugin jars. */
+    public Path tmpDir() {
+        return tmp;
+    }
+
+    /**
+     * Stops the process (SIGTERM, up to 10 s for its shutdown hook, then SIGKILL) and fails when it
+     * had to be killed, its log holds a Netty leak report, or it left files in its temp directory
+     * (its plugin staging directory must go on a graceful stop). Idempotent.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        if (process.isAlive()) {
+            flushLeakReports();
+        }
+        boolean stoppedGracefully = stop();
+        String text = log();
+        List<String> leaks = text.lines().filter(l -> l.contains(LEAK_MARKER)).collect(Collectors.toList());
+        if (!leaks.isEmpty()) {
+            int at = text.indexOf(LEAK_MARKER);
+            fail(leaks.size() + " Netty leak report(s) in the proxy log " + log + ":\n"
+                    + text.substring(Math.max(0, text.lastIndexOf('\n', at) + 1),
+                            Math.min(text.length(), at + 12_000)));
+        }
+        if (!stoppedGracefully) {
+            fail("the proxy did not exit within " + STOP_TIMEOUT.toSeconds() + " s of SIGTERM and was killed; its log:\n"
+                    + tail(text, 12_000));
+        }
+        List<Path> left = leftovers(tmp);
+        if (!left.isEmpty()) {
+            fail("the proxy left " + left + " in its temp directory after a graceful stop; its log:\n" + tail(text, 12_000));
+        }
+    }
+
+    /** What is in {@code dir}, recursively, e.g. staging directories a process did not delete. */
+    public static List<Path> leftovers(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(f -> !f.equals(dir)).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            return List.of(dir.resolve("(cannot list: " + e + ")"));
+        }
+    }
+
+    /**
+     * Makes Netty in the proxy report the buffers leaked so far, as far as can be done from outside:
+     * its detector notices a leaked buffer only once the garbage collector has cleared it, and
+     * reports it when a later buffer is allocated. So: {@code jcmd <pid> GC.run}, then one request
+     * (any answer does, even 502: the proxy allocates buffers for it). Best effort, bounded; a
+     * failure here is printed, not thrown (the leak check then relies on the GCs the test caused).
+     */
+    public void flushLeakReports() throws InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (Files.isExecutable(jcmd)) {
+            try {
+                Process gc = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "GC.run")
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                if (!gc.waitFor(10, TimeUnit.SECONDS)) {
+                    gc.destroyForcibly();
+                    System.err.println(this + ": jcmd GC.run did not finish in 10 s");
+                } else if (gc.exitValue() != 0) {
+                    System.err.println(this + ": jcmd GC.run exited with " + gc.exitValue());
+                }
+            } catch (IOException e) {
+                System.err.println(this + ": cannot run jcmd: " + e);
+            }
+        }
+        Thread.sleep(100); // the reference handler enqueues the cleared buffers' trackers
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write("GET /leak-probe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            s.getInputStream().readAllBytes();
+        } catch (IOException e) {
+            // Any outcome allocated buffers in the proxy, which is all this request is for.
+        }
+        Thread.sleep(200); // for the report to reach the log
+    }
+
+    /** @return whether the process exited on SIGTERM in time (else it was killed) */
+    private boolean stop() throws InterruptedException {
+        closed = true;
+        if (!process.isAlive()) {
+            return true;
+        }
+        process.destroy();
+        if (process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            return true;
+        }
+        process.destroyForcibly();
+        process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        return false;
+    }
+
+    private void awaitListening() throws InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                fail("the proxy process exited with " + process.exitValue() + " before listening on port " + port
+                        + "; config:\n" + read(config) + "\nlog:\n" + tail(log(), 12_000));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        fail("the proxy did not accept connections on port " + port + " within " + START_TIMEOUT.toSeconds()
+                + " s; log:\n" + tail(log(), 12_000));
+    }
+
+    // ---- shared helpers ------------------------------------------------------------------------
+
+    /** A port that was free a moment ago: bound to 0 on 127.0.0.1, then released. */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        }
+    }
+
+    /** The packaged runtime, from the system property {@code turnpike.jar}. */
+    public static Path turnpikeJar() {
+        String p = System.getProperty("turnpike.jar");
+        if (p == null) {
+            fail("system property turnpike.jar is not set (run the *IT classes through failsafe: mvn verify)");
+        }
+        Path jar = Path.of(p);
+        if (!Files.isRegularFile(jar)) {
+            fail("turnpike.jar not found at " + jar + " (is the package phase done?)");
+        }
+        return jar;
+    }
+
+    /** The round-robin plugin jar that the build made: {@code <pluginsBuildDir>/round-robin/target/round-robin-*.jar}. */
+    public static Path roundRobinJar() throws IOException {
+        String p = System.getProperty("turnpike.pluginsBuildDir");
+        if (p == null) {
+            fail("system property turnpike.pluginsBuildDir is not set");
+        }
+        Path target = Path.of(p, "round-robin", "target");
+        List<Path> jars = new ArrayList<>();
+        if (Files.isDirectory(target)) {
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(target, "round-robin-*.jar")) {
+                for (Path j : s) {
+                    String n = j.getFileName().toString();
+                    if (!n.endsWith("-sources.jar") && !n.endsWith("-tests.jar") && !n.endsWith("-javadoc.jar")) {
+                        jars.add(j);
+                    }
+                }
+            }
+        }
+        if (jars.isEmpty()) {
+            fail("no round-robin-*.jar in " + target + " (is the round-robin module packaged?)");
+        }
+        jars.sort(Comparator.comparing((Path j) -> j.toFile().lastModified()).reversed());
+        return jars.get(0);
+    }
+
+    /** The java launcher of the JVM running the tests. */
+    public static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /**
+     * What a run that exits by itself produced.
+     *
+     * @param tmpLeftovers what it left in its {@code java.io.tmpdir} (a directory of its own)
+     */
+    public record CliRun(int exitCode, String stdout, String stderr, Duration took, List<Path> tmpLeftovers) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + " after " + took.toMillis() + " ms\n--- stdout:\n" + stdout + "\n--- stderr:\n" + stderr
+                    + (tmpLeftovers.isEmpty() ? "" : "\n--- left in its temp dir: " + tmpLeftovers);
+        }
+    }
+
+    /**
+     * Runs {@code java -Xmx64m ... -jar turnpike.jar <args>} in {@code dir} and waits for it to exit,
+     * at most {@code timeout} (then it is killed and the test fails).
+     */
+    public static CliRun runCli(Path dir, Duration timeout, String... args) throws IOException, InterruptedException {
+        Path tmp = Files.createTempDirectory(dir, "cli-tmp-");
+        List<String> command = new ArrayList<>(List.of(javaBin(), HEAP, LEAK_LEVEL, "-Djava.io.tmpdir=" + tmp,
+                "-jar", turnpikeJar().toString()));
+        command.addAll(Arrays.asList(args));
+        Path out = Files.createTempFile(dir, "cli-", ".out");
+        Path err = Files.createTempFile(dir, "cli-", ".err");
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        p.getOutputStream().close();
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            fail("turnpike " + String.join(" ", args) + " did not exit within " + timeout.toMillis() + " ms\n--- stdout:\n"
+                    + read(out) + "\n--- stderr:\n" + read(err));
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        return new CliRun(p.exitValue(), read(out), read(err), took, leftovers(tmp));
+    }
+
+    /** The last {@code max} characters of {@code text}. */
+    public static String tail(String text, int max) {
+        return text.length() <= max ? text : "...\n" + text.substring(text.length() - max);
+    }
+
+    private static String read(Path file) {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyProcess[127.0.0.1:" + port + ", " + dir + "]";
+    }
+}
