@@ -38,6 +38,11 @@ class RoundRobinTest {
         public String pluginVersion() {
             return "test";
         }
+
+        @Override
+        public dev.turnpike.api.metrics.PluginMetrics metrics() {
+            return dev.turnpike.api.metrics.PluginMetrics.noop();
+        }
     }
 
     private static ConfigSection config(Map<String, Object> values) {
