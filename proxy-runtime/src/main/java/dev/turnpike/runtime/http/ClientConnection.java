@@ -11,6 +11,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean inRead;
     private boolean pausedByExchange;
     private boolean pausedByQueue;
+    private ScheduledFuture<?> upstreamTimer;
+    private long upstreamTimerDeadline;
 
     ClientConnection(ProxyContext proxy, LoopResources loop, HeadTimeout headTimeout) {
         this.proxy = proxy;
@@ -134,6 +138,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (upstreamTimer != null) {
+            upstreamTimer.cancel(false);
+            upstreamTimer = null;
+        }
         releaseQueued();
         if (current != null) {
             current.onClientClosed();
@@ -190,6 +198,33 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     boolean closing() {
         return proxy.closing();
+    }
+
+    /**
+     * Makes sure the backend of the current exchange is checked for silence at {@code deadline}
+     * ({@link System#nanoTime()} clock). One timer per connection serves every request on it: it is
+     * moved only when a request needs an earlier check than the one already due.
+     */
+    void watchUpstream(long deadline) {
+        if (upstreamTimer != null) {
+            if (upstreamTimerDeadline <= deadline) {
+                return; // an earlier check is due; it re-arms for this deadline
+            }
+            upstreamTimer.cancel(false);
+        }
+        upstreamTimerDeadline = deadline;
+        upstreamTimer = ctx.executor().schedule(this::checkUpstream, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    private void checkUpstream() {
+        upstreamTimer = null;
+        Exchange ex = current;
+        if (ex != null) {
+            long next = ex.checkUpstreamSilence();
+            if (next != 0 && current == ex) {
+                watchUpstream(next);
+            }
+        }
     }
 
     /** Whether a client read batch is being processed (writes upstream are flushed at its end). */

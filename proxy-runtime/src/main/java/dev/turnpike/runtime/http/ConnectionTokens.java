@@ -3,10 +3,12 @@ package dev.turnpike.runtime.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.function.Consumer;
 
 /**
- * Whether a message's sender wants its connection kept: HTTP/1.1 unless it says {@code close},
- * HTTP/1.0 only when it says {@code keep-alive}. Read before the hop-by-hop headers are stripped.
+ * Reads the Connection header: whether its sender wants the connection kept (HTTP/1.1 unless it
+ * says {@code close}, HTTP/1.0 only when it says {@code keep-alive}), and which other headers it
+ * names. Scans in place: this runs on every message, and splitting allocates.
  */
 final class ConnectionTokens {
 
@@ -19,13 +21,54 @@ final class ConnectionTokens {
         if (connection == null) {
             return http11;
         }
-        boolean close = false;
-        boolean keep = false;
-        for (String token : connection.split(",")) {
-            String t = token.trim();
-            close |= t.equalsIgnoreCase("close");
-            keep |= t.equalsIgnoreCase("keep-alive");
+        if (has(connection, "close")) {
+            return false;
         }
-        return !close && (http11 || keep);
+        return http11 || has(connection, "keep-alive");
+    }
+
+    /** Whether the comma-separated {@code list} holds {@code token} (case-insensitive). */
+    static boolean has(String list, String token) {
+        int start = 0;
+        int n = list.length();
+        while (start < n) {
+            int comma = list.indexOf(',', start);
+            int end = comma < 0 ? n : comma;
+            int s = start;
+            int e = end;
+            while (s < e && list.charAt(s) <= ' ') {
+                s++;
+            }
+            while (e > s && list.charAt(e - 1) <= ' ') {
+                e--;
+            }
+            if (e - s == token.length() && list.regionMatches(true, s, token, 0, token.length())) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    /** Calls {@code action} with each trimmed, non-empty element of a comma-separated list. */
+    static void forEachToken(String list, Consumer<String> action) {
+        int start = 0;
+        int n = list.length();
+        while (start < n) {
+            int comma = list.indexOf(',', start);
+            int end = comma < 0 ? n : comma;
+            int s = start;
+            int e = end;
+            while (s < e && list.charAt(s) <= ' ') {
+                s++;
+            }
+            while (e > s && list.charAt(e - 1) <= ' ') {
+                e--;
+            }
+            if (s < e) {
+                action.accept(s == 0 && e == n ? list : list.substring(s, e));
+            }
+            start = end + 1;
+        }
     }
 }

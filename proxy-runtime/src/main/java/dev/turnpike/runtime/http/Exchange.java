@@ -34,8 +34,6 @@ import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +66,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private final boolean head;
     private final RequestFraming.Body requestBody;
     private final long requestLength;
+    private final String requestLengthText;
     private boolean expectContinue;
     private String requestId;
     private Object[] contexts;
@@ -89,7 +88,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private boolean requestHeadSent;
     private boolean requestFullySent;
     private boolean upstreamFlushPending;
-    private ScheduledFuture<?> readTimer;
+    private boolean watchingUpstream;
     private long lastUpstreamReadNanos;
     private boolean inUpstreamRead;
     private boolean inInterim;
@@ -101,6 +100,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private boolean responseNoBody;
     private boolean responseCloseDelimited;
     private long responseLength = -1;
+    private String responseLengthText;
     private boolean upstreamKeepAlive;
     private ArrayDeque<HttpObject> heldResponse;
     private boolean responseStarted;
@@ -128,6 +128,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         boolean decoded = request.decoderResult().isSuccess();
         this.requestBody = decoded ? RequestFraming.body(request) : RequestFraming.Body.NONE;
         this.requestLength = requestBody == RequestFraming.Body.LENGTH ? RequestFraming.contentLength(request) : -1;
+        this.requestLengthText = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         // A request without a body is complete with its head (Netty still sends an empty last part).
     }
 
@@ -287,7 +288,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             request.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
             request.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         } else if (requestBody == RequestFraming.Body.LENGTH) {
-            request.headers().set(HttpHeaderNames.CONTENT_LENGTH, requestLength);
+            restoreLength(request, requestLengthText, requestLength);
         } else {
             request.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
         }
@@ -432,6 +433,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         boolean chunked = HttpUtil.isTransferEncodingChunked(r);
         String length = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         responseLength = length != null && !chunked ? Long.parseLong(length.trim()) : -1;
+        responseLengthText = length;
         responseCloseDelimited = !responseNoBody && !chunked && length == null;
         if (responseCloseDelimited) {
             upstreamKeepAlive = false;
@@ -453,7 +455,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         r.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
         if (responseLength >= 0) {
-            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, responseLength);
+            restoreLength(r, responseLengthText, responseLength);
         } else if (!responseNoBody) {
             r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
             if (http10) {
@@ -555,26 +557,35 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         }
     }
 
+    /**
+     * Starts watching the backend for silence. The timer itself belongs to the client connection
+     * and outlives requests, so a request costs a {@code nanoTime()} here rather than a schedule
+     * and a cancel.
+     */
     private void armReadTimer() {
-        if (readTimer == null && upstream != null) {
+        if (!watchingUpstream && upstream != null) {
+            watchingUpstream = true;
             lastUpstreamReadNanos = System.nanoTime();
-            long timeout = readTimeoutNanos();
-            readTimer = clientChannel.eventLoop().schedule(this::readTimerFired, timeout, TimeUnit.NANOSECONDS);
+            client.watchUpstream(lastUpstreamReadNanos + readTimeoutNanos());
         }
     }
 
-    private void readTimerFired() {
-        readTimer = null;
-        if (upstream == null || finished) {
-            return;
+    /**
+     * The connection's timer asks: fails the exchange with 504 when the backend has been silent for
+     * its read timeout, and otherwise returns when to look again (0: nothing to watch).
+     */
+    long checkUpstreamSilence() {
+        if (!watchingUpstream || upstream == null || finished) {
+            return 0;
         }
-        long silent = System.nanoTime() - lastUpstreamReadNanos;
         long timeout = readTimeoutNanos();
+        long silent = System.nanoTime() - lastUpstreamReadNanos;
         if (silent < timeout) {
-            readTimer = clientChannel.eventLoop().schedule(this::readTimerFired, timeout - silent, TimeUnit.NANOSECONDS);
-            return;
+            return lastUpstreamReadNanos + timeout;
         }
+        watchingUpstream = false;
         upstreamBroken(504, "the backend did not answer in time", new UpstreamTimeoutException(peer, timeout));
+        return 0;
     }
 
     private long readTimeoutNanos() {
@@ -582,9 +593,16 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     }
 
     private void cancelReadTimer() {
-        if (readTimer != null) {
-            readTimer.cancel(false);
-            readTimer = null;
+        watchingUpstream = false;
+    }
+
+    /**
+     * Puts the length the framing depends on back, in case a plugin changed or removed it; when the
+     * header still holds the very string the decoder produced, nothing is formatted or written.
+     */
+    private static void restoreLength(io.netty.handler.codec.http.HttpMessage m, String original, long length) {
+        if (m.headers().get(HttpHeaderNames.CONTENT_LENGTH) != original) {
+            m.headers().set(HttpHeaderNames.CONTENT_LENGTH, length);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.turnpike.runtime.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import java.util.List;
 
 /**
  * Removes the headers that belong to one connection and must not be forwarded (RFC 9110 §7.6.1):
@@ -23,15 +22,13 @@ final class HopByHop {
 
     /** Strips hop-by-hop headers in place. */
     static void strip(HttpHeaders headers) {
-        // Most messages carry no Connection header: skip the list and the splitting for them.
-        List<String> connection = headers.contains(HttpHeaderNames.CONNECTION)
-                ? headers.getAll(HttpHeaderNames.CONNECTION) : List.of();
-        for (int i = 0; i < connection.size(); i++) {
-            for (String token : connection.get(i).split(",")) {
-                String name = token.trim();
-                if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
-                    headers.remove(name);
-                }
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
+                ConnectionTokens.forEachToken(value, name -> {
+                    if (!name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
+                        headers.remove(name);
+                    }
+                });
             }
         }
         for (AsciiString name : FIXED) {
