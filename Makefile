@@ -24,7 +24,7 @@ BENCH_CONFIG ?= conf/bench.yaml
 BENCH_TARGET ?= 127.0.0.1:8080
 BENCH_ARGS   ?=
 
-.PHONY: help build run test check clean bench FORCE
+.PHONY: help build run test check clean bench install-api FORCE
 
 help: ## list the targets
 	@echo "Turnpike. Variables: CONFIG=$(CONFIG) JAVA_OPTS='$(JAVA_OPTS)' OFFLINE=$(OFFLINE) (OFFLINE=1: mvn -o)"
@@ -63,6 +63,9 @@ test: ## unit tests, then the *IT integration tests against the packaged jar (mv
 
 check: build ## validate the CONFIG file without starting the proxy
 	$(JAVA) $(JAVA_OPTS) -jar $(JAR) --config $(CONFIG) --check
+
+install-api: ## install proxy-api in the local Maven repository, for plugins built outside this tree
+	$(MVN) $(MVN_FLAGS) -q -DskipTests install -pl proxy-api -am
 
 clean: ## mvn clean, and remove the copied plugins/*.jar
 	$(MVN) $(MVN_FLAGS) -q clean
