@@ -29,6 +29,8 @@ import java.util.Objects;
  * @param maxPipelined         {@code server.max_pipelined}: how many pipelined requests one
  *                             connection may have queued behind the one being served (default 16,
  *                             1..1024)
+ * @param maxBodyBytes         {@code server.max_body_size}: the largest request body accepted; a larger
+ *                             one is answered 413 and the connection closed (default 0: no limit)
  */
 public record ServerSettings(
         HostPort listen,
@@ -37,11 +39,12 @@ public record ServerSettings(
         int maxUriLength,
         Duration idleTimeout,
         Duration requestHeaderTimeout,
-        int maxPipelined) {
+        int maxPipelined,
+        long maxBodyBytes) {
 
     /** The keys of {@code server:}, for the hint that goes with an unknown key. */
     static final List<String> KEYS = List.of("listen", "workers", "max_header_size", "max_uri_length",
-            "idle_timeout", "request_header_timeout", "max_pipelined");
+            "idle_timeout", "request_header_timeout", "max_pipelined", "max_body_size");
 
     public ServerSettings {
         Objects.requireNonNull(listen, "listen");
@@ -79,6 +82,7 @@ public record ServerSettings(
                 maxUriLength,
                 Limits.duration(s, "idle_timeout", Duration.ofSeconds(60)),
                 Limits.duration(s, "request_header_timeout", Duration.ofSeconds(30)),
-                s.integer("max_pipelined", 16, 1, 1024));
+                s.integer("max_pipelined", 16, 1, 1024),
+                s.size("max_body_size", 0));
     }
 }

@@ -146,6 +146,12 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             respondError(refusal.status(), refusal.reason(), null);
             return;
         }
+        long maxBody = client.settings().server().maxBodyBytes();
+        if (maxBody > 0 && requestLength > maxBody) {
+            closeAfter = true; // the body is not read: the stream is no longer in step
+            respondError(413, "request body larger than " + maxBody + " bytes", null);
+            return;
+        }
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
         if (expect != null) {
             if (!expect.trim().equalsIgnoreCase("100-continue")) {
@@ -324,6 +330,14 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         requestBodyBytes += content.content().readableBytes();
         if (last) {
             requestComplete = true;
+        }
+        long maxBody = client.settings().server().maxBodyBytes();
+        if (maxBody > 0 && requestBodyBytes > maxBody && !localResponse && !finished) {
+            // A chunked body past the limit: what went upstream is abandoned with the connection.
+            content.release();
+            closeAfter = true;
+            respondError(413, "request body larger than " + maxBody + " bytes", null);
+            return;
         }
         if (discarding || localResponse || finished) {
             content.release();

@@ -46,7 +46,7 @@ class ConfigErrorsTest {
     void unknownKeyInASection() throws Exception {
         assertError(refuse("server:\n  listen: 127.0.0.1:80\n  max_header_bytes: 32k\n"),
                 "server.max_header_bytes", "unknown key; known keys here: listen, workers, max_header_size,"
-                        + " max_uri_length, idle_timeout, request_header_timeout, max_pipelined");
+                        + " max_uri_length, idle_timeout, request_header_timeout, max_pipelined, max_body_size");
         assertError(refuse("upstream: { conect_timeout: 1s }"), "upstream.conect_timeout",
                 "unknown key; known keys here: connect_timeout, read_timeout, idle_timeout, max_idle_per_peer");
         assertError(refuse("plugins: { directory: x }"), "plugins.directory",

@@ -80,6 +80,29 @@ class BadInputTest {
     }
 
     @Test
+    void bodiesOverTheLimitAre413AndClosed() throws Exception {
+        try (InJvmProxy p = InJvmProxy.builder().maxBodyBytes(1000).plugin("route", new Route(backend.port())).start()) {
+            int before = backend.requestsServed();
+            RawHttp.Exchange declared = RawHttp.exchange(p.port(),
+                    "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + "x".repeat(5000), TIMEOUT);
+            assertTrue(declared.text().startsWith("HTTP/1.1 413 "), declared.text());
+            assertTrue(declared.closedByPeer());
+            assertEquals(before, backend.requestsServed(), "a declared oversize body never goes upstream");
+            String chunk = Integer.toHexString(600) + "\r\n" + "y".repeat(600) + "\r\n";
+            RawHttp.Exchange chunked = RawHttp.exchange(p.port(),
+                    "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk + chunk + "0\r\n\r\n", TIMEOUT);
+            assertTrue(chunked.text().startsWith("HTTP/1.1 413 "), chunked.text());
+            assertTrue(chunked.closedByPeer());
+            try (Socket s = RawHttp.connect(p.port(), TIMEOUT)) {
+                RawHttp.send(s, "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n" + "z".repeat(1000));
+                RawHttp.Response ok = RawHttp.readResponse(s.getInputStream());
+                assertEquals(200, ok.status(), "a body at the limit passes");
+                assertTrue(ok.bodyText().contains("\"bytes\":1000"), ok.bodyText());
+            }
+        }
+    }
+
+    @Test
     void missingHostInHttp11Is400() throws Exception {
         assertStatusAndClosed("GET /name HTTP/1.1\r\n\r\n", 400);
     }

@@ -28,7 +28,7 @@ final class InJvmProxy implements AutoCloseable {
     private InJvmProxy(Builder b) throws InterruptedException {
         ServerSettings s = ServerSettings.defaults();
         ServerSettings server = new ServerSettings(new HostPort("127.0.0.1", 0), b.workers, b.maxHeaderBytes,
-                s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined());
+                s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined(), b.maxBodyBytes);
         UpstreamSettings u = UpstreamSettings.defaults();
         UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(), u.maxIdlePerPeer());
         ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, PluginSettings.defaults());
@@ -64,6 +64,12 @@ final class InJvmProxy implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration readTimeout = Duration.ofSeconds(10);
         private Duration headerTimeout = Duration.ofSeconds(30);
+        private long maxBodyBytes;
+
+        Builder maxBodyBytes(long bytes) {
+            this.maxBodyBytes = bytes;
+            return this;
+        }
 
         Builder plugin(String id, ProxyPlugin<?> plugin) {
             links.add(ChainLink.of(id, "test", plugin));

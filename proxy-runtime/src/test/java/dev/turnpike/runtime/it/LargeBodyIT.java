@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.testing.DeterministicBytes;
 import dev.turnpike.testing.TestBackend;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +14,7 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -42,6 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
 class LargeBodyIT {
 
     private static final long GIB = 1L << 30;
+    /** Four times the proxy's whole heap (and direct memory limit): plenty to kill a proxy that buffers during a stall. */
+    private static final long STALLED = 256L << 20;
+    /** How long the reading side stalls; at local speeds a proxy ignoring backpressure takes in far more than 64 MiB. */
+    private static final long STALL_MILLIS = 3_000;
     private static final Pattern BYTES = Pattern.compile("\"bytes\"\\s*:\\s*(\\d+)");
     private static final Pattern SHA = Pattern.compile("\"sha256\"\\s*:\\s*\"([0-9a-f]{64})\"");
 
@@ -53,10 +59,12 @@ class LargeBodyIT {
     private static HttpClient client;
     /** The expected digest, computed beside the first transfer (both take seconds). */
     private static CompletableFuture<String> expectedSha;
+    private static CompletableFuture<String> expectedStalledSha;
 
     @BeforeAll
     static void start() throws Exception {
         expectedSha = CompletableFuture.supplyAsync(() -> DeterministicBytes.sha256Hex(DeterministicBytes.DEFAULT_SEED, GIB));
+        expectedStalledSha = CompletableFuture.supplyAsync(() -> DeterministicBytes.sha256Hex(DeterministicBytes.DEFAULT_SEED, STALLED));
         backend = new TestBackend("big");
         backend.start();
         proxy = ProxyProcess.builder(dir).workers(1).backends(backend).start();
@@ -90,17 +98,89 @@ class LargeBodyIT {
         HttpResponse<InputStream> response = client.send(request, BodyHandlers.ofInputStream());
         assertEquals(200, response.statusCode(), "status");
         MessageDigest digest = DeterministicBytes.sha256();
-        long total = 0;
+        long total;
         try (InputStream in = response.body()) {
-            byte[] buf = new byte[64 * 1024];
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                digest.update(buf, 0, n);
-                total += n;
-            }
+            total = hash(in, digest, Long.MAX_VALUE);
         }
         assertEquals(GIB, total, "bytes received");
         assertEquals(expected(), HexFormat.of().formatHex(digest.digest()), "sha256 of the body received");
         assertProxyHealthy();
+    }
+
+    /**
+     * The client stops reading for a few seconds after the first MiB while the backend could go on
+     * sending at full speed: the proxy must stop reading the backend (backpressure), not queue what
+     * it receives; 256 MiB cannot fit in its 64 MiB.
+     */
+    @Test
+    @Order(4)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void downloadToAStalledClientIsBackpressured() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(proxy.uri("/bytes/" + STALLED))
+                .timeout(Duration.ofSeconds(30))
+                .GET()
+                .build();
+        HttpResponse<InputStream> response = client.send(request, BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode(), "status");
+        MessageDigest digest = DeterministicBytes.sha256();
+        long total;
+        try (InputStream in = response.body()) {
+            total = hash(in, digest, 1 << 20);
+            Thread.sleep(STALL_MILLIS);
+            assertProxyHealthy();
+            total += hash(in, digest, Long.MAX_VALUE);
+        }
+        assertEquals(STALLED, total, "bytes received");
+        assertEquals(expectedStalledSha.get(60, TimeUnit.SECONDS), HexFormat.of().formatHex(digest.digest()),
+                "sha256 of the body received");
+        assertProxyHealthy();
+    }
+
+    /**
+     * The backend accepts the connection and then reads nothing for a few seconds while the client
+     * uploads at full speed: the proxy must stop reading the client, not queue the body. Then the
+     * backend reads it all and must get every byte, in order.
+     */
+    @Test
+    @Order(5)
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void uploadToAStalledBackendIsBackpressured() throws Exception {
+        try (StalledBackend stalled = new StalledBackend(STALL_MILLIS);
+             ProxyProcess viaStalled = ProxyProcess.builder(Files.createDirectories(dir.resolve("stalled")))
+                     .workers(1)
+                     .backends("127.0.0.1:" + stalled.port())
+                     .start()) {
+            HttpRequest request = HttpRequest.newBuilder(viaStalled.uri("/upload"))
+                    .timeout(Duration.ofSeconds(50))
+                    .POST(BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(
+                            () -> DeterministicBytes.stream(DeterministicBytes.DEFAULT_SEED, STALLED)), STALLED))
+                    .build();
+            HttpResponse<String> response = client.send(request, BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), () -> "status; body: " + response.body() + "; log:\n"
+                    + ProxyProcess.tail(viaStalled.log(), 12_000));
+            StalledBackend.Received got = stalled.received(10, TimeUnit.SECONDS);
+            assertEquals(STALLED, got.bytes(), "bytes the stalled backend received");
+            assertEquals(expectedStalledSha.get(60, TimeUnit.SECONDS), got.sha256(), "sha256 of what the stalled backend received");
+            viaStalled.assertAlive();
+            String log = viaStalled.log();
+            assertFalse(log.contains("OutOfMemoryError") || log.contains("OutOfDirectMemoryError"),
+                    () -> "the proxy ran out of memory:\n" + ProxyProcess.tail(log, 12_000));
+        }
+    }
+
+    /** Reads at most {@code limit} bytes of {@code in} into {@code digest}; @return how many. */
+    private static long hash(InputStream in, MessageDigest digest, long limit) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        while (total < limit) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, limit - total));
+            if (n < 0) {
+                break;
+            }
+            digest.update(buf, 0, n);
+            total += n;
+        }
+        return total;
     }
 
     @Test
