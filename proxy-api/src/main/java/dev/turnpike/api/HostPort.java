@@ -10,6 +10,15 @@ public record HostPort(String host, int port) {
      * @throws IllegalArgumentException with a reason fit for a config error message
      */
     public static HostPort parse(String text) {
+        return parse(text, 1);
+    }
+
+    /** As {@link #parse}, but port 0 ("any free port", for a listener) is allowed. */
+    public static HostPort parseAllowingPortZero(String text) {
+        return parse(text, 0);
+    }
+
+    private static HostPort parse(String text, int minPort) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("expected host:port, got nothing");
         }
@@ -40,8 +49,8 @@ public record HostPort(String host, int port) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + text + "' has a port that is not a number");
         }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("'" + text + "' has port " + port + ", outside 1..65535");
+        if (port < minPort || port > 65535) {
+            throw new IllegalArgumentException("'" + text + "' has port " + port + ", outside " + minPort + "..65535");
         }
         return new HostPort(host, port);
     }

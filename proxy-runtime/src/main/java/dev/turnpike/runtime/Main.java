@@ -15,6 +15,9 @@ import org.slf4j.LoggerFactory;
  * with {@code --check} validates it (the file, then every plugin of the chain with its section,
  * like {@code nginx -t}) and exits.
  *
+ * <p>SIGTERM or SIGINT stops it gracefully (see {@link Turnpike#shutdownGracefully}); a second one
+ * exits at once.
+ *
  * <p>Exit codes: 0 fine, 1 the configuration or a plugin was refused, 2 wrong usage, 3 the server
  * could not start (the listen address is taken, say).
  */
@@ -95,11 +98,13 @@ public final class Main {
             return 3;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping");
-            proxy.close();
+        StopSignals.onFirst(signal -> {
+            log.info("{}: stopping; in-flight requests have up to {} to finish (send it again to exit now)",
+                    signal, config.server().gracePeriod());
+            boolean clean = proxy.shutdownGracefully();
+            log.info("stopped{}", clean ? "" : " (some requests were cut at the end of the grace period)");
             stopped.countDown();
-        }, "turnpike-shutdown"));
+        });
         try {
             stopped.await();
         } catch (InterruptedException e) {

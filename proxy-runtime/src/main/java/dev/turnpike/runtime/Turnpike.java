@@ -2,26 +2,36 @@ package dev.turnpike.runtime;
 
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.config.ProxyConfig;
+import dev.turnpike.runtime.log.AccessLog;
+import dev.turnpike.runtime.log.AccessLogOutput;
+import dev.turnpike.runtime.metrics.MetricsServer;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.plugin.ChainFactory;
 import dev.turnpike.runtime.plugin.PluginHost;
 import dev.turnpike.runtime.server.ProxyServer;
+import io.prometheus.client.hotspot.DefaultExports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One proxy: its plugins loaded from the plugin directory, the chain built from the configuration,
- * and the server. {@link #prepare} does everything that can refuse a configuration, before anything
- * listens; {@link #start} binds. The chain sits behind an atomic reference so a reload can swap it.
+ * the server, and the admin/metrics listener. {@link #prepare} does everything that can refuse a
+ * configuration, before anything listens; {@link #start} binds. The chain sits behind an atomic
+ * reference so a reload can swap it.
  */
 public final class Turnpike implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Turnpike.class);
 
     private final ProxyConfig config;
     private final PluginHost host;
     private final AtomicReference<Chain> chain = new AtomicReference<>();
     private final ProxyMetrics metrics;
     private ProxyServer server;
+    private MetricsServer metricsServer;
 
     private Turnpike(ProxyConfig config, PluginHost host, ProxyMetrics metrics, Chain chain) {
         this.config = config;
@@ -49,14 +59,25 @@ public final class Turnpike implements AutoCloseable {
         }
     }
 
-    /** Binds and serves. */
-    public Turnpike start() throws InterruptedException {
-        server = new ProxyServer(config, chain::get, metrics).start();
+    /** Binds the proxy and the metrics listener, and serves. */
+    public Turnpike start() throws InterruptedException, IOException {
+        AccessLogOutput.apply(config.accessLog());
+        server = new ProxyServer(config, chain::get, metrics, new AccessLog(config.accessLog())).start();
+        if (config.metrics().enabled()) {
+            DefaultExports.register(metrics.registry());
+            metricsServer = new MetricsServer(config.metrics().listen(), metrics.registry());
+            log.info("metrics on http://{}:{}/metrics", config.metrics().listen().host(), metricsServer.port());
+        }
         return this;
     }
 
     public InetSocketAddress address() {
         return server.address();
+    }
+
+    /** The metrics listener's port, or -1 when metrics are off. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
     }
 
     public ProxyMetrics metrics() {
@@ -68,11 +89,25 @@ public final class Turnpike implements AutoCloseable {
         return c.size() == 0 ? "no plugins in the chain" : "chain " + c;
     }
 
+    /**
+     * Graceful stop: in-flight requests get up to {@code server.grace_period} to finish, then
+     * everything closes. Returns whether they all finished in time.
+     */
+    public boolean shutdownGracefully() {
+        boolean clean = server == null || server.shutdownGracefully(config.server().gracePeriod());
+        close();
+        return clean;
+    }
+
     /** Stops the server, then the plugins, then unloads them. */
     @Override
     public void close() {
         if (server != null) {
             server.close();
+        }
+        if (metricsServer != null) {
+            metricsServer.close();
+            metricsServer = null;
         }
         Chain c = chain.getAndSet(Chain.empty());
         if (c != null) {

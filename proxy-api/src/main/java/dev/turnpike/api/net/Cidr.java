@@ -1,7 +1,7 @@
 package dev.turnpike.api.net;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.util.Arrays;
 
 /**
  * An IP network written as {@code address/prefix} ({@code 10.0.0.0/8}, {@code fd00::/8}); a bare
@@ -12,11 +12,16 @@ public final class Cidr {
     private final byte[] network;
     private final int prefix;
     private final String text;
+    private final int v4Network;
+    private final int v4Mask;
 
     private Cidr(byte[] network, int prefix, String text) {
         this.network = network;
         this.prefix = prefix;
         this.text = text;
+        this.v4Mask = network.length == 4 && prefix > 0 ? -1 << (32 - prefix) : 0;
+        this.v4Network = network.length == 4
+                ? ((network[0] & 0xff) << 24 | (network[1] & 0xff) << 16 | (network[2] & 0xff) << 8 | (network[3] & 0xff)) : 0;
     }
 
     /**
@@ -47,8 +52,21 @@ public final class Cidr {
 
     /** Whether {@code address} is inside this network (an IPv4 address is never inside an IPv6 one). */
     public boolean contains(InetAddress address) {
+        if (address instanceof Inet4Address) {
+            // An Inet4Address's hash code is its address: no array copy on the per-request path.
+            return network.length == 4 && (address.hashCode() & v4Mask) == v4Network;
+        }
+        if (network.length != 16) {
+            return false;
+        }
         byte[] a = address.getAddress();
-        return a.length == network.length && Arrays.equals(mask(a, prefix), network);
+        for (int i = 0; i < 16; i++) {
+            int bits = Math.max(0, Math.min(8, prefix - i * 8));
+            if (((a[i] ^ network[i]) & (0xff << (8 - bits)) & 0xff) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] mask(byte[] bytes, int prefix) {

@@ -16,8 +16,8 @@ import java.util.Map;
  * {@link ProxyConfig}.
  *
  * <p>The file is YAML (UTF-8) with three optional top-level sections, {@code server},
- * {@code upstream} and {@code plugins}; see {@link ServerSettings}, {@link UpstreamSettings} and
- * {@link PluginSettings} for their keys and defaults. Anything wrong is refused with a
+ * {@code upstream}, {@code plugins}, {@code metrics} and {@code access_log}; see the settings record
+ * of each for its keys and defaults. Anything wrong is refused with a
  * {@link ConfigException} naming the file, the key and the reason: a value of the wrong type or out
  * of range, a duplicate key, and any key the runtime does not know (a misspelt key must not quietly
  * fall back to its default). A chain entry's {@code config:} is not checked here: each plugin checks
@@ -26,10 +26,12 @@ import java.util.Map;
 public final class ConfigLoader {
 
     private static final Map<String, List<String>> KNOWN_KEYS = Map.of(
-            "", List.of("server", "upstream", "plugins"),
+            "", List.of("server", "upstream", "plugins", "metrics", "access_log"),
             "server", ServerSettings.KEYS,
             "upstream", UpstreamSettings.KEYS,
             "plugins", PluginSettings.KEYS,
+            "metrics", MetricsSettings.KEYS,
+            "access_log", AccessLogSettings.KEYS,
             "plugins.chain[]", PluginSettings.ENTRY_KEYS);
 
     private ConfigLoader() {
@@ -44,7 +46,7 @@ public final class ConfigLoader {
     public static ProxyConfig load(Path file) throws ConfigException {
         Object document = YamlFile.parse(file, read(file));
         if (document != null && !(document instanceof Map)) {
-            throw new ConfigException(file, "", "expected a mapping of sections (server, upstream, plugins) at the"
+            throw new ConfigException(file, "", "expected a mapping of sections (server, upstream, plugins, ...) at the"
                     + " top level, got " + (document instanceof List ? "a list" : "'" + document + "'"));
         }
         try {
@@ -53,7 +55,9 @@ public final class ConfigLoader {
                     file,
                     ServerSettings.read(root.section("server")),
                     UpstreamSettings.read(root.section("upstream")),
-                    PluginSettings.read(root.section("plugins")));
+                    PluginSettings.read(root.section("plugins")),
+                    MetricsSettings.read(root.section("metrics")),
+                    AccessLogSettings.read(root.section("access_log")));
             List<String> unknown = root.unreadKeys();
             if (!unknown.isEmpty()) {
                 throw new ConfigException(file, unknown.get(0), "unknown key" + knownHint(root, unknown.get(0)));

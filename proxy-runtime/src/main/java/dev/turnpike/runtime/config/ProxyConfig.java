@@ -12,13 +12,18 @@ import java.util.Objects;
  * @param server   {@code server:}, the client side
  * @param upstream {@code upstream:}, the backend side
  * @param plugins  {@code plugins:}, the plugin folder and the chain
+ * @param metrics  {@code metrics:}, the admin/metrics listener
+ * @param accessLog {@code access_log:}, the per-request log
  */
-public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins) {
+public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
+                          MetricsSettings metrics, AccessLogSettings accessLog) {
 
     public ProxyConfig {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(plugins, "plugins");
+        Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(accessLog, "accessLog");
     }
 }

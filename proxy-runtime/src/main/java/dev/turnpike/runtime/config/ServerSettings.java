@@ -31,6 +31,8 @@ import java.util.Objects;
  *                             1..1024)
  * @param maxBodyBytes         {@code server.max_body_size}: the largest request body accepted; a larger
  *                             one is answered 413 and the connection closed (default 0: no limit)
+ * @param gracePeriod          {@code server.grace_period}: on SIGTERM or SIGINT, how long in-flight
+ *                             requests may take to finish before the proxy exits anyway (default 30s)
  */
 public record ServerSettings(
         HostPort listen,
@@ -40,16 +42,19 @@ public record ServerSettings(
         Duration idleTimeout,
         Duration requestHeaderTimeout,
         int maxPipelined,
-        long maxBodyBytes) {
+        long maxBodyBytes,
+        Duration gracePeriod) {
 
     /** The keys of {@code server:}, for the hint that goes with an unknown key. */
     static final List<String> KEYS = List.of("listen", "workers", "max_header_size", "max_uri_length",
-            "idle_timeout", "request_header_timeout", "max_pipelined", "max_body_size");
+            "idle_timeout", "request_header_timeout", "max_pipelined", "max_body_size",
+            "grace_period");
 
     public ServerSettings {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
+        Objects.requireNonNull(gracePeriod, "gracePeriod");
     }
 
     /** The settings of an absent {@code server:} section. */
@@ -83,6 +88,7 @@ public record ServerSettings(
                 Limits.duration(s, "idle_timeout", Duration.ofSeconds(60)),
                 Limits.duration(s, "request_header_timeout", Duration.ofSeconds(30)),
                 s.integer("max_pipelined", 16, 1, 1024),
-                s.size("max_body_size", 0));
+                s.size("max_body_size", 0),
+                Limits.duration(s, "grace_period", Duration.ofSeconds(30)));
     }
 }

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of each accepted client connection:
- * {@code HeadTimeout → IdleStateHandler → HttpServerCodec → ClientConnection}. No aggregator: bodies
+ * {@code WireBytes → HeadTimeout → IdleStateHandler → HttpServerCodec → ClientConnection}. No aggregator: bodies
  * stream.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
@@ -23,10 +23,12 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final ProxyContext proxy;
     private final Map<EventLoop, LoopResources> loops;
     private final HttpDecoderConfig decoderConfig;
+    private final WireBytes wireBytes;
 
     public ClientChannelInitializer(ProxyContext proxy, Map<EventLoop, LoopResources> loops) {
         this.proxy = proxy;
         this.loops = Map.copyOf(loops);
+        this.wireBytes = new WireBytes(proxy.metrics());
         ServerSettings s = proxy.server();
         this.decoderConfig = new HttpDecoderConfig()
                 // The request line is method, target and version: room for the longest allowed target.
@@ -37,6 +39,20 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 .setUseRfc9112TransferEncoding(true);
     }
 
+    /**
+     * For shutdown: closes {@code ch} now if no request is in progress on it; otherwise it closes
+     * after the current exchange (the server is closing, so it will not be kept alive). Must run on
+     * the channel's event loop.
+     */
+    public static void closeWhenIdle(Channel ch) {
+        ClientConnection c = ch.pipeline().get(ClientConnection.class);
+        if (c != null) {
+            c.closeIfIdle();
+        } else {
+            ch.close();
+        }
+    }
+
     @Override
     protected void initChannel(Channel ch) {
         ServerSettings s = proxy.server();
@@ -44,6 +60,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         HeadTimeout headTimeout = new HeadTimeout(s.requestHeaderTimeout().toNanos(), ctx -> connection[0].headTimedOut(ctx));
         connection[0] = new ClientConnection(proxy, loops.get(ch.eventLoop()), headTimeout);
         ch.pipeline().addLast(
+                wireBytes,
                 headTimeout,
                 new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
                 new HttpServerCodec(decoderConfig, s.maxPipelined() + 1),

@@ -93,6 +93,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         current.start();
     }
 
+    /** Shutdown: closes the connection unless a request is in progress (that one closes it when done). */
+    void closeIfIdle() {
+        if (current == null) {
+            releaseQueued();
+            ctx.close();
+        }
+    }
+
     /** The exchange is over; {@code keepOpen} when the connection can carry the next request. */
     void exchangeFinished(Exchange exchange, boolean keepOpen) {
         if (current != exchange) {
@@ -100,7 +108,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         current = null;
         pausedByExchange = false;
-        if (!keepOpen || !ctx.channel().isActive()) {
+        if (!keepOpen || !ctx.channel().isActive() || proxy.closing()) {
             releaseQueued();
             ctx.close();
             return;

@@ -10,6 +10,7 @@ import dev.turnpike.api.Session;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.Chain.Phase;
 import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.upstream.PooledConnection;
 import dev.turnpike.runtime.upstream.UpstreamListener;
 import io.netty.buffer.Unpooled;
@@ -53,6 +54,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private static final long MAX_DISCARD_BYTES = 64 * 1024;
     /** Request body held while the upstream connection is not ready yet, before reading pauses. */
     private static final long MAX_HELD_BODY_BYTES = 64 * 1024;
+    private static final io.netty.util.AsciiString X_REQUEST_ID = io.netty.util.AsciiString.cached("x-request-id");
 
     private final ClientConnection client;
     private final Channel clientChannel;
@@ -61,6 +63,9 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private final RequestView requestView;
     private final long startNanos = System.nanoTime();
     private final long index;
+    private final int methodIndex;
+    private final String originalUri;
+    private long connectStartNanos;
     private final boolean http10;
     private final boolean clientKeepAlive;
     private final boolean head;
@@ -122,6 +127,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         this.request = request;
         this.requestView = new RequestView(request);
         this.index = index;
+        this.originalUri = request.uri();
+        this.methodIndex = ProxyMetrics.methodIndex(request.method().name());
         this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.clientKeepAlive = ConnectionTokens.keepAlive(request);
         this.head = request.method().equals(HttpMethod.HEAD);
@@ -163,8 +170,11 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             expectContinue = !http10 && requestBody != RequestFraming.Body.NONE && requestLength != 0;
         }
         HopByHop.strip(request.headers());
+        String incomingId = request.headers().get(X_REQUEST_ID);
+        requestId = RequestIds.wellFormed(incomingId) ? incomingId : client.loop().nextRequestId();
+        request.headers().set(X_REQUEST_ID, requestId);
         contexts = new Object[chain.size()];
-        phases = new PhaseLoop(chain, contexts, this, clientChannel.eventLoop(), this);
+        phases = new PhaseLoop(chain, contexts, this, clientChannel.eventLoop(), this, client.metrics());
         for (int position : chain.positions(Phase.NEW_CONTEXT)) {
             ChainLink link = chain.link(position);
             try {
@@ -252,6 +262,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         }
         upstreamWasReused = false;
         connecting = true;
+        connectStartNanos = System.nanoTime();
         Future<PooledConnection> f = client.loop().pool().connect(peer);
         if (f.isDone()) {
             onConnected(f);
@@ -273,10 +284,13 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         }
         if (!f.isSuccess()) {
             error = f.cause();
+            client.metrics().upstreamConnectFailed(peer.address(), error instanceof io.netty.channel.ConnectTimeoutException
+                    ? "timeout" : error instanceof java.net.ConnectException ? "refused" : "other");
             log.debug("connect to {} failed: {}", peer, f.cause().toString());
             respondError(502, "cannot connect to the backend", error);
             return;
         }
+        client.metrics().upstreamConnected(peer.address(), System.nanoTime() - connectStartNanos);
         attach(f.getNow());
     }
 
@@ -284,6 +298,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private void attach(PooledConnection connection) {
         upstream = connection;
         connection.attach(this);
+        client.metrics().upstreamRequest(peer.address(), upstreamWasReused);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!request.headers().contains(HttpHeaderNames.HOST)) {
             request.headers().set(HttpHeaderNames.HOST, peer.address()); // an HTTP/1.0 client sent none
@@ -479,6 +494,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             }
         }
         setConnectionHeader(r);
+        r.headers().set(X_REQUEST_ID, requestId());
         status = r.status().code();
         responseStarted = true;
         clientWrite(r);
@@ -552,6 +568,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             log.debug("pooled connection to {} closed before a response; retrying on a new one", peer);
             requestHeadSent = false;
             requestFullySent = false;
+            client.metrics().upstreamRetried(peer.address());
             connect(true);
             return;
         }
@@ -598,6 +615,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             return lastUpstreamReadNanos + timeout;
         }
         watchingUpstream = false;
+        client.metrics().upstreamTimedOut(peer.address());
         upstreamBroken(504, "the backend did not answer in time", new UpstreamTimeoutException(peer, timeout));
         return 0;
     }
@@ -678,6 +696,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             }
         }
         setConnectionHeader(res);
+        res.headers().set(X_REQUEST_ID, requestId());
         response = res;
         responseView = null;
         status = res.status().code();
@@ -766,6 +785,12 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         if (phases != null) {
             runLogging();
         }
+        long end = System.nanoTime();
+        client.metrics().requestFinished(methodIndex, status, end - startNanos);
+        if (error instanceof ClientAbortException) {
+            client.metrics().clientAborted();
+        }
+        client.settings().accessLog().record(this, originalUri, end);
         client.exchangeFinished(this, !closeAfter && requestComplete);
     }
 

@@ -5,6 +5,7 @@ import dev.turnpike.api.Session;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.Chain.Phase;
 import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.metrics.ProxyMetrics;
 import io.netty.channel.EventLoop;
 
 /**
@@ -35,9 +36,11 @@ final class PhaseLoop {
     private final Session session;
     private final EventLoop loop;
     private final Owner owner;
+    private final ProxyMetrics metrics;
     private boolean parked;
 
-    PhaseLoop(Chain chain, Object[] contexts, Session session, EventLoop loop, Owner owner) {
+    PhaseLoop(Chain chain, Object[] contexts, Session session, EventLoop loop, Owner owner, ProxyMetrics metrics) {
+        this.metrics = metrics;
         this.chain = chain;
         this.contexts = contexts;
         this.session = session;
@@ -60,12 +63,15 @@ final class PhaseLoop {
         for (int i = index; i < positions.length; i++) {
             ChainLink link = chain.link(positions[i]);
             Outcome outcome;
+            long start = System.nanoTime();
             try {
                 outcome = invoke(phase, link, contexts[positions[i]]);
             } catch (Throwable t) {
                 rethrowIfFatal(t);
                 owner.phaseFailed(phase, link, t);
                 return;
+            } finally {
+                metrics.pluginTime(link.pluginId(), phase.ordinal(), phase.label(), System.nanoTime() - start);
             }
             if (!handle(phase, i, link, outcome)) {
                 return;

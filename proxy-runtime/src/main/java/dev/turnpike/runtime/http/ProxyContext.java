@@ -3,13 +3,14 @@ package dev.turnpike.runtime.http;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.config.ServerSettings;
 import dev.turnpike.runtime.config.UpstreamSettings;
+import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
  * What every connection of one server shares: the settings, where the current chain comes from,
- * the metrics, and whether the server is shutting down. Immutable but for the chain supplier's
+ * the metrics and access log, and whether the server is shutting down. Immutable but for the chain supplier's
  * answer and the shutdown flag.
  */
 public final class ProxyContext {
@@ -18,13 +19,20 @@ public final class ProxyContext {
     private final UpstreamSettings upstream;
     private final Supplier<Chain> chain;
     private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
     private volatile boolean closing;
 
-    public ProxyContext(ServerSettings server, UpstreamSettings upstream, Supplier<Chain> chain, ProxyMetrics metrics) {
+    public ProxyContext(ServerSettings server, UpstreamSettings upstream, Supplier<Chain> chain, ProxyMetrics metrics,
+                        AccessLog accessLog) {
         this.server = server;
         this.upstream = upstream;
         this.chain = chain;
         this.metrics = metrics;
+        this.accessLog = accessLog;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
     }
 
     public ServerSettings server() {

@@ -5,6 +5,7 @@ import dev.turnpike.runtime.config.ProxyConfig;
 import dev.turnpike.runtime.http.ClientChannelInitializer;
 import dev.turnpike.runtime.http.LoopResources;
 import dev.turnpike.runtime.http.ProxyContext;
+import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.transport.Transport;
 import dev.turnpike.runtime.upstream.UpstreamPool;
@@ -13,6 +14,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -42,10 +46,12 @@ public final class ProxyServer implements AutoCloseable {
     private DnsAddressResolverGroup resolver;
     private final Map<EventLoop, LoopResources> loops = new HashMap<>();
     private Channel listener;
+    private boolean closed;
+    private final ChannelGroup clients = new DefaultChannelGroup("turnpike-clients", GlobalEventExecutor.INSTANCE);
 
-    public ProxyServer(ProxyConfig config, Supplier<Chain> chain, ProxyMetrics metrics) {
+    public ProxyServer(ProxyConfig config, Supplier<Chain> chain, ProxyMetrics metrics, AccessLog accessLog) {
         this.config = config;
-        this.context = new ProxyContext(config.server(), config.upstream(), chain, metrics);
+        this.context = new ProxyContext(config.server(), config.upstream(), chain, metrics, accessLog);
     }
 
     /** Binds the listen address; returns once the server accepts connections. */
@@ -61,13 +67,23 @@ public final class ProxyServer implements AutoCloseable {
                     config.upstream().connectTimeout(), config.upstream().idleTimeout(), config.upstream().maxIdlePerPeer());
             loops.put(loop, new LoopResources(loop, pool, i++));
         }
+        context.metrics().upstreamPools(
+                () -> loops.values().stream().mapToInt(l -> l.pool().idleCount()).sum(),
+                () -> loops.values().stream().mapToInt(l -> l.pool().inUseCount()).sum());
+        ClientChannelInitializer clientInit = new ClientChannelInitializer(context, loops);
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ClientChannelInitializer(context, loops));
+                .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        clients.add(ch); // leaves the group by itself when it closes
+                        ch.pipeline().addLast(clientInit);
+                    }
+                });
         InetSocketAddress address = new InetSocketAddress(config.server().listen().host(), config.server().listen().port());
         listener = b.bind(address).sync().channel();
         log.info("listening on {} ({} event loop{}, {})", listener.localAddress(), workers, workers == 1 ? "" : "s",
@@ -84,13 +100,50 @@ public final class ProxyServer implements AutoCloseable {
         return context;
     }
 
-    /** Stops accepting, closes every connection and the event loops. */
-    @Override
-    public void close() {
+    /**
+     * Graceful shutdown: stops accepting, closes idle keep-alive connections at once, lets busy ones
+     * finish their exchange (their next response says {@code Connection: close}) for up to
+     * {@code grace}, then closes whatever is left. Blocks; call it from a management thread.
+     *
+     * @return whether every connection finished within the grace period
+     */
+    public boolean shutdownGracefully(java.time.Duration grace) {
         context.startClosing();
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> ClientChannelInitializer.closeWhenIdle(ch));
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!clients.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean clean = clients.isEmpty();
+        if (!clean) {
+            log.warn("grace period of {} over; closing {} connection(s) with requests in flight", grace, clients.size());
+        }
+        close();
+        return clean;
+    }
+
+    /** Stops accepting, closes every connection and the event loops. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        context.startClosing();
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         if (group != null) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -14,6 +14,7 @@ public final class PooledConnection {
     private final UpstreamPool pool;
     private UpstreamHandler handler;
     private boolean idle;
+    private boolean leased;
     private long exchanges;
 
     PooledConnection(Channel channel, Peer peer, UpstreamPool pool) {
@@ -42,6 +43,10 @@ public final class PooledConnection {
     /** Routes what the backend sends to {@code listener} until {@link #release} or {@link #discard}. */
     public void attach(UpstreamListener listener) {
         idle = false;
+        if (!leased) {
+            leased = true;
+            pool.leased(1);
+        }
         handler.attach(listener);
     }
 
@@ -51,6 +56,7 @@ public final class PooledConnection {
      */
     public void release() {
         handler.detach();
+        endLease();
         exchanges++;
         // An exchange may have paused reading for backpressure; an idle connection must read to see a close.
         channel.config().setAutoRead(true);
@@ -60,7 +66,15 @@ public final class PooledConnection {
     /** Closes the connection: its exchange did not end cleanly, so it cannot carry another. */
     public void discard() {
         handler.detach();
+        endLease();
         channel.close();
+    }
+
+    private void endLease() {
+        if (leased) {
+            leased = false;
+            pool.leased(-1);
+        }
     }
 
     boolean idle() {
@@ -72,6 +86,7 @@ public final class PooledConnection {
     }
 
     void closed() {
+        endLease();
         if (idle) {
             idle = false;
             pool.remove(this);

@@ -44,6 +44,7 @@ public final class UpstreamPool {
     private final int maxIdlePerPeer;
     private final Map<Peer, ArrayDeque<PooledConnection>> idle = new HashMap<>();
     private int idleCount;
+    private int inUse;
 
     public UpstreamPool(EventLoop loop, Class<? extends Channel> channelType,
                         AddressResolverGroup<? extends SocketAddress> resolver,
@@ -135,9 +136,18 @@ public final class UpstreamPool {
         }
     }
 
-    /** Idle connections held now, over all peers. */
+    /** Idle connections held now, over all peers. Readable from any thread (a gauge may lag). */
     public int idleCount() {
         return idleCount;
+    }
+
+    /** Connections held by requests now. Readable from any thread (a gauge may lag). */
+    public int inUseCount() {
+        return inUse;
+    }
+
+    void leased(int delta) {
+        inUse += delta;
     }
 
     /** Closes every idle connection (shutdown). */

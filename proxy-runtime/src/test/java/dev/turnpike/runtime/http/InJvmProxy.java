@@ -4,7 +4,10 @@ import dev.turnpike.api.HostPort;
 import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.config.AccessLogSettings;
+import dev.turnpike.runtime.config.MetricsSettings;
 import dev.turnpike.runtime.config.PluginSettings;
+import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.config.ProxyConfig;
 import dev.turnpike.runtime.config.ServerSettings;
 import dev.turnpike.runtime.config.UpstreamSettings;
@@ -28,12 +31,13 @@ final class InJvmProxy implements AutoCloseable {
     private InJvmProxy(Builder b) throws InterruptedException {
         ServerSettings s = ServerSettings.defaults();
         ServerSettings server = new ServerSettings(new HostPort("127.0.0.1", 0), b.workers, b.maxHeaderBytes,
-                s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined(), b.maxBodyBytes);
+                s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined(), b.maxBodyBytes, s.gracePeriod());
         UpstreamSettings u = UpstreamSettings.defaults();
         UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(), u.maxIdlePerPeer());
-        ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, PluginSettings.defaults());
+        ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, PluginSettings.defaults(),
+                MetricsSettings.defaults(), AccessLogSettings.defaults());
         Chain chain = new Chain(b.links);
-        this.server = new ProxyServer(config, () -> chain, metrics).start();
+        this.server = new ProxyServer(config, () -> chain, metrics, new AccessLog(AccessLogSettings.defaults())).start();
     }
 
     static Builder builder() {
@@ -50,6 +54,10 @@ final class InJvmProxy implements AutoCloseable {
 
     ProxyMetrics metrics() {
         return metrics;
+    }
+
+    ProxyServer server() {
+        return server;
     }
 
     @Override

@@ -85,6 +85,10 @@ public final class ProxyProcess implements AutoCloseable {
         private final List<String> backends = new ArrayList<>();
         private PluginsSetup pluginsSetup = d -> { };
         private final List<String> jvmArgs = new ArrayList<>();
+        private final List<Path> pluginJars = new ArrayList<>();
+        private String chainYaml;
+        private String extraYaml = "";
+        private String serverYaml = "";
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -110,7 +114,38 @@ public final class ProxyProcess implements AutoCloseable {
             return this;
         }
 
-        /** Runs after the round-robin jar is copied into the plugin directory, before the start. */
+        /** More jars to copy into the plugin directory, beside the round-robin jar. */
+        public Builder pluginJars(Path... jars) {
+            pluginJars.addAll(Arrays.asList(jars));
+            return this;
+        }
+
+        /**
+         * Replaces the chain: the YAML list items under {@code plugins.chain:}, indented by four
+         * spaces, e.g. {@code "    - id: round-robin\n      config: { backends: ['127.0.0.1:9001'] }\n"}.
+         * {@link #backends} is then not used.
+         */
+        public Builder chainYaml(String entries) {
+            this.chainYaml = entries;
+            return this;
+        }
+
+        /** More keys of {@code server:}, indented by two spaces, e.g. {@code "  max_body_size: 1m\n"}. */
+        public Builder serverYaml(String keys) {
+            this.serverYaml = keys.endsWith("\n") || keys.isEmpty() ? keys : keys + "\n";
+            return this;
+        }
+
+        /**
+         * More top-level YAML, appended to the file, e.g. {@code "upstream:\n  read_timeout: 2s\n"}
+         * (not {@code server:} or {@code plugins:}, which the file has already: see {@link #serverYaml}).
+         */
+        public Builder extraYaml(String yaml) {
+            this.extraYaml = yaml.endsWith("\n") || yaml.isEmpty() ? yaml : yaml + "\n";
+            return this;
+        }
+
+        /** Runs after the plugin jars are copied into the plugin directory, before the start. */
         public Builder pluginsDir(PluginsSetup setup) {
             this.pluginsSetup = setup;
             return this;
@@ -130,11 +165,18 @@ public final class ProxyProcess implements AutoCloseable {
             Path plugins = Files.createDirectories(dir.resolve("plugins"));
             Path jar = roundRobinJar();
             Files.copy(jar, plugins.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            for (Path extra : pluginJars) {
+                Files.copy(extra, plugins.resolve(extra.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
             pluginsSetup.accept(plugins);
 
             int port = freePort();
             Path config = dir.resolve("proxy.yaml");
-            Files.writeString(config, yaml("127.0.0.1:" + port, workers, plugins, backends));
+            String yaml = chainYaml == null
+                    ? yaml("127.0.0.1:" + port, workers, plugins, backends)
+                    : head("127.0.0.1:" + port, workers, plugins) + chainYaml + (chainYaml.endsWith("\n") ? "" : "\n");
+            yaml = yaml.replaceFirst("(?m)^plugins:$", java.util.regex.Matcher.quoteReplacement(serverYaml) + "plugins:");
+            Files.writeString(config, yaml + extraYaml);
             Path log = dir.resolve("proxy.log");
             Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
 
@@ -163,13 +205,7 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** The YAML this helper writes: listen, workers, plugins.dir, and round-robin over {@code backends}. */
     public static String yaml(String listen, int workers, Path pluginsDir, List<String> backends) {
-        StringBuilder y = new StringBuilder()
-                .append("server:\n")
-                .append("  listen: ").append(quote(listen)).append('\n')
-                .append("  workers: ").append(workers).append('\n')
-                .append("plugins:\n")
-                .append("  dir: ").append(quote(pluginsDir.toAbsolutePath().toString())).append('\n')
-                .append("  chain:\n")
+        StringBuilder y = new StringBuilder(head(listen, workers, pluginsDir))
                 .append("    - id: round-robin\n")
                 .append("      config:\n")
                 .append("        backends:\n");
@@ -177,6 +213,16 @@ public final class ProxyProcess implements AutoCloseable {
             y.append("          - ").append(quote(b)).append('\n');
         }
         return y.toString();
+    }
+
+    /** The YAML up to and including {@code plugins.chain:}: listen, workers, plugins.dir. */
+    public static String head(String listen, int workers, Path pluginsDir) {
+        return "server:\n"
+                + "  listen: " + quote(listen) + "\n"
+                + "  workers: " + workers + "\n"
+                + "plugins:\n"
+                + "  dir: " + quote(pluginsDir.toAbsolutePath().toString()) + "\n"
+                + "  chain:\n";
     }
 
     /** A YAML single-quoted scalar. */
