@@ -39,14 +39,14 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() throws Exception {
         assertError(refuse("sever:\n  listen: 127.0.0.1:80\n"),
-                "sever", "unknown key; known keys here: server, upstream, plugins");
+                "sever", "unknown key; known keys here: server, upstream, plugins, metrics, access_log");
     }
 
     @Test
     void unknownKeyInASection() throws Exception {
         assertError(refuse("server:\n  listen: 127.0.0.1:80\n  max_header_bytes: 32k\n"),
                 "server.max_header_bytes", "unknown key; known keys here: listen, workers, max_header_size,"
-                        + " max_uri_length, idle_timeout, request_header_timeout, max_pipelined, max_body_size");
+                        + " max_uri_length, idle_timeout, request_header_timeout, max_pipelined, max_body_size, grace_period");
         assertError(refuse("upstream: { conect_timeout: 1s }"), "upstream.conect_timeout",
                 "unknown key; known keys here: connect_timeout, read_timeout, idle_timeout, max_idle_per_peer");
         assertError(refuse("plugins: { directory: x }"), "plugins.directory",
@@ -63,7 +63,7 @@ class ConfigErrorsTest {
     void dottedKeyAtTheTopLevelIsExplained() throws Exception {
         assertError(refuse("server.listen: 127.0.0.1:80\n"), "server.listen",
                 "unknown key (sections nest: write the key indented under its section);"
-                        + " known keys here: server, upstream, plugins");
+                        + " known keys here: server, upstream, plugins, metrics, access_log");
     }
 
     @Test
@@ -89,9 +89,9 @@ class ConfigErrorsTest {
     @Test
     void topLevelMustBeAMapping() throws Exception {
         assertError(refuse("- server\n- upstream\n"), "",
-                "expected a mapping of sections (server, upstream, plugins) at the top level, got a list");
+                "expected a mapping of sections (server, upstream, plugins, ...) at the top level, got a list");
         assertError(refuse("just text\n"), "",
-                "expected a mapping of sections (server, upstream, plugins) at the top level, got 'just text'");
+                "expected a mapping of sections (server, upstream, plugins, ...) at the top level, got 'just text'");
     }
 
     @Test
