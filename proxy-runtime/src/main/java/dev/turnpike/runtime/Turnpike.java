@@ -62,12 +62,13 @@ public final class Turnpike implements AutoCloseable {
     /** Binds the proxy and the metrics listener, and serves. */
     public Turnpike start() throws InterruptedException, IOException {
         AccessLogOutput.apply(config.accessLog());
-        server = new ProxyServer(config, chain::get, metrics, new AccessLog(config.accessLog())).start();
+        // The admin listener binds first: if its port is taken, the proxy fails before it takes traffic.
         if (config.metrics().enabled()) {
             DefaultExports.register(metrics.registry());
             metricsServer = new MetricsServer(config.metrics().listen(), metrics.registry());
             log.info("metrics on http://{}:{}/metrics", config.metrics().listen().host(), metricsServer.port());
         }
+        server = new ProxyServer(config, chain::get, metrics, new AccessLog(config.accessLog())).start();
         return this;
     }
 

@@ -38,8 +38,12 @@ public final class Cidr {
         int max = bytes.length * 8;
         int prefix = max;
         if (slash >= 0) {
+            String digits = s.substring(slash + 1);
             try {
-                prefix = Integer.parseInt(s.substring(slash + 1));
+                if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit)) {
+                    throw new NumberFormatException(digits);
+                }
+                prefix = Integer.parseInt(digits);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("'" + text + "' has a prefix length that is not a number");
             }

@@ -64,6 +64,12 @@ public final class IpLiteral {
     }
 
     private static InetAddress parseV6(String s) {
+        // The JDK takes text for an IPv6 literal only when it starts with a hex digit or ':'; anything
+        // else with a colon in it would go to the resolver.
+        char first = s.charAt(0);
+        if (!(first == ':' || Character.digit(first, 16) >= 0)) {
+            return null;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             boolean ok = c == ':' || c == '.' || c == '%' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');

@@ -74,7 +74,7 @@ public final class TrustedProxies {
         for (int line = forwardedFor.size() - 1; line >= 0; line--) {
             String[] entries = forwardedFor.get(line).split(",");
             for (int i = entries.length - 1; i >= 0; i--) {
-                InetAddress a = IpLiteral.parse(entries[i]);
+                InetAddress a = parseEntry(entries[i]);
                 if (a == null) {
                     return client;
                 }
@@ -85,5 +85,25 @@ public final class TrustedProxies {
             }
         }
         return client;
+    }
+
+    /**
+     * An X-Forwarded-For entry: an address, or an address with a port as some load balancers write
+     * it ({@code 1.2.3.4:5678}, {@code [2001:db8::1]:5678}).
+     */
+    private static InetAddress parseEntry(String entry) {
+        InetAddress a = IpLiteral.parse(entry);
+        if (a != null) {
+            return a;
+        }
+        String e = entry.trim();
+        int colon = e.lastIndexOf(':');
+        if (colon > 0 && colon < e.length() - 1 && e.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+            String host = e.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]") || host.indexOf(':') < 0) {
+                return IpLiteral.parse(host);
+            }
+        }
+        return null;
     }
 }

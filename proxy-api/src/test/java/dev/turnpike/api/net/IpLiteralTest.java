@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,13 +84,9 @@ class IpLiteralTest {
      * <p>Shown without touching the network: a child JVM whose name service is a hosts file
      * ({@code -Djdk.net.hosts.file}) in which those texts are names. IpLiteral then returns the
      * addresses the "look-up" found instead of {@code null}. Fix: in {@code parseV6}, return null
-     * unless the text starts with a hex digit or ':' (or build the bytes without InetAddress).
-     *
-     * <p>Disabled so that the suite stays green until the fix lands; run it with
-     * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition} to see it fail.
+     * unless the text starts with a hex digit or ':' (the fix that is in).
      */
     @Test
-    @Disabled("BUG in IpLiteral (reported): '.1:2' and '%1:2' reach the resolver; enable with the fix")
     void neverAsksTheResolver(@TempDir Path dir) throws Exception {
         List<String> names = List.of(".1:2", "%1:2", "[.1:2]", ".a:b", "%:");
         Path hosts = dir.resolve("hosts");

@@ -64,7 +64,8 @@ class TrustedProxiesTest {
     @Test
     void anEntryThatIsNotAnAddressStopsTheWalkAtTheLastGoodOne() {
         assertEquals("10.0.0.2", client(LB, "10.0.0.1", "203.0.113.7, unknown, 10.0.0.2"));
-        assertEquals("10.0.0.1", client(LB, "10.0.0.1", "203.0.113.7:4711"), "an address with a port is not a literal");
+        assertEquals("203.0.113.7", client(LB, "10.0.0.1", "203.0.113.7:4711"), "a port after the address is dropped");
+        assertEquals("10.0.0.1", client(LB, "10.0.0.1", "203.0.113.7:port"), "but not just anything after a colon");
         assertEquals("10.0.0.1", client(LB, "10.0.0.1", "_hidden"));
     }
 
@@ -108,5 +109,15 @@ class TrustedProxiesTest {
                         default: throw new UnsupportedOperationException(m.getName());
                     }
                 });
+    }
+
+    @Test
+    void forwardedForEntriesWithAPortAreUnderstood() throws Exception {
+        TrustedProxies trusted = TrustedProxies.of(java.util.List.of("127.0.0.1/32"));
+        java.net.InetAddress peer = java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        org.junit.jupiter.api.Assertions.assertEquals("203.0.113.7",
+                trusted.clientAddress(peer, java.util.List.of("198.51.100.1, 203.0.113.7:5678")).getHostAddress());
+        org.junit.jupiter.api.Assertions.assertEquals("2001:db8:0:0:0:0:0:1",
+                trusted.clientAddress(peer, java.util.List.of("[2001:db8::1]:443")).getHostAddress());
     }
 }

@@ -697,6 +697,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         }
         setConnectionHeader(res);
         res.headers().set(X_REQUEST_ID, requestId());
+        responseBodyBytes = head ? 0 : res.content().readableBytes();
         response = res;
         responseView = null;
         status = res.status().code();

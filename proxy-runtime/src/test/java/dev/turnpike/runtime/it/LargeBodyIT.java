@@ -155,7 +155,13 @@ class LargeBodyIT {
                     .POST(BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(
                             () -> DeterministicBytes.stream(DeterministicBytes.DEFAULT_SEED, STALLED)), STALLED))
                     .build();
-            HttpResponse<String> response = client.send(request, BodyHandlers.ofString());
+            HttpResponse<String> response;
+            try {
+                response = client.send(request, BodyHandlers.ofString());
+            } catch (IOException e) {
+                throw new AssertionError("the upload failed: " + e + "; stalled backend: " + stalled.outcome()
+                        + "; proxy log:\n" + ProxyProcess.tail(viaStalled.log(), 12_000), e);
+            }
             assertEquals(200, response.statusCode(), () -> "status; body: " + response.body() + "; log:\n"
                     + ProxyProcess.tail(viaStalled.log(), 12_000));
             StalledBackend.Received got = stalled.received(10, TimeUnit.SECONDS);

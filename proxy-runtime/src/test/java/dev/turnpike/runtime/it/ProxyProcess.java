@@ -138,7 +138,8 @@ public final class ProxyProcess implements AutoCloseable {
 
         /**
          * More top-level YAML, appended to the file, e.g. {@code "upstream:\n  read_timeout: 2s\n"}
-         * (not {@code server:} or {@code plugins:}, which the file has already: see {@link #serverYaml}).
+         * (not {@code server:}, {@code metrics:} or {@code plugins:}, which the file has already: see
+         * {@link #serverYaml}).
          */
         public Builder extraYaml(String yaml) {
             this.extraYaml = yaml.endsWith("\n") || yaml.isEmpty() ? yaml : yaml + "\n";
@@ -172,10 +173,8 @@ public final class ProxyProcess implements AutoCloseable {
 
             int port = freePort();
             Path config = dir.resolve("proxy.yaml");
-            String yaml = chainYaml == null
-                    ? yaml("127.0.0.1:" + port, workers, plugins, backends)
-                    : head("127.0.0.1:" + port, workers, plugins) + chainYaml + (chainYaml.endsWith("\n") ? "" : "\n");
-            yaml = yaml.replaceFirst("(?m)^plugins:$", java.util.regex.Matcher.quoteReplacement(serverYaml) + "plugins:");
+            String yaml = head("127.0.0.1:" + port, workers, serverYaml, plugins)
+                    + (chainYaml == null ? chainEntries(backends) : chainYaml + (chainYaml.endsWith("\n") ? "" : "\n"));
             Files.writeString(config, yaml + extraYaml);
             Path log = dir.resolve("proxy.log");
             Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
@@ -203,9 +202,35 @@ public final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    /** The YAML this helper writes: listen, workers, plugins.dir, and round-robin over {@code backends}. */
+    /**
+     * The YAML this helper writes: listen, workers, the metrics listener on a free port (so that
+     * proxies running side by side do not fight over the default one), plugins.dir, and round-robin
+     * over {@code backends}.
+     */
     public static String yaml(String listen, int workers, Path pluginsDir, List<String> backends) {
-        StringBuilder y = new StringBuilder(head(listen, workers, pluginsDir))
+        return head(listen, workers, "", pluginsDir) + chainEntries(backends);
+    }
+
+    /** {@link #yaml} up to and including {@code plugins.chain:}, for a chain of one's own. */
+    public static String head(String listen, int workers, Path pluginsDir) {
+        return head(listen, workers, "", pluginsDir);
+    }
+
+    private static String head(String listen, int workers, String serverKeys, Path pluginsDir) {
+        return "server:\n"
+                + "  listen: " + quote(listen) + "\n"
+                + "  workers: " + workers + "\n"
+                + serverKeys
+                + "metrics:\n"
+                + "  listen: '127.0.0.1:0'\n"
+                + "plugins:\n"
+                + "  dir: " + quote(pluginsDir.toAbsolutePath().toString()) + "\n"
+                + "  chain:\n";
+    }
+
+    /** One round-robin chain entry over {@code backends}, indented to go under {@code plugins.chain:}. */
+    public static String chainEntries(List<String> backends) {
+        StringBuilder y = new StringBuilder()
                 .append("    - id: round-robin\n")
                 .append("      config:\n")
                 .append("        backends:\n");
@@ -213,16 +238,6 @@ public final class ProxyProcess implements AutoCloseable {
             y.append("          - ").append(quote(b)).append('\n');
         }
         return y.toString();
-    }
-
-    /** The YAML up to and including {@code plugins.chain:}: listen, workers, plugins.dir. */
-    public static String head(String listen, int workers, Path pluginsDir) {
-        return "server:\n"
-                + "  listen: " + quote(listen) + "\n"
-                + "  workers: " + workers + "\n"
-                + "plugins:\n"
-                + "  dir: " + quote(pluginsDir.toAbsolutePath().toString()) + "\n"
-                + "  chain:\n";
     }
 
     /** A YAML single-quoted scalar. */
@@ -379,10 +394,17 @@ public final class ProxyProcess implements AutoCloseable {
             }
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
             } catch (IOException notYet) {
                 Thread.sleep(50);
+                continue;
             }
+            // The client port is bound before the rest (the metrics listener) starts: a start that
+            // fails after it exits within moments. Say so here rather than as a refused request later.
+            if (process.waitFor(300, TimeUnit.MILLISECONDS)) {
+                fail("the proxy process exited with " + process.exitValue() + " just after binding port " + port
+                        + "; config:\n" + read(config) + "\nlog:\n" + tail(log(), 12_000));
+            }
+            return;
         }
         fail("the proxy did not accept connections on port " + port + " within " + START_TIMEOUT.toSeconds()
                 + " s; log:\n" + tail(log(), 12_000));

@@ -56,6 +56,18 @@ final class StalledBackend implements AutoCloseable {
         return first.get(timeout, unit);
     }
 
+    /** What became of the first connection so far, for failure messages. */
+    String outcome() {
+        if (!first.isDone()) {
+            return "first request not (yet) fully read";
+        }
+        try {
+            return first.getNow(null).toString();
+        } catch (RuntimeException e) {
+            return "failed: " + e.getCause();
+        }
+    }
+
     private void acceptLoop() {
         boolean isFirst = true;
         while (!server.isClosed()) {

@@ -1,0 +1,138 @@
+package dev.turnpike.plugins.headerinjection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.Session;
+import dev.turnpike.api.config.InvalidConfigException;
+import org.junit.jupiter.api.Test;
+
+class TemplateTest {
+
+    private static final String KEY = "plugins.chain[0].config.request.set.X-Test";
+
+    private final Session session = session(false);
+
+    private static Session session(boolean tls) {
+        Session s = mock(Session.class);
+        when(s.requestId()).thenReturn("r-42");
+        when(s.peer()).thenReturn(Peer.of("10.1.1.1", 8080));
+        when(s.isTls()).thenReturn(tls);
+        return s;
+    }
+
+    private String expand(String text) {
+        return Template.parse(text, KEY).expand(session, "203.0.113.7", "example.com");
+    }
+
+    @Test
+    void aValueWithoutVariablesIsReturnedAsTheSameString() {
+        Template t = Template.parse("turnpike", KEY);
+        assertTrue(t.isConstant());
+        assertEquals(0, t.needs());
+        String first = t.expand(session, null, null);
+        assertEquals("turnpike", first);
+        assertSame(first, t.expand(session, null, null), "no new string per request");
+    }
+
+    @Test
+    void expandsEachVariable() {
+        assertEquals("203.0.113.7", expand("$client_ip"));
+        assertEquals("10.1.1.1:8080", expand("$backend"));
+        assertEquals("r-42", expand("$request_id"));
+        assertEquals("example.com", expand("$host"));
+        assertEquals("http", expand("$scheme"));
+        assertEquals("https", Template.parse("$scheme", KEY).expand(session(true), null, null));
+    }
+
+    @Test
+    void mixesLiteralsAndVariables() {
+        assertEquals("via 10.1.1.1:8080 for 203.0.113.7 (r-42)", expand("via $backend for $client_ip ($request_id)"));
+        assertEquals("http://example.com/", expand("$scheme://$host/"));
+    }
+
+    @Test
+    void aNameEndsAtTheFirstCharacterThatIsNotALetterDigitOrUnderscore() {
+        assertEquals("example.com-x", expand("$host-x"));
+        assertEquals("example.com.suffix", expand("$host.suffix"));
+    }
+
+    @Test
+    void bracesSeparateANameFromWhatFollows() {
+        assertEquals("example.comname", expand("${host}name"));
+        assertEquals("r-42_1", expand("${request_id}_1"));
+    }
+
+    @Test
+    void doubleDollarIsALiteralDollar() {
+        assertEquals("$host", expand("$$host"));
+        assertEquals("price: $$", Template.parse("price: $$$$", KEY).expand(session, null, null));
+    }
+
+    @Test
+    void aDollarNotFollowedByANameIsLiteral() {
+        assertEquals("costs $5", expand("costs $5"));
+        assertEquals("a $ b", expand("a $ b"));
+        assertEquals("end$", expand("end$"));
+        assertTrue(Template.parse("costs $5", KEY).isConstant());
+    }
+
+    @Test
+    void anEmptyValueIsAllowed() {
+        assertEquals("", expand(""));
+    }
+
+    @Test
+    void missingValuesExpandToEmptyText() {
+        Session noPeer = mock(Session.class);
+        assertEquals("[][]", Template.parse("[$host][$backend]", KEY).expand(noPeer, null, null));
+    }
+
+    @Test
+    void recordsWhichVariablesItNeeds() {
+        Template t = Template.parse("$client_ip ${host}", KEY);
+        assertTrue(t.uses(Variable.CLIENT_IP));
+        assertTrue(t.uses(Variable.HOST));
+        assertFalse(t.uses(Variable.BACKEND));
+        assertFalse(t.isConstant());
+    }
+
+    @Test
+    void refusesAnUnknownVariableNamingKeyAndVariable() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Template.parse("x $hostname y", KEY));
+        assertEquals(KEY, e.key());
+        assertTrue(e.reason().contains("unknown variable $hostname"), e.reason());
+        assertTrue(e.reason().contains("$client_ip"), "lists the known ones: " + e.reason());
+    }
+
+    @Test
+    void refusesAnUnknownVariableInBraces() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Template.parse("${nope}", KEY));
+        assertTrue(e.reason().contains("unknown variable $nope"), e.reason());
+    }
+
+    @Test
+    void variableNamesAreCaseSensitive() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Template.parse("$Host", KEY));
+        assertTrue(e.reason().contains("$Host"), e.reason());
+    }
+
+    @Test
+    void refusesAnUnclosedBrace() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Template.parse("a ${host", KEY));
+        assertEquals(KEY, e.key());
+        assertTrue(e.reason().contains("no closing '}'"), e.reason());
+    }
+
+    @Test
+    void refusesEmptyBraces() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Template.parse("${}", KEY));
+        assertTrue(e.reason().contains("unknown variable $"), e.reason());
+    }
+}

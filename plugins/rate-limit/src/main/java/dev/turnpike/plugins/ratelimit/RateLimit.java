@@ -1,0 +1,256 @@
+package dev.turnpike.plugins.ratelimit;
+
+import dev.turnpike.api.Headers;
+import dev.turnpike.api.Outcome;
+import dev.turnpike.api.PluginContext;
+import dev.turnpike.api.ProxyPlugin;
+import dev.turnpike.api.Response;
+import dev.turnpike.api.ResponseHead;
+import dev.turnpike.api.Session;
+import dev.turnpike.api.metrics.Counter;
+import dev.turnpike.api.metrics.Gauge;
+import dev.turnpike.api.metrics.PluginMetrics;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.pf4j.Extension;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code request_filter}: rate limiting per client address, per request header or per address and
+ * path prefix, as a token bucket or an exact sliding window. A request over the limit is answered
+ * {@code 429 Too Many Requests} from memory (nothing goes upstream) with {@code Retry-After} and
+ * the {@code RateLimit-*} / {@code X-RateLimit-*} headers; with {@code headers: true} the allowed
+ * responses carry the same numbers (added in {@code response_filter}).
+ *
+ * <p>Configuration: see {@link Settings} and the module's README.
+ *
+ * <h2>Threads</h2>
+ * {@link #requestFilter} runs on every event loop at once. The per-key state lives in a
+ * {@link KeyTable}: a segmented map whose segment locks are held for a few arithmetic operations,
+ * so counts are exact under any concurrency and there is no global lock. Nothing on the request
+ * path blocks or does I/O but the (rate-limited) WARN line. {@link #start} starts one daemon thread
+ * that sweeps idle keys and refreshes the key gauge once a second; {@link #stop} ends it, so no
+ * thread keeps the plugin's class loader alive.
+ */
+@Extension
+public final class RateLimit implements ProxyPlugin<Decision> {
+
+    static final String REJECTED_METRIC = "ratelimit_rejected_total";
+    static final String KEYS_METRIC = "ratelimit_keys";
+    static final String EVICTED_METRIC = "ratelimit_evicted_total";
+    static final long SWEEP_PERIOD_MILLIS = 1000;
+
+    /** Everything start() builds, published at once through one volatile write. */
+    private static final class Engine {
+        final Settings settings;
+        final KeyTable<? extends KeyState> table;
+        final KeyResolver resolver;
+        final RejectionLog log;
+        final Counter rejected;
+        final Gauge keys;
+        final Counter evicted;
+
+        Engine(Settings settings, KeyTable<? extends KeyState> table, KeyResolver resolver, RejectionLog log,
+               Counter rejected, Gauge keys, Counter evicted) {
+            this.settings = settings;
+            this.table = table;
+            this.resolver = resolver;
+            this.log = log;
+            this.rejected = rejected;
+            this.keys = keys;
+            this.evicted = evicted;
+        }
+    }
+
+    private final Clock clock;
+    private final RejectionLog.Sink warnSink;
+    private final boolean sweepThread;
+    private volatile Engine engine;
+    private ScheduledExecutorService sweeper;
+
+    /** The plugin as the proxy loads it: system clock, SLF4J, a sweeper thread. */
+    public RateLimit() {
+        this(Clock.SYSTEM, LoggerFactory.getLogger(RateLimit.class)::warn, true);
+    }
+
+    /** For tests: a driven clock, a captured log, and (usually) no sweeper thread. */
+    RateLimit(Clock clock, RejectionLog.Sink warnSink, boolean sweepThread) {
+        this.clock = clock;
+        this.warnSink = warnSink;
+        this.sweepThread = sweepThread;
+    }
+
+    @Override
+    public void start(PluginContext context) {
+        Settings s = Settings.parse(context.config());
+        PluginMetrics metrics = context.metrics();
+        Counter rejected = metrics.counter(REJECTED_METRIC,
+                "Requests a rate-limit plugin answered with 429, by limiter (the chain entry, or its name).", "limiter");
+        Gauge keys = metrics.gauge(KEYS_METRIC,
+                "Keys (clients, header values, ...) a rate-limit plugin is tracking, by limiter.", "limiter");
+        Counter evicted = metrics.counter(EVICTED_METRIC,
+                "Keys a rate-limit plugin forgot, by limiter and reason: idle (state back to new, harmless) "
+                        + "or full (max_keys reached: the least recently used key was dropped).", "limiter", "reason");
+        Policy<? extends KeyState> policy = s.policy();
+        KeyTable<? extends KeyState> table = newTable(policy, s.maxKeys);
+        RejectionLog log = new RejectionLog(warnSink, clock, s.name, policy.describe());
+        warnIfLarge(s);
+        engine = new Engine(s, table, new KeyResolver(s), log, rejected, keys, evicted);
+        keys.set(0, s.name);
+        if (sweepThread) {
+            ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "turnpike-rate-limit-sweeper[" + s.name + "]");
+                t.setDaemon(true);
+                return t;
+            });
+            ex.scheduleWithFixedDelay(this::sweepQuietly, SWEEP_PERIOD_MILLIS, SWEEP_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+            sweeper = ex;
+        }
+    }
+
+    private <S extends KeyState> KeyTable<S> newTable(Policy<S> policy, int maxKeys) {
+        return new KeyTable<>(policy, clock, maxKeys);
+    }
+
+    private void warnIfLarge(Settings s) {
+        long worst = s.worstCaseBytes();
+        long heap = Runtime.getRuntime().maxMemory();
+        if (heap != Long.MAX_VALUE && worst > heap / 2) {
+            warnSink.warn("rate limit " + s.name + ": max_keys " + s.maxKeys + " may hold up to about "
+                    + (worst >> 20) + " MiB of state, more than half the heap (" + (heap >> 20) + " MiB);"
+                    + " lower max_keys (or max_requests) or give the proxy more heap");
+        }
+    }
+
+    @Override
+    public void stop() {
+        ScheduledExecutorService ex = sweeper;
+        sweeper = null;
+        if (ex != null) {
+            ex.shutdownNow();
+            try {
+                ex.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public Decision newContext(Session session) {
+        Engine e = engine;
+        return e != null && e.settings.headers ? new Decision() : null;
+    }
+
+    @Override
+    public Outcome requestFilter(Session session, Decision ctx) {
+        Engine e = engine;
+        if (e == null) {
+            return Outcome.proceed();
+        }
+        String key = e.resolver.keyFor(session);
+        if (key == null) {
+            return Outcome.proceed();
+        }
+        Decision d = ctx != null ? ctx : new Decision();
+        e.table.acquire(key, d);
+        if (d.allowed) {
+            return Outcome.proceed();
+        }
+        e.rejected.inc(e.settings.name);
+        if (d.warn) {
+            e.log.rejected(d);
+        }
+        return Outcome.respond(tooManyRequests(d));
+    }
+
+    @Override
+    public Outcome responseFilter(Session session, Decision ctx) {
+        if (ctx != null && ctx.applied) {
+            ResponseHead response = session.response();
+            if (response != null) {
+                setLimitHeaders(response.headers(), ctx);
+            }
+        }
+        return Outcome.proceed();
+    }
+
+    /** The 429: built per rejection, since its numbers are this key's. */
+    static Response tooManyRequests(Decision d) {
+        String limit = Long.toString(d.limit);
+        String remaining = Long.toString(d.remaining);
+        String reset = Long.toString(d.resetSeconds());
+        return Response.status(429)
+                .header("Retry-After", Long.toString(d.retryAfterSeconds()))
+                .header("RateLimit-Limit", limit)
+                .header("RateLimit-Remaining", remaining)
+                .header("RateLimit-Reset", reset)
+                .header("X-RateLimit-Limit", limit)
+                .header("X-RateLimit-Remaining", remaining)
+                .header("X-RateLimit-Reset", reset)
+                .body("Too Many Requests\n")
+                .build();
+    }
+
+    /** {@code headers: true}: the numbers as of the request's admission, replacing any the backend sent. */
+    static void setLimitHeaders(Headers h, Decision d) {
+        String limit = Long.toString(d.limit);
+        String remaining = Long.toString(d.remaining);
+        String reset = Long.toString(d.resetSeconds());
+        h.set("RateLimit-Limit", limit);
+        h.set("RateLimit-Remaining", remaining);
+        h.set("RateLimit-Reset", reset);
+        h.set("X-RateLimit-Limit", limit);
+        h.set("X-RateLimit-Remaining", remaining);
+        h.set("X-RateLimit-Reset", reset);
+    }
+
+    /**
+     * One sweep: drops idle keys, counts evictions, refreshes the key gauge. The timer calls it once
+     * a second; tests call it directly.
+     */
+    void sweep() {
+        Engine e = engine;
+        if (e == null) {
+            return;
+        }
+        e.table.sweep();
+        KeyTable.Evictions ev = e.table.drainEvictions();
+        if (ev.full() > 0) {
+            e.evicted.add(ev.full(), e.settings.name, "full");
+        }
+        if (ev.idle() > 0) {
+            e.evicted.add(ev.idle(), e.settings.name, "idle");
+        }
+        e.keys.set(e.table.size(), e.settings.name);
+    }
+
+    private void sweepQuietly() {
+        try {
+            sweep();
+        } catch (RuntimeException | Error ex) {
+            // A task that throws is never run again; the sweeps must go on. Nothing here is
+            // expected to throw, so one line per failure is no flood.
+            warnSink.warn("rate limit sweeper: " + ex);
+        }
+    }
+
+    // ---- for tests ----
+
+    KeyTable<? extends KeyState> table() {
+        Engine e = engine;
+        return e == null ? null : e.table;
+    }
+
+    Settings settings() {
+        Engine e = engine;
+        return e == null ? null : e.settings;
+    }
+
+    /** Whether the sweeper thread is running. */
+    boolean sweeperRunning() {
+        ScheduledExecutorService ex = sweeper;
+        return ex != null && !ex.isShutdown();
+    }
+}

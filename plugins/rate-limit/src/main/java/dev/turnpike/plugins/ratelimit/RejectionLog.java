@@ -1,0 +1,72 @@
+package dev.turnpike.plugins.ratelimit;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The WARN line for a rejected key, kept from flooding the log under attack by two limits:
+ * <ul>
+ *   <li>per key, at most one line a second: decided in the {@link KeyTable}, inside the key's lock,
+ *       from a time kept in the key's own state (so its memory is bounded by {@code max_keys} and
+ *       goes when the key goes);</li>
+ *   <li>overall, at most {@value #MAX_LINES_PER_SECOND} lines a second whatever the number of
+ *       keys: the lines beyond are counted and the next line that is written says how many were
+ *       left out.</li>
+ * </ul>
+ * Lock-free (two atomics); called outside the table's locks, on the event loop.
+ */
+final class RejectionLog {
+
+    /** Where the lines go: SLF4J's WARN in the proxy, a list in tests. */
+    @FunctionalInterface
+    interface Sink {
+        void warn(String line);
+    }
+
+    static final int MAX_LINES_PER_SECOND = 20;
+    private static final int MAX_KEY_CHARS = 200;
+
+    private final Sink sink;
+    private final Clock clock;
+    private final String prefix;
+    private final AtomicLong secondStart;
+    private final AtomicInteger linesThisSecond = new AtomicInteger();
+    private final AtomicLong suppressed = new AtomicLong();
+
+    RejectionLog(Sink sink, Clock clock, String limiterName, String policy) {
+        this.sink = sink;
+        this.clock = clock;
+        this.prefix = "rate limit " + limiterName + " (" + policy + "): rejecting requests of ";
+        this.secondStart = new AtomicLong(clock.nanoTime() - Decision.NANOS_PER_SECOND);
+    }
+
+    /** A rejection the table marked {@link Decision#warn}: logged unless over the overall budget. */
+    void rejected(Decision d) {
+        long now = clock.nanoTime();
+        long start = secondStart.get();
+        if (now - start >= Decision.NANOS_PER_SECOND && secondStart.compareAndSet(start, now)) {
+            linesThisSecond.set(0);
+        }
+        if (linesThisSecond.incrementAndGet() > MAX_LINES_PER_SECOND) {
+            suppressed.incrementAndGet();
+            return;
+        }
+        long left = suppressed.getAndSet(0);
+        sink.warn(prefix + printable(d.key) + " with 429, retry after " + d.retryAfterSeconds()
+                + "s (logged at most once a second per key)"
+                + (left > 0 ? "; " + left + " rejected key(s) not logged for want of log budget" : ""));
+    }
+
+    /** A key for the log: a header value may hold anything a client wrote. */
+    static String printable(String key) {
+        StringBuilder b = new StringBuilder(Math.min(key.length(), MAX_KEY_CHARS) + 2);
+        for (int i = 0; i < key.length() && i < MAX_KEY_CHARS; i++) {
+            char ch = key.charAt(i);
+            b.append(ch >= ' ' && ch < 0x7f ? ch : '?');
+        }
+        if (key.length() > MAX_KEY_CHARS) {
+            b.append("...");
+        }
+        return b.toString();
+    }
+}
