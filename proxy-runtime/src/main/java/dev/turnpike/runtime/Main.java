@@ -100,7 +100,7 @@ public final class Main {
         CountDownLatch stopped = new CountDownLatch(1);
         StopSignals.onFirst(signal -> {
             log.info("{}: stopping; in-flight requests have up to {} to finish (send it again to exit now)",
-                    signal, config.server().gracePeriod());
+                    signal, config.server().gracePeriod().toString().substring(2).toLowerCase());
             boolean clean = proxy.shutdownGracefully();
             log.info("stopped{}", clean ? "" : " (some requests were cut at the end of the grace period)");
             stopped.countDown();

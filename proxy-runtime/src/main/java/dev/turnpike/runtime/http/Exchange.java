@@ -54,7 +54,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private static final long MAX_DISCARD_BYTES = 64 * 1024;
     /** Request body held while the upstream connection is not ready yet, before reading pauses. */
     private static final long MAX_HELD_BODY_BYTES = 64 * 1024;
-    private static final io.netty.util.AsciiString X_REQUEST_ID = io.netty.util.AsciiString.cached("x-request-id");
+    private static final io.netty.util.AsciiString X_REQUEST_ID = io.netty.util.AsciiString.cached("X-Request-Id");
 
     private final ClientConnection client;
     private final Channel clientChannel;

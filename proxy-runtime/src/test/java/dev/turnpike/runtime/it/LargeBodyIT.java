@@ -95,7 +95,7 @@ class LargeBodyIT {
                 .timeout(Duration.ofSeconds(30)) // until the response head
                 .GET()
                 .build();
-        HttpResponse<InputStream> response = client.send(request, BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = send(proxy, request, BodyHandlers.ofInputStream());
         assertEquals(200, response.statusCode(), "status");
         MessageDigest digest = DeterministicBytes.sha256();
         long total;
@@ -120,7 +120,7 @@ class LargeBodyIT {
                 .timeout(Duration.ofSeconds(30))
                 .GET()
                 .build();
-        HttpResponse<InputStream> response = client.send(request, BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = send(proxy, request, BodyHandlers.ofInputStream());
         assertEquals(200, response.statusCode(), "status");
         MessageDigest digest = DeterministicBytes.sha256();
         long total;
@@ -160,7 +160,8 @@ class LargeBodyIT {
                 response = client.send(request, BodyHandlers.ofString());
             } catch (IOException e) {
                 throw new AssertionError("the upload failed: " + e + "; stalled backend: " + stalled.outcome()
-                        + "; proxy log:\n" + ProxyProcess.tail(viaStalled.log(), 12_000), e);
+                        + "; proxy " + (viaStalled.process().isAlive() ? "alive" : "exited") + ", its log:\n"
+                        + ProxyProcess.tail(viaStalled.log(), 12_000), e);
             }
             assertEquals(200, response.statusCode(), () -> "status; body: " + response.body() + "; log:\n"
                     + ProxyProcess.tail(viaStalled.log(), 12_000));
@@ -171,6 +172,18 @@ class LargeBodyIT {
             String log = viaStalled.log();
             assertFalse(log.contains("OutOfMemoryError") || log.contains("OutOfDirectMemoryError"),
                     () -> "the proxy ran out of memory:\n" + ProxyProcess.tail(log, 12_000));
+        }
+    }
+
+    /** {@code client.send}, failing with the proxy's state and log when the exchange fails. */
+    private static <T> HttpResponse<T> send(ProxyProcess via, HttpRequest request, HttpResponse.BodyHandler<T> handler)
+            throws InterruptedException {
+        try {
+            return client.send(request, handler);
+        } catch (IOException e) {
+            throw new AssertionError(request.method() + " " + request.uri() + " failed: " + e + "; proxy "
+                    + (via.process().isAlive() ? "alive" : "exited with " + via.process().exitValue()) + ", its log:\n"
+                    + ProxyProcess.tail(via.log(), 12_000), e);
         }
     }
 
@@ -214,7 +227,7 @@ class LargeBodyIT {
                 .timeout(Duration.ofSeconds(80)) // the response head comes after the whole body
                 .POST(body)
                 .build();
-        HttpResponse<String> response = client.send(request, BodyHandlers.ofString());
+        HttpResponse<String> response = send(proxy, request, BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), () -> "status; body: " + response.body());
         String json = response.body();
         Matcher bytes = BYTES.matcher(json);

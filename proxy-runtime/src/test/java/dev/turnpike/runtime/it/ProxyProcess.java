@@ -289,7 +289,7 @@ public final class ProxyProcess implements AutoCloseable {
 
     /**
      * Stops the process (SIGTERM, up to 10 s for its shutdown hook, then SIGKILL) and fails when it
-     * had to be killed, its log holds a Netty leak report, or it left files in its temp directory
+     * had exited by itself already, had to be killed, its log holds a Netty leak report, or it left files in its temp directory
      * (its plugin staging directory must go on a graceful stop). Idempotent.
      */
     @Override
@@ -297,11 +297,16 @@ public final class ProxyProcess implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (process.isAlive()) {
+        boolean diedEarlier = !process.isAlive();
+        if (!diedEarlier) {
             flushLeakReports();
         }
         boolean stoppedGracefully = stop();
         String text = log();
+        if (diedEarlier) {
+            fail("the proxy had exited by itself, with " + process.exitValue() + ", before it was stopped; its log:\n"
+                    + tail(text, 12_000));
+        }
         List<String> leaks = text.lines().filter(l -> l.contains(LEAK_MARKER)).collect(Collectors.toList());
         if (!leaks.isEmpty()) {
             int at = text.indexOf(LEAK_MARKER);
