@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * with {@code --check} validates it (the file, then every plugin of the chain with its section,
  * like {@code nginx -t}) and exits.
  *
- * <p>SIGTERM or SIGINT stops it gracefully (see {@link Turnpike#shutdownGracefully}); a second one
+ * <p>SIGHUP reloads the configuration. SIGTERM or SIGINT stops it gracefully (see {@link Turnpike#shutdownGracefully}); a second one
  * exits at once.
  *
  * <p>Exit codes: 0 fine, 1 the configuration or a plugin was refused, 2 wrong usage, 3 the server
@@ -98,6 +98,7 @@ public final class Main {
             return 3;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        StopSignals.onHangup(() -> proxy.reloadConfig("SIGHUP"));
         StopSignals.onFirst(signal -> {
             log.info("{}: stopping; in-flight requests have up to {} to finish (send it again to exit now)",
                     signal, config.server().gracePeriod().toString().substring(2).toLowerCase());

@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * SIGTERM and SIGINT: the first runs a graceful stop on a thread of its own; the second exits at
+ * SIGHUP reloads the configuration. SIGTERM and SIGINT: the first runs a graceful stop on a thread of its own; the second exits at
  * once (exit code 1), as an operator who presses Ctrl-C twice expects. JVM shutdown hooks cannot do
  * this: once one runs, the JVM ignores further signals until it is done.
  */
@@ -16,6 +16,11 @@ final class StopSignals {
     private static final Logger log = LoggerFactory.getLogger(StopSignals.class);
 
     private StopSignals() {
+    }
+
+    /** SIGHUP: {@code reload} runs (it must hand off quickly; the signal thread is the JVM's). */
+    static void onHangup(Runnable reload) {
+        Signal.handle(new Signal("HUP"), signal -> reload.run());
     }
 
     static void onFirst(Consumer<String> gracefulStop) {

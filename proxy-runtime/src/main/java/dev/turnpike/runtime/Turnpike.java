@@ -6,38 +6,34 @@ import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.log.AccessLogOutput;
 import dev.turnpike.runtime.metrics.MetricsServer;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
-import dev.turnpike.runtime.plugin.ChainFactory;
-import dev.turnpike.runtime.plugin.PluginHost;
+import dev.turnpike.runtime.reload.Reloader;
 import dev.turnpike.runtime.server.ProxyServer;
 import io.prometheus.client.hotspot.DefaultExports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One proxy: its plugins loaded from the plugin directory, the chain built from the configuration,
  * the server, and the admin/metrics listener. {@link #prepare} does everything that can refuse a
- * configuration, before anything listens; {@link #start} binds. The chain sits behind an atomic
- * reference so a reload can swap it.
+ * configuration, before anything listens; {@link #start} binds and starts following the plugin
+ * directory and the configuration file ({@link Reloader}).
  */
 public final class Turnpike implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Turnpike.class);
 
     private final ProxyConfig config;
-    private final PluginHost host;
-    private final AtomicReference<Chain> chain = new AtomicReference<>();
+    private final Reloader reloader;
     private final ProxyMetrics metrics;
     private ProxyServer server;
     private MetricsServer metricsServer;
 
-    private Turnpike(ProxyConfig config, PluginHost host, ProxyMetrics metrics, Chain chain) {
+    private Turnpike(ProxyConfig config, Reloader reloader, ProxyMetrics metrics) {
         this.config = config;
-        this.host = host;
+        this.reloader = reloader;
         this.metrics = metrics;
-        this.chain.set(chain);
     }
 
     /**
@@ -46,17 +42,8 @@ public final class Turnpike implements AutoCloseable {
      * @throws dev.turnpike.api.config.InvalidConfigException when a plugin refuses its section
      */
     public static Turnpike prepare(ProxyConfig config) throws IOException {
-        PluginHost host = new PluginHost(config.plugins().dir());
         ProxyMetrics metrics = new ProxyMetrics();
-        try {
-            host.loadAll();
-            Chain chain = new ChainFactory(config.plugins().dir(), metrics.pluginMetrics())
-                    .build(config.plugins().chain(), host.plugins());
-            return new Turnpike(config, host, metrics, chain);
-        } catch (RuntimeException | IOException e) {
-            host.close();
-            throw e;
-        }
+        return new Turnpike(config, Reloader.start(config, metrics), metrics);
     }
 
     /** Binds the proxy and the metrics listener, and serves. */
@@ -66,9 +53,11 @@ public final class Turnpike implements AutoCloseable {
         if (config.metrics().enabled()) {
             DefaultExports.register(metrics.registry());
             metricsServer = new MetricsServer(config.metrics().listen(), metrics.registry());
-            log.info("metrics on http://{}:{}/metrics", config.metrics().listen().host(), metricsServer.port());
+            metricsServer.json("/plugins", reloader::statusJson);
+            log.info("metrics on http://{}:{}/metrics, plugins on /plugins", config.metrics().listen().host(), metricsServer.port());
         }
-        server = new ProxyServer(config, chain::get, metrics, new AccessLog(config.accessLog())).start();
+        server = new ProxyServer(config, reloader.chains(), metrics, new AccessLog(config.accessLog())).start();
+        reloader.watch();
         return this;
     }
 
@@ -85,8 +74,18 @@ public final class Turnpike implements AutoCloseable {
         return metrics;
     }
 
+    /** Follows the plugin directory and the configuration file (reload on SIGHUP: {@link #reloadConfig}). */
+    public Reloader reloader() {
+        return reloader;
+    }
+
+    /** Reloads the configuration file (SIGHUP). */
+    public void reloadConfig(String why) {
+        reloader.reloadConfig(why);
+    }
+
     String chainDescription() {
-        Chain c = chain.get();
+        Chain c = reloader.current();
         return c.size() == 0 ? "no plugins in the chain" : "chain " + c;
     }
 
@@ -110,10 +109,6 @@ public final class Turnpike implements AutoCloseable {
             metricsServer.close();
             metricsServer = null;
         }
-        Chain c = chain.getAndSet(Chain.empty());
-        if (c != null) {
-            c.stop();
-        }
-        host.close();
+        reloader.close();
     }
 }

@@ -4,6 +4,7 @@ import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.api.Session;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * An immutable snapshot of the plugin chain: the started instances in configured order, plus, per
  * phase, the positions of the plugins that actually implement it (so a request does not call the
  * no-op defaults of the others). A request holds the chain it started with until its logging phase
- * is done; a reload builds a new chain and swaps it in.
+ * is done; a reload builds a new chain and swaps it in, and the old one's plugins are stopped only
+ * once it has drained (every request that held it finished).
  */
 public final class Chain {
 
@@ -19,6 +21,9 @@ public final class Chain {
 
     private final List<ChainLink> links;
     private final int[][] byPhase = new int[Phase.values().length][];
+    /** Requests holding this chain: counted per request, so a retired chain knows when it is drained. */
+    private final LongAdder leases = new LongAdder();
+    private volatile boolean retired;
 
     public Chain(List<ChainLink> links) {
         this.links = List.copyOf(links);
@@ -31,6 +36,44 @@ public final class Chain {
             }
             byPhase[phase.ordinal()] = positions.stream().mapToInt(Integer::intValue).toArray();
         }
+    }
+
+    /**
+     * Takes a lease for one request. Fails when the chain was retired meanwhile (a reload swapped in
+     * a newer one): the caller then takes the current chain again. Increment first, check second,
+     * so that {@link #drained()} can never miss a request that went on to use the chain.
+     */
+    public boolean tryAcquire() {
+        leases.increment();
+        if (retired) {
+            leases.decrement();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back the lease of a request that has finished (after its logging phase). */
+    public void release() {
+        leases.decrement();
+    }
+
+    /** No new request may take this chain from now on. */
+    public void retire() {
+        retired = true;
+    }
+
+    public boolean isRetired() {
+        return retired;
+    }
+
+    /** Retired and no request holds it any longer: its plugins may be stopped. */
+    public boolean drained() {
+        return retired && leases.sum() == 0;
+    }
+
+    /** Requests holding the chain now. */
+    public long inFlight() {
+        return leases.sum();
     }
 
     /** A chain with no plugins (every request then fails in upstream_peer with 502). */

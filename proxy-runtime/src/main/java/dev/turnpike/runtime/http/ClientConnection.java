@@ -89,7 +89,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         HttpRequest request = (HttpRequest) msg;
         headTimeout.headReceived();
-        current = new Exchange(this, request, proxy.currentChain(), requests++);
+        current = new Exchange(this, request, proxy.acquireChain(), requests++);
         current.start();
     }
 

@@ -781,17 +781,21 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             return;
         }
         finished = true;
-        dropUpstream();
-        releaseHeld();
-        if (phases != null) {
-            runLogging();
+        try {
+            dropUpstream();
+            releaseHeld();
+            if (phases != null) {
+                runLogging();
+            }
+            long end = System.nanoTime();
+            client.metrics().requestFinished(methodIndex, status, end - startNanos);
+            if (error instanceof ClientAbortException) {
+                client.metrics().clientAborted();
+            }
+            client.settings().accessLog().record(this, originalUri, end);
+        } finally {
+            chain.release(); // after logging: the chain's plugins may be stopped once the last lease is back
         }
-        long end = System.nanoTime();
-        client.metrics().requestFinished(methodIndex, status, end - startNanos);
-        if (error instanceof ClientAbortException) {
-            client.metrics().clientAborted();
-        }
-        client.settings().accessLog().record(this, originalUri, end);
         client.exchangeFinished(this, !closeAfter && requestComplete);
     }
 

@@ -47,9 +47,17 @@ public final class ProxyContext {
         return upstream.readTimeout();
     }
 
-    /** The chain a new request starts with. */
-    Chain currentChain() {
-        return chain.get();
+    /**
+     * The chain a new request starts with, leased: the request must {@link Chain#release()} it when
+     * it ends. Loops only in the instant a reload swaps chains.
+     */
+    Chain acquireChain() {
+        while (true) {
+            Chain c = chain.get();
+            if (c.tryAcquire()) {
+                return c;
+            }
+        }
     }
 
     public ProxyMetrics metrics() {

@@ -74,6 +74,10 @@ public final class ProxyMetrics {
             .help("Requests sent upstream, by backend and whether the connection was new or reused from the pool.")
             .labelNames("backend", "connection").register(registry);
 
+    private final Counter reloads = Counter.build().name("turnpike_reloads_total")
+            .help("Reloads, by what changed (plugins, config) and result (ok, failed).")
+            .labelNames("kind", "result").register(registry);
+
     private final Counter.Child[][] requestChildren = new Counter.Child[METHODS.length][600];
     private final Histogram.Child[][] durationChildren = new Histogram.Child[METHODS.length][STATUS_CLASSES.length];
     private final ConcurrentHashMap<String, Counter.Child[]> pluginTimeChildren = new ConcurrentHashMap<>();
@@ -143,6 +147,11 @@ public final class ProxyMetrics {
             byPhase[phaseIndex] = c;
         }
         c.inc(nanos / 1e9);
+    }
+
+    /** A reload of {@code kind} (plugins or config) was applied, or refused. */
+    public void reloaded(String kind, boolean ok) {
+        reloads.labels(kind, ok ? "ok" : "failed").inc();
     }
 
     public void connectionOpened() {

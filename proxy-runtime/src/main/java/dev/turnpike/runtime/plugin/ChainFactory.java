@@ -60,6 +60,16 @@ public final class ChainFactory {
      * @throws InvalidConfigException when an entry refuses its configuration or fails to start
      */
     public Chain build(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded) {
+        return build(entries, loaded, (entry, plugin) -> null);
+    }
+
+    /**
+     * As {@link #build(List, Map)}, but an entry for which {@code reuse} offers a running link (the
+     * same plugin version with the same config, from the chain in force) keeps that instance, and its
+     * state, instead of starting a new one. On failure only the instances started here are stopped.
+     */
+    public Chain build(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded, Reuse reuse) {
+        List<ChainLink> links = new ArrayList<>();
         List<ChainLink> started = new ArrayList<>();
         for (ChainEntry entry : entries) {
             LoadedPlugin plugin = loaded.get(entry.pluginId());
@@ -68,14 +78,27 @@ public final class ChainFactory {
                         entry.path(), entry.pluginId(), dropDir);
                 continue;
             }
+            ChainLink kept = reuse.find(entry, plugin);
+            if (kept != null) {
+                links.add(kept);
+                continue;
+            }
             try {
-                started.add(start(entry, plugin));
+                ChainLink link = start(entry, plugin);
+                started.add(link);
+                links.add(link);
             } catch (InvalidConfigException e) {
                 new Chain(started).stop();
                 throw e;
             }
         }
-        return new Chain(started);
+        return new Chain(links);
+    }
+
+    /** Offers a running link to keep for an entry, or {@code null} to start a new instance. */
+    @FunctionalInterface
+    public interface Reuse {
+        ChainLink find(ChainEntry entry, LoadedPlugin plugin);
     }
 
     /** One entry: a started link, or (with nothing left running) the reason it is refused. */

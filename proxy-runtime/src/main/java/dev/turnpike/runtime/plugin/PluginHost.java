@@ -140,6 +140,19 @@ public final class PluginHost implements AutoCloseable {
         return register(extensionLoader.load(stager.stage(jar)));
     }
 
+    /**
+     * Forgets the plugins that have been closed, so that nothing here keeps their class loaders
+     * reachable once a reload has unloaded them.
+     */
+    public void purgeClosed() {
+        open.removeIf(LoadedPlugin::isClosed);
+        if (current.values().stream().anyMatch(LoadedPlugin::isClosed)) {
+            Map<String, LoadedPlugin> kept = new LinkedHashMap<>(current);
+            kept.values().removeIf(LoadedPlugin::isClosed);
+            current = Collections.unmodifiableMap(kept);
+        }
+    }
+
     /** What the last {@link #loadAll()} loaded (empty before it): id → plugin, unmodifiable. */
     public Map<String, LoadedPlugin> plugins() {
         return current;

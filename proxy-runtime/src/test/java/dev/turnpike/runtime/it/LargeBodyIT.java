@@ -160,7 +160,7 @@ class LargeBodyIT {
                 response = client.send(request, BodyHandlers.ofString());
             } catch (IOException e) {
                 throw new AssertionError("the upload failed: " + e + "; stalled backend: " + stalled.outcome()
-                        + "; proxy " + (viaStalled.process().isAlive() ? "alive" : "exited") + ", its log:\n"
+                        + "; proxy " + viaStalled.state() + "; its log:\n"
                         + ProxyProcess.tail(viaStalled.log(), 12_000), e);
             }
             assertEquals(200, response.statusCode(), () -> "status; body: " + response.body() + "; log:\n"
@@ -182,7 +182,7 @@ class LargeBodyIT {
             return client.send(request, handler);
         } catch (IOException e) {
             throw new AssertionError(request.method() + " " + request.uri() + " failed: " + e + "; proxy "
-                    + (via.process().isAlive() ? "alive" : "exited with " + via.process().exitValue()) + ", its log:\n"
+                    + via.state() + "; its log:\n"
                     + ProxyProcess.tail(via.log(), 12_000), e);
         }
     }

@@ -27,7 +27,12 @@ import java.util.stream.Stream;
  * integration tests (run by failsafe after {@code package}): {@link #builder(Path)} writes a YAML
  * configuration and a plugin directory holding the packaged round-robin jar into a test's temp
  * directory, starts the process with its output in a log file there, and waits until it accepts
- * connections. {@link #close()} stops it and fails when its log has a Netty leak report.
+ * connections. The metrics listener goes on a free port, so proxies can run side by side, and the
+ * process gets a {@code java.io.tmpdir} of its own there.
+ *
+ * <p>{@link #close()} first makes the proxy's Netty report leaks (a GC through {@code jcmd}, then
+ * one request), then stops it with SIGTERM, and fails when the proxy had died on its own, needed
+ * SIGKILL, logged a Netty leak ({@value #LEAK_MARKER}) or left files in its temp directory.
  *
  * <p>Also {@link #runCli} for runs that are expected to exit by themselves ({@code --check}, refused
  * configurations), with stdout and stderr kept apart.
@@ -275,10 +280,31 @@ public final class ProxyProcess implements AutoCloseable {
         return read(log);
     }
 
+    /**
+     * "is running", or "exited with N" followed by what tells why: 128+N is death by signal N
+     * (143 SIGTERM, 137 SIGKILL, 134 SIGABRT); a JVM crash leaves hs_err_pid*.log in the working
+     * directory, whose beginning is included.
+     */
+    public String state() {
+        if (process.isAlive()) {
+            return "is running";
+        }
+        StringBuilder b = new StringBuilder("exited with ").append(process.exitValue());
+        if (process.exitValue() > 128) {
+            b.append(" (signal ").append(process.exitValue() - 128).append(')');
+        }
+        Path crash = dir.resolve("hs_err_pid" + process.pid() + ".log");
+        if (Files.exists(crash)) {
+            String text = read(crash);
+            b.append("; JVM crash report ").append(crash).append(":\n").append(text, 0, Math.min(text.length(), 6_000));
+        }
+        return b.toString();
+    }
+
     /** Fails, with the end of the log, unless the process is still running. */
     public void assertAlive() {
         if (!process.isAlive()) {
-            fail("the proxy process exited with " + process.exitValue() + "; its log:\n" + tail(log(), 12_000));
+            fail("the proxy " + state() + "; its log:\n" + tail(log(), 12_000));
         }
     }
 
@@ -293,18 +319,25 @@ public final class ProxyProcess implements AutoCloseable {
      * (its plugin staging directory must go on a graceful stop). Idempotent.
      */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (closed) {
             return;
         }
         boolean diedEarlier = !process.isAlive();
-        if (!diedEarlier) {
-            flushLeakReports();
+        boolean stoppedGracefully;
+        try {
+            if (!diedEarlier) {
+                flushLeakReports();
+            }
+            stoppedGracefully = stop();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while stopping the proxy", e);
         }
-        boolean stoppedGracefully = stop();
         String text = log();
         if (diedEarlier) {
-            fail("the proxy had exited by itself, with " + process.exitValue() + ", before it was stopped; its log:\n"
+            fail("the proxy had exited by itself before it was stopped: " + state() + "; its log:\n"
                     + tail(text, 12_000));
         }
         List<String> leaks = text.lines().filter(l -> l.contains(LEAK_MARKER)).collect(Collectors.toList());
@@ -394,7 +427,7 @@ public final class ProxyProcess implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                fail("the proxy process exited with " + process.exitValue() + " before listening on port " + port
+                fail("the proxy " + state() + " before listening on port " + port
                         + "; config:\n" + read(config) + "\nlog:\n" + tail(log(), 12_000));
             }
             try (Socket s = new Socket()) {
@@ -406,7 +439,7 @@ public final class ProxyProcess implements AutoCloseable {
             // The client port is bound before the rest (the metrics listener) starts: a start that
             // fails after it exits within moments. Say so here rather than as a refused request later.
             if (process.waitFor(300, TimeUnit.MILLISECONDS)) {
-                fail("the proxy process exited with " + process.exitValue() + " just after binding port " + port
+                fail("the proxy " + state() + " just after binding port " + port
                         + "; config:\n" + read(config) + "\nlog:\n" + tail(log(), 12_000));
             }
             return;

@@ -22,13 +22,13 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /** Plugin jars for the tests: the real round-robin build, and hand-made ones. */
-final class TestJars {
+public final class TestJars {
 
     private TestJars() {
     }
 
     /** The round-robin jar Maven built before these tests (the version is not hard-coded). */
-    static Path roundRobinJar() throws IOException {
+    public static Path roundRobinJar() throws IOException {
         String buildDir = System.getProperty("turnpike.pluginsBuildDir");
         assertNotNull(buildDir, "system property turnpike.pluginsBuildDir is not set (run through Maven)");
         Path target = Paths.get(buildDir, "round-robin", "target");
@@ -45,7 +45,7 @@ final class TestJars {
         return jars.get(0);
     }
 
-    static Path copyRoundRobin(Path dir, String fileName) throws IOException {
+    public static Path copyRoundRobin(Path dir, String fileName) throws IOException {
         return Files.copy(roundRobinJar(), dir.resolve(fileName));
     }
 
@@ -53,7 +53,7 @@ final class TestJars {
      * A jar with the given manifest attributes, an extensions.idx listing {@code extensions} (none
      * written when null) and the class files of {@code classes} taken from the test class path.
      */
-    static Path jar(Path dir, String fileName, Map<String, String> attributes, List<String> extensions,
+    public static Path jar(Path dir, String fileName, Map<String, String> attributes, List<String> extensions,
             Class<?>... classes) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -76,12 +76,12 @@ final class TestJars {
     }
 
     /** A plugin jar of one extension class with id and version. */
-    static Path pluginJar(Path dir, String fileName, String id, String version, Class<?> extension) throws IOException {
+    public static Path pluginJar(Path dir, String fileName, String id, String version, Class<?> extension) throws IOException {
         return jar(dir, fileName, Map.of("Plugin-Id", id, "Plugin-Version", version), List.of(extension.getName()), extension);
     }
 
     /** A valid zip with one text entry and no manifest. */
-    static Path zipWithoutManifest(Path dir, String fileName) throws IOException {
+    public static Path zipWithoutManifest(Path dir, String fileName) throws IOException {
         Path file = dir.resolve(fileName);
         try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(file))) {
             out.putNextEntry(new ZipEntry("README.txt"));

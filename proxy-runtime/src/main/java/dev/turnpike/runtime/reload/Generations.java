@@ -1,0 +1,205 @@
+package dev.turnpike.runtime.reload;
+
+import dev.turnpike.runtime.chain.Chain;
+import dev.turnpike.runtime.plugin.LoadedPlugin;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chain in force and the ones retiring. A swap makes the new chain current at once; the old one
+ * keeps serving the requests that hold it, and only once it has drained are its plugin instances
+ * stopped and the plugin versions nobody uses any more unloaded. Each unloaded version's class
+ * loader is watched through a weak reference, and one still reachable long after is reported: that
+ * is a leak (a thread the plugin left running, a ThreadLocal on an event loop, a static cache).
+ *
+ * <p>Confined to the management thread, except {@link #current()} (any thread).
+ */
+final class Generations {
+
+    private static final Logger log = LoggerFactory.getLogger(Generations.class);
+
+    /** How long a retired class loader may stay reachable before it is reported. */
+    static final long LEAK_REPORT_NANOS = 60_000_000_000L;
+    /** How often a retiring chain that has not drained is reported. */
+    private static final long SLOW_DRAIN_REPORT_NANOS = 30_000_000_000L;
+
+    private final AtomicReference<Chain> current = new AtomicReference<>(Chain.empty());
+    private final Map<Chain, Set<LoadedPlugin>> uses = new IdentityHashMap<>();
+    private final List<Retiring> retiring = new ArrayList<>();
+    private final List<RetiredLoader> retiredLoaders = new ArrayList<>();
+    private long generation;
+
+    /** The chain new requests take. Any thread. */
+    Chain current() {
+        return current.get();
+    }
+
+    AtomicReference<Chain> currentReference() {
+        return current;
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    /** Makes {@code next} current; {@code plugins} are the loaded versions its instances come from. */
+    void swap(Chain next, Set<LoadedPlugin> plugins) {
+        uses.put(next, Set.copyOf(plugins));
+        Chain old = current.getAndSet(next);
+        generation++;
+        old.retire();
+        retiring.add(new Retiring(old, generation - 1, System.nanoTime()));
+    }
+
+    /** Whether any chain (current or retiring) still uses {@code plugin}. */
+    boolean inUse(LoadedPlugin plugin) {
+        for (Set<LoadedPlugin> s : uses.values()) {
+            if (s.contains(plugin)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stops drained chains and unloads the plugin versions that neither a chain nor {@code keep}
+     * (the versions the drop directory holds now) still uses. Returns how many chains retired.
+     */
+    int retireDrained(Collection<LoadedPlugin> keep) {
+        int done = 0;
+        for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
+            Retiring r = it.next();
+            if (!r.chain.drained()) {
+                long now = System.nanoTime();
+                if (now - r.lastReport > SLOW_DRAIN_REPORT_NANOS) {
+                    r.lastReport = now;
+                    log.warn("generation {} still has {} request(s) in flight after {} s; its plugins stay loaded until they end",
+                            r.generation, r.chain.inFlight(), (now - r.since) / 1_000_000_000L);
+                }
+                continue;
+            }
+            it.remove();
+            stopUnshared(r.chain);
+            Set<LoadedPlugin> used = uses.remove(r.chain);
+            log.debug("generation {} drained and stopped", r.generation);
+            if (used != null) {
+                unloadUnused(used, keep);
+            }
+            done++;
+        }
+        return done;
+    }
+
+    /**
+     * Stops the instances of a drained chain that no other chain carries: a reload keeps the
+     * instances of unchanged entries (and their state), so one instance may serve several
+     * generations and is stopped only with the last of them.
+     */
+    private void stopUnshared(Chain drained) {
+        Set<Object> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        current.get().links().forEach(l -> live.add(l.plugin()));
+        for (Retiring other : retiring) {
+            other.chain.links().forEach(l -> live.add(l.plugin()));
+        }
+        List<dev.turnpike.runtime.chain.ChainLink> unshared = new ArrayList<>();
+        for (dev.turnpike.runtime.chain.ChainLink l : drained.links()) {
+            if (!live.contains(l.plugin())) {
+                unshared.add(l);
+            }
+        }
+        new Chain(unshared).stop();
+    }
+
+    /** Unloads every version in {@code candidates} that no chain and not {@code keep} uses. */
+    void unloadUnused(Collection<LoadedPlugin> candidates, Collection<LoadedPlugin> keep) {
+        Set<LoadedPlugin> keepSet = new HashSet<>(keep);
+        for (LoadedPlugin p : candidates) {
+            if (!p.isClosed() && !keepSet.contains(p) && !inUse(p)) {
+                ClassLoader loader = p.classLoader();
+                p.close();
+                retiredLoaders.add(new RetiredLoader(p.toString(), new WeakReference<>(loader), System.nanoTime()));
+                log.info("unloaded plugin {}", p);
+            }
+        }
+    }
+
+    /** Reports retired class loaders still reachable after {@link #LEAK_REPORT_NANOS}; forgets collected ones. */
+    void reportLeaks() {
+        long now = System.nanoTime();
+        for (Iterator<RetiredLoader> it = retiredLoaders.iterator(); it.hasNext(); ) {
+            RetiredLoader r = it.next();
+            if (r.loader.get() == null) {
+                it.remove();
+            } else if (!r.reported && now - r.since > LEAK_REPORT_NANOS) {
+                r.reported = true;
+                log.warn("plugin {} was unloaded {} s ago but its class loader is still reachable: something holds it "
+                        + "(a thread it started and did not stop, a ThreadLocal, a static reference)", r.label, (now - r.since) / 1_000_000_000L);
+            }
+        }
+    }
+
+    /** Weak references to the class loaders of unloaded versions not yet collected (for tests and /plugins). */
+    List<WeakReference<ClassLoader>> retiredLoaders() {
+        List<WeakReference<ClassLoader>> out = new ArrayList<>();
+        for (RetiredLoader r : retiredLoaders) {
+            out.add(r.loader);
+        }
+        return out;
+    }
+
+    int retiringCount() {
+        return retiring.size();
+    }
+
+    /** Shutdown: stops every chain, current and retiring, whatever is in flight. */
+    void stopAll() {
+        Chain c = current.getAndSet(Chain.empty());
+        c.retire();
+        retiring.add(new Retiring(c, generation, System.nanoTime()));
+        for (Retiring r : retiring) {
+            r.chain.retire();
+        }
+        while (!retiring.isEmpty()) {
+            Retiring r = retiring.remove(retiring.size() - 1);
+            stopUnshared(r.chain);
+        }
+        uses.clear();
+    }
+
+    private static final class Retiring {
+        final Chain chain;
+        final long generation;
+        final long since;
+        long lastReport;
+
+        Retiring(Chain chain, long generation, long since) {
+            this.chain = chain;
+            this.generation = generation;
+            this.since = since;
+            this.lastReport = since;
+        }
+    }
+
+    private static final class RetiredLoader {
+        final String label;
+        final WeakReference<ClassLoader> loader;
+        final long since;
+        boolean reported;
+
+        RetiredLoader(String label, WeakReference<ClassLoader> loader, long since) {
+            this.label = label;
+            this.loader = loader;
+            this.since = since;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.turnpike.runtime.reload;
+
+import dev.turnpike.runtime.config.ProxyConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The settings a reload cannot apply to a running proxy: the listeners and threads are bound at
+ * start, and the connection-level settings are fixed in the pipelines already built. A reload that
+ * changes them says so; they apply at the next restart. Plugin configs, chain order and backend
+ * lists, which live in the chain, apply at once.
+ */
+final class RestartOnly {
+
+    private RestartOnly() {
+    }
+
+    /** The keys (or sections) whose value differs between {@code running} and {@code next}. */
+    static List<String> differences(ProxyConfig running, ProxyConfig next) {
+        List<String> out = new ArrayList<>();
+        var a = running.server();
+        var b = next.server();
+        add(out, "server.listen", a.listen(), b.listen());
+        add(out, "server.workers", a.workers(), b.workers());
+        add(out, "server.max_header_size", a.maxHeaderBytes(), b.maxHeaderBytes());
+        add(out, "server.max_uri_length", a.maxUriLength(), b.maxUriLength());
+        add(out, "server.idle_timeout", a.idleTimeout(), b.idleTimeout());
+        add(out, "server.request_header_timeout", a.requestHeaderTimeout(), b.requestHeaderTimeout());
+        add(out, "server.max_pipelined", a.maxPipelined(), b.maxPipelined());
+        add(out, "server.max_body_size", a.maxBodyBytes(), b.maxBodyBytes());
+        add(out, "server.grace_period", a.gracePeriod(), b.gracePeriod());
+        add(out, "upstream", running.upstream(), next.upstream());
+        add(out, "metrics", running.metrics(), next.metrics());
+        add(out, "access_log", running.accessLog(), next.accessLog());
+        add(out, "plugins.dir", running.plugins().dir(), next.plugins().dir());
+        return out;
+    }
+
+    private static void add(List<String> out, String key, Object was, Object now) {
+        if (!Objects.equals(was, now)) {
+            out.add(key + " (" + was + " -> " + now + ")");
+        }
+    }
+}
