@@ -5,6 +5,7 @@ import dev.turnpike.runtime.config.ConfigException;
 import dev.turnpike.runtime.config.ConfigLoader;
 import dev.turnpike.runtime.config.ProxyConfig;
 import java.io.PrintStream;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -85,6 +86,14 @@ public final class Main {
         }
         if (check) {
             String chain = proxy.chainDescription();
+            List<String> missing = proxy.missingPlugins();
+            if (!missing.isEmpty()) {
+                proxy.close();
+                // A running proxy tolerates this (the jar may be dropped in later); a check must not
+                // call such a file valid, or a misspelt plugin id would pass and fail every request.
+                err.println("turnpike: configuration refused: " + configFile + ": " + String.join("; ", missing));
+                return 1;
+            }
             proxy.close();
             out.println("turnpike: configuration " + configFile + " is valid (" + chain + ")");
             return 0;
@@ -92,7 +101,7 @@ public final class Main {
         try {
             proxy.start();
         } catch (Exception e) {
-            err.println("turnpike: cannot start: " + e);
+            err.println("turnpike: cannot start: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             log.error("cannot start", e);
             proxy.close();
             return 3;

@@ -42,7 +42,7 @@ public final class Turnpike implements AutoCloseable {
      * @throws dev.turnpike.api.config.InvalidConfigException when a plugin refuses its section
      */
     public static Turnpike prepare(ProxyConfig config) throws IOException {
-        ProxyMetrics metrics = new ProxyMetrics();
+        ProxyMetrics metrics = new ProxyMetrics(config.metrics().enabled());
         return new Turnpike(config, Reloader.start(config, metrics), metrics);
     }
 
@@ -52,7 +52,11 @@ public final class Turnpike implements AutoCloseable {
         // The admin listener binds first: if its port is taken, the proxy fails before it takes traffic.
         if (config.metrics().enabled()) {
             DefaultExports.register(metrics.registry());
-            metricsServer = new MetricsServer(config.metrics().listen(), metrics.registry());
+            try {
+                metricsServer = new MetricsServer(config.metrics().listen(), metrics.registry());
+            } catch (IOException e) {
+                throw new IOException("cannot listen on metrics.listen " + config.metrics().listen() + ": " + e.getMessage(), e);
+            }
             metricsServer.json("/plugins", reloader::statusJson);
             log.info("metrics on http://{}:{}/metrics, plugins on /plugins", config.metrics().listen().host(), metricsServer.port());
         }
@@ -82,6 +86,19 @@ public final class Turnpike implements AutoCloseable {
     /** Reloads the configuration file (SIGHUP). */
     public void reloadConfig(String why) {
         reloader.reloadConfig(why);
+    }
+
+    /** "plugins.chain[i].id: no plugin 'x' is loaded" for each chain entry whose plugin is absent. */
+    java.util.List<String> missingPlugins() {
+        java.util.Set<String> present = new java.util.HashSet<>();
+        reloader.current().links().forEach(l -> present.add(l.pluginId()));
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (dev.turnpike.runtime.config.ChainEntry e : config.plugins().chain()) {
+            if (!present.contains(e.pluginId())) {
+                out.add(e.path() + ".id: no plugin '" + e.pluginId() + "' is loaded from " + config.plugins().dir());
+            }
+        }
+        return out;
     }
 
     String chainDescription() {

@@ -85,7 +85,17 @@ public final class ProxyMetrics {
     private final Counter.Child bytesInChild = bytesIn.labels();
     private final Counter.Child bytesOutChild = bytesOut.labels();
 
+    /** Whether recording is on: with {@code metrics.enabled: false} nothing is counted at all. */
+    private final boolean enabled;
+
+    /** Metrics that record. */
     public ProxyMetrics() {
+        this(true);
+    }
+
+    /** {@code enabled} false: every recording method returns at once (the listener is off too). */
+    public ProxyMetrics(boolean enabled) {
+        this.enabled = enabled;
         for (int m = 0; m < METHODS.length; m++) {
             for (int c = 0; c < STATUS_CLASSES.length; c++) {
                 durationChildren[m][c] = duration.labels(METHODS[m], STATUS_CLASSES[c]);
@@ -114,6 +124,9 @@ public final class ProxyMetrics {
 
     /** A request is over: {@code status} 0 when no response was sent. */
     public void requestFinished(int methodIndex, int status, long durationNanos) {
+        if (!enabled) {
+            return;
+        }
         int s = status >= 100 && status < 600 ? status : 0;
         Counter.Child c = requestChildren[methodIndex][s];
         if (c == null) {
@@ -127,6 +140,9 @@ public final class ProxyMetrics {
 
     /** A plugin threw (or broke its phase's contract) in {@code phase}. */
     public void pluginFailed(String pluginId, String phase) {
+        if (!enabled) {
+            return;
+        }
         pluginErrors.labels(pluginId, phase).inc();
     }
 
@@ -140,6 +156,9 @@ public final class ProxyMetrics {
      * same phase; the index keys the cache of children.
      */
     public void pluginTime(String pluginId, int phaseIndex, String phaseLabel, long nanos) {
+        if (!enabled) {
+            return;
+        }
         Counter.Child[] byPhase = pluginTimeChildren.computeIfAbsent(pluginId, id -> new Counter.Child[16]);
         Counter.Child c = byPhase[phaseIndex];
         if (c == null) {
@@ -155,44 +174,74 @@ public final class ProxyMetrics {
     }
 
     public void connectionOpened() {
+        if (!enabled) {
+            return;
+        }
         accepted.inc();
         openConnections.inc();
     }
 
     public void connectionClosed() {
+        if (!enabled) {
+            return;
+        }
         openConnections.dec();
     }
 
     public void bytesReceived(long n) {
+        if (!enabled) {
+            return;
+        }
         bytesInChild.inc(n);
     }
 
     public void bytesSent(long n) {
+        if (!enabled) {
+            return;
+        }
         bytesOutChild.inc(n);
     }
 
     public void clientAborted() {
+        if (!enabled) {
+            return;
+        }
         clientAborts.inc();
     }
 
     public void upstreamConnected(String backend, long nanos) {
+        if (!enabled) {
+            return;
+        }
         connectTime.labels(backend).observe(nanos / 1e9);
     }
 
     /** {@code reason}: refused, timeout or other. */
     public void upstreamConnectFailed(String backend, String reason) {
+        if (!enabled) {
+            return;
+        }
         connectErrors.labels(backend, reason.toLowerCase(Locale.ROOT)).inc();
     }
 
     public void upstreamTimedOut(String backend) {
+        if (!enabled) {
+            return;
+        }
         upstreamTimeouts.labels(backend).inc();
     }
 
     public void upstreamRetried(String backend) {
+        if (!enabled) {
+            return;
+        }
         retries.labels(backend).inc();
     }
 
     public void upstreamRequest(String backend, boolean reused) {
+        if (!enabled) {
+            return;
+        }
         Counter.Child[] pair = upstreamRequestChildren.computeIfAbsent(backend,
                 b -> new Counter.Child[] {upstreamRequests.labels(b, "new"), upstreamRequests.labels(b, "reused")});
         pair[reused ? 1 : 0].inc();

@@ -85,7 +85,12 @@ public final class ProxyServer implements AutoCloseable {
                     }
                 });
         InetSocketAddress address = new InetSocketAddress(config.server().listen().host(), config.server().listen().port());
-        listener = b.bind(address).sync().channel();
+        io.netty.channel.ChannelFuture bound = b.bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IllegalStateException("cannot listen on server.listen " + config.server().listen() + ": "
+                    + bound.cause().getMessage(), bound.cause());
+        }
+        listener = bound.channel();
         log.info("listening on {} ({} event loop{}, {})", listener.localAddress(), workers, workers == 1 ? "" : "s",
                 transport.name().toLowerCase());
         return this;

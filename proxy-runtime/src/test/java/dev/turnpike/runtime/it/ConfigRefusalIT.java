@@ -102,6 +102,19 @@ class ConfigRefusalIT {
     }
 
     @Test
+    void checkRefusesAChainEntryWhosePluginIsNotLoaded() throws Exception {
+        Path config = dir.resolve("typo.yaml");
+        Files.writeString(config, ProxyProcess.yaml("127.0.0.1:" + ProxyProcess.freePort(), 1, pluginsDir(),
+                List.of("127.0.0.1:9001")).replace("id: round-robin", "id: round-robn"));
+        CliRun run = ProxyProcess.runCli(dir, EXIT_WITHIN, "--config", config.toString(), "--check");
+        assertAll(
+                () -> assertEquals(1, run.exitCode(), () -> "exit code; " + run),
+                () -> assertTrue(run.stderr().contains("plugins.chain[0].id") && run.stderr().contains("round-robn"),
+                        () -> "stderr names the entry and the id; " + run),
+                () -> assertTrue(!run.stdout().contains("is valid"), () -> "not called valid; " + run));
+    }
+
+    @Test
     void checkAcceptsAGoodConfigWithoutListening() throws Exception {
         int port = ProxyProcess.freePort();
         Path config = dir.resolve("good.yaml");

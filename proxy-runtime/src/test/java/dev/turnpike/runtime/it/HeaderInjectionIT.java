@@ -324,6 +324,9 @@ class HeaderInjectionIT {
             String yaml = "server:\n"
                     + "  listen: " + ProxyProcess.quote("127.0.0.1:" + port) + "\n"
                     + "  workers: 1\n"
+                    // A free port for the admin listener: its default (9091) may be taken.
+                    + "metrics:\n"
+                    + "  listen: '127.0.0.1:0'\n"
                     + "plugins:\n"
                     + "  dir: " + ProxyProcess.quote(plugins.toAbsolutePath().toString()) + "\n"
                     + "  chain:\n"
