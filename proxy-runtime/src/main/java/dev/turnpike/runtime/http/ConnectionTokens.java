@@ -29,6 +29,19 @@ final class ConnectionTokens {
 
     /** Whether the comma-separated {@code list} holds {@code token} (case-insensitive). */
     static boolean has(String list, String token) {
+        return scan(list, (l, s, e) -> e - s == token.length() && l.regionMatches(true, s, token, 0, token.length()));
+    }
+
+    /** Calls {@code action} with each trimmed, non-empty element of a comma-separated list. */
+    static void forEachToken(String list, Consumer<String> action) {
+        scan(list, (l, s, e) -> {
+            action.accept(s == 0 && e == l.length() ? l : l.substring(s, e));
+            return false;
+        });
+    }
+
+    /** Visits the bounds of each trimmed, non-empty element until the visitor returns true. */
+    private static boolean scan(String list, TokenVisitor visitor) {
         int start = 0;
         int n = list.length();
         while (start < n) {
@@ -42,7 +55,7 @@ final class ConnectionTokens {
             while (e > s && list.charAt(e - 1) <= ' ') {
                 e--;
             }
-            if (e - s == token.length() && list.regionMatches(true, s, token, 0, token.length())) {
+            if (s < e && visitor.visit(list, s, e)) {
                 return true;
             }
             start = end + 1;
@@ -50,25 +63,8 @@ final class ConnectionTokens {
         return false;
     }
 
-    /** Calls {@code action} with each trimmed, non-empty element of a comma-separated list. */
-    static void forEachToken(String list, Consumer<String> action) {
-        int start = 0;
-        int n = list.length();
-        while (start < n) {
-            int comma = list.indexOf(',', start);
-            int end = comma < 0 ? n : comma;
-            int s = start;
-            int e = end;
-            while (s < e && list.charAt(s) <= ' ') {
-                s++;
-            }
-            while (e > s && list.charAt(e - 1) <= ' ') {
-                e--;
-            }
-            if (s < e) {
-                action.accept(s == 0 && e == n ? list : list.substring(s, e));
-            }
-            start = end + 1;
-        }
+    @FunctionalInterface
+    private interface TokenVisitor {
+        boolean visit(String list, int start, int end);
     }
 }
