@@ -63,6 +63,8 @@ public final class Reloader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reloader.class);
 
     static final long SETTLE_MILLIS = 200;
+    /** A jar modified less than this long ago that does not load is given more time before it is refused. */
+    static final long YOUNG_FILE_MILLIS = 2_000;
     /** A backstop for lost watch events. */
     private static final long RESCAN_MILLIS = 5_000;
     private static final long DRAIN_CHECK_MILLIS = 50;
@@ -77,6 +79,8 @@ public final class Reloader implements AutoCloseable {
     private final DropDirectory drop;
     private final Generations generations = new Generations();
     private ProxyConfig config;
+    /** The configuration the proxy started with: restart-only settings keep these values. */
+    private final ProxyConfig started;
     private String configText;
 
     /** The jars of the drop directory, by file, with the version loaded from each. */
@@ -95,6 +99,7 @@ public final class Reloader implements AutoCloseable {
 
     private Reloader(ProxyConfig config, ProxyMetrics metrics) throws IOException {
         this.config = config;
+        this.started = config;
         this.metrics = metrics;
         this.drop = new DropDirectory(config.plugins().dir());
         this.host = new PluginHost(config.plugins().dir());
@@ -222,6 +227,14 @@ public final class Reloader implements AutoCloseable {
             try {
                 loaded = host.load(file);
             } catch (PluginLoadException e) {
+                if (!initial && System.currentTimeMillis() - now.modifiedNanos() / 1_000_000 < YOUNG_FILE_MILLIS) {
+                    // Written moments ago and unreadable: most likely a writer that paused longer than
+                    // the settle time. Look again later; refuse only a file that stays like this.
+                    log.debug("plugin jar {} not readable yet ({}); looking again", file.getFileName(), e.reason());
+                    settling.put(file, now);
+                    waiting = true;
+                    continue;
+                }
                 refused.put(file, now);
                 metrics.reloaded("plugins", false);
                 log.error("plugin jar {} refused: {}{}", file.getFileName(), e.reason(),
@@ -309,10 +322,13 @@ public final class Reloader implements AutoCloseable {
                     (entry, plugin) -> {
                         linked.add(entry);
                         for (Map.Entry<ChainLink, Origin> e : available.entrySet()) {
-                            if (e.getValue().plugin == plugin && e.getValue().config.equals(entry.rawConfig())) {
-                                available.remove(e.getKey());
-                                kept.put(e.getKey(), e.getValue());
-                                return e.getKey();
+                            // Read both before removing: an IdentityHashMap entry is a view of its slot.
+                            ChainLink link = e.getKey();
+                            Origin origin = e.getValue();
+                            if (origin.plugin == plugin && origin.config.equals(entry.rawConfig())) {
+                                available.remove(link);
+                                kept.put(link, origin);
+                                return link;
                             }
                         }
                         return null;
@@ -382,7 +398,7 @@ public final class Reloader implements AutoCloseable {
             configText = text;
             return;
         }
-        for (String setting : RestartOnly.differences(config, next)) {
+        for (String setting : RestartOnly.differences(started, next)) {
             log.warn("configuration reload: {} changed, which takes effect only after a restart; it keeps its old value until then",
                     setting);
         }

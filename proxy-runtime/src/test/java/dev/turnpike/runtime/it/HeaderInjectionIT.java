@@ -3,10 +3,8 @@ package dev.turnpike.runtime.it;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.turnpike.runtime.it.ProxyProcess.CliRun;
@@ -22,16 +20,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -45,8 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The bundled header-injection plugin in the packaged proxy: chain [header-injection, round-robin]
  * in front of real backends, driven by real clients.
  *
- * <p>{@link ProxyProcess}'s builder writes a round-robin-only chain, so {@link Proxy} below starts
- * the jar with a chain of this test's own (the same launch: heap, leak detector, temp dir).
+ * <p>{@link #headerInjection} configures a {@link ProxyProcess} with that chain.
  */
 class HeaderInjectionIT {
 
@@ -89,7 +81,7 @@ class HeaderInjectionIT {
                 "  remove: [Server, X-Backend-Name]");
         try (TestBackend backend = new TestBackend("b1")) {
             backend.start();
-            try (Proxy proxy = Proxy.start(dir, config, "127.0.0.1:" + backend.port())) {
+            try (ProxyProcess proxy = headerInjection(config, "127.0.0.1:" + backend.port()).start()) {
                 HttpResponse<String> r = client.send(HttpRequest.newBuilder(proxy.uri("/echo"))
                         .timeout(REQUEST_TIMEOUT)
                         .header("X-Debug", "secret")
@@ -141,7 +133,7 @@ class HeaderInjectionIT {
             }
         });
         backend.start();
-        try (Proxy proxy = Proxy.start(dir, SHIPPED, "127.0.0.1:" + backend.getAddress().getPort())) {
+        try (ProxyProcess proxy = headerInjection(SHIPPED, "127.0.0.1:" + backend.getAddress().getPort()).start()) {
             // The backend does send it (else this test would prove nothing).
             HttpResponse<String> direct = client.send(HttpRequest.newBuilder(
                     java.net.URI.create("http://127.0.0.1:" + backend.getAddress().getPort() + "/")).build(),
@@ -168,7 +160,7 @@ class HeaderInjectionIT {
         String config = "trusted_proxies: [10.0.0.0/8]\nforwarding: { forwarded: true }\n";
         try (TestBackend backend = new TestBackend("b1")) {
             backend.start();
-            try (Proxy proxy = Proxy.start(dir, config, "127.0.0.1:" + backend.port())) {
+            try (ProxyProcess proxy = headerInjection(config, "127.0.0.1:" + backend.port()).start()) {
                 RawHttp.Response r = raw(proxy, "GET /echo HTTP/1.1\r\n"
                         + "Host: www.example.com\r\n"
                         + "X-Forwarded-For: 6.6.6.6, 10.0.0.1\r\n"
@@ -195,7 +187,7 @@ class HeaderInjectionIT {
         String config = "trusted_proxies: [127.0.0.1/32]\nforwarding: { forwarded: true }\n";
         try (TestBackend backend = new TestBackend("b1")) {
             backend.start();
-            try (Proxy proxy = Proxy.start(dir, config, "127.0.0.1:" + backend.port())) {
+            try (ProxyProcess proxy = headerInjection(config, "127.0.0.1:" + backend.port()).start()) {
                 RawHttp.Response r = raw(proxy, "GET /echo HTTP/1.1\r\n"
                         + "Host: internal:8080\r\n"
                         + "X-Forwarded-For: 6.6.6.6, 203.0.113.7\r\n"
@@ -256,7 +248,7 @@ class HeaderInjectionIT {
     @MethodSource("refusals")
     @Timeout(60)
     void aBadHeaderConfigIsRefusedAtStart(Refusal c, boolean check) throws Exception {
-        Path config = Proxy.writeConfig(dir, c.yaml(), "127.0.0.1:9", ProxyProcess.freePort());
+        Path config = headerInjection(c.yaml(), "127.0.0.1:9").writeConfig();
         List<String> args = new ArrayList<>(List.of("--config", config.toString()));
         if (check) {
             args.add("--check");
@@ -275,13 +267,13 @@ class HeaderInjectionIT {
     @Test
     @Timeout(60)
     void theShippedExampleIsAValidConfig() throws Exception {
-        Path config = Proxy.writeConfig(dir, SHIPPED, "127.0.0.1:9", ProxyProcess.freePort());
+        Path config = headerInjection(SHIPPED, "127.0.0.1:9").writeConfig();
         CliRun run = ProxyProcess.runCli(dir, EXIT_WITHIN, "--config", config.toString(), "--check");
         assertEquals(0, run.exitCode(), () -> "exit code; " + run);
         assertTrue(run.stdout().contains("header-injection"), () -> "stdout names the chain; " + run);
     }
 
-    private static RawHttp.Response raw(Proxy proxy, String request) throws IOException {
+    private static RawHttp.Response raw(ProxyProcess proxy, String request) throws IOException {
         try (Socket socket = RawHttp.connect(proxy.port(), REQUEST_TIMEOUT)) {
             RawHttp.send(socket, request);
             return RawHttp.readResponse(new BufferedInputStream(socket.getInputStream()));
@@ -289,185 +281,20 @@ class HeaderInjectionIT {
     }
 
     /**
-     * The packaged proxy with chain [header-injection (the given config), round-robin (one backend)],
-     * launched like {@link ProxyProcess} launches it; {@link #close()} stops it and fails on a Netty
-     * leak report in its log or files left in its temp directory.
+     * The packaged proxy with the chain [header-injection (the given config), round-robin (one
+     * backend)], files in {@link #dir}; {@link ProxyProcess#close()} fails on a Netty leak report in
+     * its log, an ungraceful exit or files left in its temp directory.
+     *
+     * @param headerConfig the header-injection {@code config:} mapping as YAML (not indented)
+     * @param backend {@code host:port}
      */
-    static final class Proxy implements AutoCloseable {
-
-        private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-        private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-
-        private final Process process;
-        private final int port;
-        private final Path log;
-        private final Path tmp;
-
-        private Proxy(Process process, int port, Path log, Path tmp) {
-            this.process = process;
-            this.port = port;
-            this.log = log;
-            this.tmp = tmp;
-        }
-
-        /**
-         * Writes {@code proxy.yaml} and {@code plugins/} (both bundled jars) into {@code dir}.
-         *
-         * @param headerConfig the header-injection {@code config:} mapping as YAML (not indented)
-         */
-        static Path writeConfig(Path dir, String headerConfig, String backend, int port) throws IOException {
-            Path plugins = Files.createDirectories(dir.resolve("plugins"));
-            for (Path jar : List.of(ProxyProcess.roundRobinJar(), headerInjectionJar())) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-            String indented = headerConfig.lines().map(l -> "        " + l).collect(Collectors.joining("\n"));
-            String yaml = "server:\n"
-                    + "  listen: " + ProxyProcess.quote("127.0.0.1:" + port) + "\n"
-                    + "  workers: 1\n"
-                    // A free port for the admin listener: its default (9091) may be taken.
-                    + "metrics:\n"
-                    + "  listen: '127.0.0.1:0'\n"
-                    + "plugins:\n"
-                    + "  dir: " + ProxyProcess.quote(plugins.toAbsolutePath().toString()) + "\n"
-                    + "  chain:\n"
-                    + "    - id: header-injection\n"
-                    + "      config:\n"
-                    + indented + "\n"
-                    + "    - id: round-robin\n"
-                    + "      config:\n"
-                    + "        backends: [" + ProxyProcess.quote(backend) + "]\n";
-            Path config = dir.resolve("proxy.yaml");
-            Files.writeString(config, yaml);
-            return config;
-        }
-
-        static Proxy start(Path dir, String headerConfig, String backend) throws IOException, InterruptedException {
-            int port = ProxyProcess.freePort();
-            Path config = writeConfig(dir, headerConfig, backend, port);
-            Path log = dir.resolve("proxy.log");
-            Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
-            Process process = new ProcessBuilder(ProxyProcess.javaBin(), ProxyProcess.HEAP, ProxyProcess.LEAK_LEVEL,
-                    "-Djava.io.tmpdir=" + tmp, "-jar", ProxyProcess.turnpikeJar().toString(), "--config", config.toString())
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            Proxy proxy = new Proxy(process, port, log, tmp);
-            try {
-                proxy.awaitListening(config);
-            } catch (Throwable t) {
-                proxy.stop();
-                throw t;
-            }
-            return proxy;
-        }
-
-        int port() {
-            return port;
-        }
-
-        java.net.URI uri(String path) {
-            return java.net.URI.create("http://127.0.0.1:" + port + path);
-        }
-
-        String log() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(cannot read " + log + ": " + e + ")";
-            }
-        }
-
-        void assertAlive() {
-            if (!process.isAlive()) {
-                fail("the proxy exited with " + process.exitValue() + "; log:\n" + ProxyProcess.tail(log(), 12_000));
-            }
-        }
-
-        private void awaitListening(Path config) throws InterruptedException {
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    String yaml;
-                    try {
-                        yaml = Files.readString(config);
-                    } catch (IOException e) {
-                        yaml = "(unreadable)";
-                    }
-                    fail("the proxy exited with " + process.exitValue() + " before listening; config:\n" + yaml
-                            + "\nlog:\n" + ProxyProcess.tail(log(), 12_000));
-                }
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                    return;
-                } catch (IOException notYet) {
-                    Thread.sleep(50);
-                }
-            }
-            fail("the proxy did not listen on " + port + " within " + START_TIMEOUT.toSeconds() + " s; log:\n"
-                    + ProxyProcess.tail(log(), 12_000));
-        }
-
-        /** @return whether it exited on SIGTERM in time */
-        private boolean stop() throws InterruptedException {
-            if (!process.isAlive()) {
-                return true;
-            }
-            process.destroy();
-            if (process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                return true;
-            }
-            process.destroyForcibly();
-            process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            return false;
-        }
-
-        @Override
-        public void close() {
-            boolean graceful;
-            try {
-                graceful = stop();
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while stopping the proxy", e);
-            }
-            String text = log();
-            int leak = text.indexOf(ProxyProcess.LEAK_MARKER);
-            if (leak >= 0) {
-                fail("Netty leak report in the proxy log:\n" + text.substring(leak, Math.min(text.length(), leak + 12_000)));
-            }
-            if (!graceful) {
-                fail("the proxy did not exit within " + STOP_TIMEOUT.toSeconds() + " s of SIGTERM; log:\n"
-                        + ProxyProcess.tail(text, 12_000));
-            }
-            List<Path> left = ProxyProcess.leftovers(tmp);
-            if (!left.isEmpty()) {
-                fail("the proxy left " + left + " in its temp directory");
-            }
-        }
-    }
-
-    /** The jar the header-injection module built: {@code <pluginsBuildDir>/header-injection/target/header-injection-*.jar}. */
-    static Path headerInjectionJar() throws IOException {
-        String p = System.getProperty("turnpike.pluginsBuildDir");
-        assertNotNull(p, "system property turnpike.pluginsBuildDir is not set");
-        Path target = Path.of(p, "header-injection", "target");
-        List<Path> jars = new ArrayList<>();
-        if (Files.isDirectory(target)) {
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(target, "header-injection-*.jar")) {
-                for (Path j : s) {
-                    String n = j.getFileName().toString();
-                    if (!n.endsWith("-sources.jar") && !n.endsWith("-tests.jar") && !n.endsWith("-javadoc.jar")) {
-                        jars.add(j);
-                    }
-                }
-            }
-        }
-        if (jars.isEmpty()) {
-            fail("no header-injection-*.jar in " + target + " (is the header-injection module packaged?)");
-        }
-        jars.sort(Comparator.comparing((Path j) -> j.toFile().lastModified()).reversed());
-        return jars.get(0);
+    private ProxyProcess.Builder headerInjection(String headerConfig, String backend) throws IOException {
+        String indented = headerConfig.lines().map(l -> "        " + l).collect(Collectors.joining("\n"));
+        return ProxyProcess.builder(dir)
+                .pluginJars(ProxyProcess.headerInjectionJar())
+                .chainYaml("    - id: header-injection\n"
+                        + "      config:\n"
+                        + indented + "\n"
+                        + ProxyProcess.chainEntries(List.of(backend)));
     }
 }

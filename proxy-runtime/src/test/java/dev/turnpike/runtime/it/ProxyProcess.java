@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * SIGKILL, logged a Netty leak ({@value #LEAK_MARKER}) or left files in its temp directory.
  *
  * <p>Also {@link #runCli} for runs that are expected to exit by themselves ({@code --check}, refused
- * configurations), with stdout and stderr kept apart.
+ * configurations), with stdout and stderr kept apart; {@link Builder#writeConfig} writes a builder's
+ * configuration for such a run.
  *
  * <p>System properties (set by the failsafe configuration of proxy-runtime): {@code turnpike.jar},
  * the packaged runtime; {@code turnpike.pluginsBuildDir}, the {@code plugins/} folder whose Maven
@@ -164,10 +165,17 @@ public final class ProxyProcess implements AutoCloseable {
         }
 
         /**
-         * Writes the files, starts the process and waits (at most 30 s) until its port accepts a
-         * connection. Fails with the log when the process exits first or the wait runs out.
+         * Writes the files {@link #start} would (the plugin directory and {@code proxy.yaml}, listening
+         * on a free port) without starting anything, for {@link #runCli} runs of that configuration,
+         * e.g. {@code --check} or a configuration the proxy must refuse.
+         *
+         * @return the configuration file
          */
-        public ProxyProcess start() throws IOException, InterruptedException {
+        public Path writeConfig() throws IOException {
+            return write(freePort());
+        }
+
+        private Path write(int port) throws IOException {
             Path plugins = Files.createDirectories(dir.resolve("plugins"));
             Path jar = roundRobinJar();
             Files.copy(jar, plugins.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
@@ -176,11 +184,21 @@ public final class ProxyProcess implements AutoCloseable {
             }
             pluginsSetup.accept(plugins);
 
-            int port = freePort();
             Path config = dir.resolve("proxy.yaml");
             String yaml = head("127.0.0.1:" + port, workers, serverYaml, plugins)
                     + (chainYaml == null ? chainEntries(backends) : chainYaml + (chainYaml.endsWith("\n") ? "" : "\n"));
             Files.writeString(config, yaml + extraYaml);
+            return config;
+        }
+
+        /**
+         * Writes the files, starts the process and waits (at most 30 s) until its port accepts a
+         * connection. Fails with the log when the process exits first or the wait runs out.
+         */
+        public ProxyProcess start() throws IOException, InterruptedException {
+            int port = freePort();
+            Path config = write(port);
+            Path plugins = dir.resolve("plugins");
             Path log = dir.resolve("proxy.log");
             Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
 
@@ -474,14 +492,36 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** The round-robin plugin jar that the build made: {@code <pluginsBuildDir>/round-robin/target/round-robin-*.jar}. */
     public static Path roundRobinJar() throws IOException {
+        return pluginJar("round-robin");
+    }
+
+    /** The rate-limit plugin jar that the build made: {@code <pluginsBuildDir>/rate-limit/target/rate-limit-*.jar}. */
+    public static Path rateLimitJar() throws IOException {
+        return pluginJar("rate-limit");
+    }
+
+    /**
+     * The header-injection plugin jar that the build made:
+     * {@code <pluginsBuildDir>/header-injection/target/header-injection-*.jar}.
+     */
+    public static Path headerInjectionJar() throws IOException {
+        return pluginJar("header-injection");
+    }
+
+    /**
+     * The jar a bundled plugin's Maven module built: the newest
+     * {@code <pluginsBuildDir>/<module>/target/<module>-*.jar} that is not a sources, tests or
+     * javadoc jar. Fails when there is none.
+     */
+    public static Path pluginJar(String module) throws IOException {
         String p = System.getProperty("turnpike.pluginsBuildDir");
         if (p == null) {
             fail("system property turnpike.pluginsBuildDir is not set");
         }
-        Path target = Path.of(p, "round-robin", "target");
+        Path target = Path.of(p, module, "target");
         List<Path> jars = new ArrayList<>();
         if (Files.isDirectory(target)) {
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(target, "round-robin-*.jar")) {
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(target, module + "-*.jar")) {
                 for (Path j : s) {
                     String n = j.getFileName().toString();
                     if (!n.endsWith("-sources.jar") && !n.endsWith("-tests.jar") && !n.endsWith("-javadoc.jar")) {
@@ -491,7 +531,7 @@ public final class ProxyProcess implements AutoCloseable {
             }
         }
         if (jars.isEmpty()) {
-            fail("no round-robin-*.jar in " + target + " (is the round-robin module packaged?)");
+            fail("no " + module + "-*.jar in " + target + " (is the " + module + " module packaged?)");
         }
         jars.sort(Comparator.comparing((Path j) -> j.toFile().lastModified()).reversed());
         return jars.get(0);

@@ -4,26 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.turnpike.testing.RawHttp;
 import dev.turnpike.testing.TestBackend;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -53,7 +44,7 @@ class RateLimitIT {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    private HttpResponse<String> get(RateLimitedProxy proxy, String path, String... headers) throws Exception {
+    private HttpResponse<String> get(ProxyProcess proxy, String path, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(proxy.uri(path)).timeout(TIMEOUT);
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
@@ -66,7 +57,7 @@ class RateLimitIT {
     }
 
     /** Statuses of {@code n} sequential requests. */
-    private List<Integer> statuses(RateLimitedProxy proxy, int n, String... headers) throws Exception {
+    private List<Integer> statuses(ProxyProcess proxy, int n, String... headers) throws Exception {
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(get(proxy, "/name", headers).statusCode());
@@ -93,7 +84,7 @@ class RateLimitIT {
     void burstTenAtHalfPerSecondPassesTenThenFive429sAndOneMoreTwoSecondsLater() throws Exception {
         try (TestBackend backend = new TestBackend("solo")) {
             backend.start();
-            try (RateLimitedProxy proxy = RateLimitedProxy.start(dir, backend, 1,
+            try (ProxyProcess proxy = start(backend, 1,
                     "{ burst: 10, refill_per_second: 0.5, headers: true }")) {
                 List<HttpResponse<String>> responses = new ArrayList<>();
                 for (int i = 0; i < 15; i++) {
@@ -146,7 +137,7 @@ class RateLimitIT {
     void slidingWindowOfTenPerMinuteRejectsTheEleventh() throws Exception {
         try (TestBackend backend = new TestBackend("solo")) {
             backend.start();
-            try (RateLimitedProxy proxy = RateLimitedProxy.start(dir, backend, 1,
+            try (ProxyProcess proxy = start(backend, 1,
                     "{ mode: sliding_window, max_requests: 10, window: 60s }")) {
                 HttpResponse<String> first = get(proxy, "/name");
                 assertEquals(200, first.statusCode(), () -> "log:\n" + proxy.log());
@@ -168,7 +159,7 @@ class RateLimitIT {
     void appIdKeyedLimitingWithASharedBucketForRequestsWithoutIt() throws Exception {
         try (TestBackend backend = new TestBackend("solo")) {
             backend.start();
-            try (RateLimitedProxy proxy = RateLimitedProxy.start(dir, backend, 1,
+            try (ProxyProcess proxy = start(backend, 1,
                     "{ burst: 3, refill_per_second: 0.01, key: header, header: appid, missing_key: shared }")) {
                 assertEquals(List.of(200, 200, 200, 429, 429), statuses(proxy, 5, "appid", "alpha"),
                         () -> "log:\n" + proxy.log());
@@ -185,7 +176,7 @@ class RateLimitIT {
     void appIdKeyedLimitingThatLetsRequestsWithoutItThrough() throws Exception {
         try (TestBackend backend = new TestBackend("solo")) {
             backend.start();
-            try (RateLimitedProxy proxy = RateLimitedProxy.start(dir, backend, 1,
+            try (ProxyProcess proxy = start(backend, 1,
                     "{ burst: 2, refill_per_second: 0.01, key: header, header: appid, missing_key: allow }")) {
                 assertEquals(List.of(200, 200, 429), statuses(proxy, 3, "AppId", "alpha"), () -> "log:\n" + proxy.log());
                 assertEquals(repeat(200, 12), statuses(proxy, 12), "without appid: not limited");
@@ -199,7 +190,7 @@ class RateLimitIT {
     void behindATrustedProxyEachForwardedClientHasItsOwnBucket() throws Exception {
         try (TestBackend backend = new TestBackend("solo")) {
             backend.start();
-            try (RateLimitedProxy proxy = RateLimitedProxy.start(dir, backend, 1,
+            try (ProxyProcess proxy = start(backend, 1,
                     "{ burst: 2, refill_per_second: 0.01, trusted_proxies: ['127.0.0.1/32'] }")) {
                 assertEquals(List.of(200, 200, 429), statuses(proxy, 3, "X-Forwarded-For", "198.51.100.1"),
                         () -> "log:\n" + proxy.log());
@@ -218,7 +209,7 @@ class RateLimitIT {
     void fromAnUntrustedPeerASpoofedForwardedForBuysNoNewBucket() throws Exception {
         try (TestBackend backend = new TestBackend("solo")) {
             backend.start();
-            try (RateLimitedProxy proxy = RateLimitedProxy.start(dir, backend, 1,
+            try (ProxyProcess proxy = start(backend, 1,
                     "{ burst: 2, refill_per_second: 0.01, trusted_proxies: ['10.0.0.0/8'] }")) {
                 assertEquals(List.of(200, 200, 429), statuses(proxy, 3, "X-Forwarded-For", "198.51.100.1"),
                         () -> "log:\n" + proxy.log());
@@ -238,7 +229,7 @@ class RateLimitIT {
         int each = 3;
         try (TestBackend backend = new TestBackend("solo")) {
             backend.start();
-            try (RateLimitedProxy proxy = RateLimitedProxy.start(dir, backend, 4,
+            try (ProxyProcess proxy = start(backend, 4,
                     "{ burst: " + burst + ", refill_per_second: 0.001 }")) {
                 AtomicInteger ok = new AtomicInteger();
                 AtomicInteger limited = new AtomicInteger();
@@ -282,213 +273,20 @@ class RateLimitIT {
     }
 
     /**
-     * The real proxy with a chain of {@code rate-limit} (configured by the test) then
-     * {@code round-robin} over one backend: {@link ProxyProcess} writes only a round-robin chain, so
-     * this sibling does the same for this chain, with the same checks on close (leak reports,
-     * graceful exit, a clean temp directory) and the same shared helpers.
+     * The real proxy with the chain [rate-limit (configured by the test), round-robin over
+     * {@code backend}]; {@link ProxyProcess#close()} checks for leak reports, a graceful exit and a
+     * clean temp directory.
+     *
+     * @param rateLimitConfig the rate-limit entry's {@code config:} as a YAML flow mapping
      */
-    static final class RateLimitedProxy implements AutoCloseable {
-
-        private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-        private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-
-        private final Process process;
-        private final int port;
-        private final Path log;
-        private final Path tmp;
-        private boolean closed;
-
-        private RateLimitedProxy(Process process, int port, Path log, Path tmp) {
-            this.process = process;
-            this.port = port;
-            this.log = log;
-            this.tmp = tmp;
-        }
-
-        /**
-         * @param rateLimitConfig the rate-limit entry's {@code config:} as a YAML flow mapping
-         */
-        static RateLimitedProxy start(Path dir, TestBackend backend, int workers, String rateLimitConfig)
-                throws IOException, InterruptedException {
-            Path plugins = Files.createDirectories(dir.resolve("plugins"));
-            for (Path jar : List.of(ProxyProcess.roundRobinJar(), rateLimitJar())) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-            int port = ProxyProcess.freePort();
-            String yaml = "server:\n"
-                    + "  listen: " + ProxyProcess.quote("127.0.0.1:" + port) + "\n"
-                    + "  workers: " + workers + "\n"
-                    // A free port for the admin listener: its default (9091) may be taken.
-                    + "metrics:\n"
-                    + "  listen: '127.0.0.1:0'\n"
-                    + "plugins:\n"
-                    + "  dir: " + ProxyProcess.quote(plugins.toAbsolutePath().toString()) + "\n"
-                    + "  chain:\n"
-                    + "    - id: rate-limit\n"
-                    + "      config: " + rateLimitConfig + "\n"
-                    + "    - id: round-robin\n"
-                    + "      config: { backends: [" + ProxyProcess.quote("127.0.0.1:" + backend.port()) + "] }\n";
-            Path config = dir.resolve("proxy.yaml");
-            Files.writeString(config, yaml);
-            Path log = dir.resolve("proxy.log");
-            Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
-            List<String> command = List.of(ProxyProcess.javaBin(), ProxyProcess.HEAP, ProxyProcess.LEAK_LEVEL,
-                    "-Djava.io.tmpdir=" + tmp, "-jar", ProxyProcess.turnpikeJar().toString(), "--config", config.toString());
-            Process process = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            RateLimitedProxy proxy = new RateLimitedProxy(process, port, log, tmp);
-            try {
-                proxy.awaitListening(yaml);
-            } catch (Throwable t) {
-                proxy.stop();
-                throw t;
-            }
-            return proxy;
-        }
-
-        /** The rate-limit jar the build made: {@code <pluginsBuildDir>/rate-limit/target/rate-limit-*.jar}. */
-        static Path rateLimitJar() throws IOException {
-            String p = System.getProperty("turnpike.pluginsBuildDir");
-            if (p == null) {
-                fail("system property turnpike.pluginsBuildDir is not set");
-            }
-            Path target = Path.of(p, "rate-limit", "target");
-            List<Path> jars = new ArrayList<>();
-            if (Files.isDirectory(target)) {
-                try (DirectoryStream<Path> s = Files.newDirectoryStream(target, "rate-limit-*.jar")) {
-                    for (Path j : s) {
-                        String n = j.getFileName().toString();
-                        if (!n.endsWith("-sources.jar") && !n.endsWith("-tests.jar") && !n.endsWith("-javadoc.jar")) {
-                            jars.add(j);
-                        }
-                    }
-                }
-            }
-            if (jars.isEmpty()) {
-                fail("no rate-limit-*.jar in " + target + " (is the rate-limit module packaged?)");
-            }
-            jars.sort(Comparator.comparing((Path j) -> j.toFile().lastModified()).reversed());
-            return jars.get(0);
-        }
-
-        int port() {
-            return port;
-        }
-
-        URI uri(String path) {
-            return URI.create("http://127.0.0.1:" + port + path);
-        }
-
-        String log() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(cannot read " + log + ": " + e + ")";
-            }
-        }
-
-        void assertAlive() {
-            if (!process.isAlive()) {
-                fail("the proxy exited with " + process.exitValue() + "; log:\n" + ProxyProcess.tail(log(), 12_000));
-            }
-        }
-
-        private void awaitListening(String yaml) throws InterruptedException {
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    fail("the proxy exited with " + process.exitValue() + " before listening; config:\n" + yaml
-                            + "\nlog:\n" + ProxyProcess.tail(log(), 12_000));
-                }
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                    return;
-                } catch (IOException notYet) {
-                    Thread.sleep(50);
-                }
-            }
-            fail("the proxy did not listen within " + START_TIMEOUT.toSeconds() + " s; log:\n" + ProxyProcess.tail(log(), 12_000));
-        }
-
-        /** As {@link ProxyProcess#close()}: leak reports, a graceful exit, nothing left in its temp directory. */
-        @Override
-        public void close() {
-            if (closed) {
-                return;
-            }
-            boolean graceful;
-            try {
-                if (process.isAlive()) {
-                    flushLeakReports();
-                }
-                graceful = stop();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroyForcibly();
-                fail("interrupted while stopping the proxy");
-                return;
-            }
-            String text = log();
-            List<String> leaks = text.lines().filter(l -> l.contains(ProxyProcess.LEAK_MARKER)).collect(Collectors.toList());
-            if (!leaks.isEmpty()) {
-                fail(leaks.size() + " Netty leak report(s) in the proxy log:\n" + ProxyProcess.tail(text, 12_000));
-            }
-            if (!graceful) {
-                fail("the proxy did not exit within " + STOP_TIMEOUT.toSeconds() + " s of SIGTERM; log:\n"
-                        + ProxyProcess.tail(text, 12_000));
-            }
-            List<Path> left = ProxyProcess.leftovers(tmp);
-            if (!left.isEmpty()) {
-                fail("the proxy left " + left + " in its temp directory; log:\n" + ProxyProcess.tail(text, 12_000));
-            }
-        }
-
-        /** jcmd GC.run, then one request (a 429 allocates buffers too), for Netty to report leaks. */
-        private void flushLeakReports() throws InterruptedException {
-            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-            if (Files.isExecutable(jcmd)) {
-                try {
-                    Process gc = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "GC.run")
-                            .redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                            .start();
-                    if (!gc.waitFor(10, TimeUnit.SECONDS)) {
-                        gc.destroyForcibly();
-                    }
-                } catch (IOException e) {
-                    System.err.println(this + ": cannot run jcmd: " + e);
-                }
-            }
-            Thread.sleep(100);
-            try {
-                RawHttp.exchange(port, "GET /leak-probe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                        Duration.ofSeconds(5));
-            } catch (IOException e) {
-                // any outcome allocated buffers in the proxy
-            }
-            Thread.sleep(200);
-        }
-
-        private boolean stop() throws InterruptedException {
-            closed = true;
-            if (!process.isAlive()) {
-                return true;
-            }
-            process.destroy();
-            if (process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                return true;
-            }
-            process.destroyForcibly();
-            process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            return false;
-        }
-
-        @Override
-        public String toString() {
-            return "RateLimitedProxy[127.0.0.1:" + port + "]";
-        }
+    private ProxyProcess start(TestBackend backend, int workers, String rateLimitConfig)
+            throws IOException, InterruptedException {
+        return ProxyProcess.builder(dir)
+                .workers(workers)
+                .pluginJars(ProxyProcess.rateLimitJar())
+                .chainYaml("    - id: rate-limit\n"
+                        + "      config: " + rateLimitConfig + "\n"
+                        + ProxyProcess.chainEntries(List.of("127.0.0.1:" + backend.port())))
+                .start();
     }
 }
