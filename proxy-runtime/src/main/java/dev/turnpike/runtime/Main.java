@@ -4,6 +4,7 @@ import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.runtime.config.ConfigException;
 import dev.turnpike.runtime.config.ConfigLoader;
 import dev.turnpike.runtime.config.ProxyConfig;
+import dev.turnpike.runtime.log.AccessLogOutput;
 import java.io.PrintStream;
 import java.util.List;
 import java.nio.file.Path;
@@ -113,6 +114,7 @@ public final class Main {
                     signal, config.server().gracePeriod().toString().substring(2).toLowerCase());
             boolean clean = proxy.shutdownGracefully();
             log.info("stopped{}", clean ? "" : " (some requests were cut at the end of the grace period)");
+            AccessLogOutput.flushAtExit();
             stopped.countDown();
         });
         try {

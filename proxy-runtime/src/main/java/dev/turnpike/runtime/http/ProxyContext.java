@@ -35,6 +35,11 @@ public final class ProxyContext {
         return accessLog;
     }
 
+    /** Hands the calling event loop's batched access-log lines to the logger (shutdown). */
+    public void flushAccessLog() {
+        accessLog.flushHere();
+    }
+
     public ServerSettings server() {
         return server;
     }

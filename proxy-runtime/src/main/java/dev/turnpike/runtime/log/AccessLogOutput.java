@@ -22,6 +22,16 @@ public final class AccessLogOutput {
     private AccessLogOutput() {
     }
 
+    /**
+     * At exit: drains the asynchronous appenders and flushes the buffered files, so the last lines
+     * are not lost (logback registers no shutdown hook of its own).
+     */
+    public static void flushAtExit() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext) {
+            ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+        }
+    }
+
     public static void apply(AccessLogSettings settings) {
         if (settings.file() == null || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext)) {
             return;
@@ -39,6 +49,8 @@ public final class AccessLogOutput {
         appender.setName("ACCESS_FILE");
         appender.setFile(file);
         appender.setEncoder(encoder);
+        // Buffered: one write per buffer, not one per line (the appender flushes on stop).
+        appender.setImmediateFlush(false);
         SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
         policy.setContext(context);
         policy.setParent(appender);

@@ -150,6 +150,10 @@ public final class ProxyServer implements AutoCloseable {
         }
         clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         if (group != null) {
+            // Lines still batched on the loops go out before the loops stop.
+            for (EventExecutor loop : group) {
+                loop.submit(context::flushAccessLog).awaitUninterruptibly(1, TimeUnit.SECONDS);
+            }
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
         if (resolver != null) {

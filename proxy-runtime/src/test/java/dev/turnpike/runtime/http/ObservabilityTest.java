@@ -28,7 +28,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,17 +113,32 @@ class ObservabilityTest {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
-    /** Requests finish (and count) after their response is written: wait for the access log line. */
-    private void awaitLines(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (accessLines.list.size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(n, accessLines.list.size(), () -> "access lines: " + lines());
+    /** One access-log line and the level of the event that carried it (events batch lines). */
+    record Line(Level level, String text) {
     }
 
-    private String lines() {
-        return accessLines.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.joining("\n"));
+    private List<Line> accessLog() {
+        List<Line> out = new java.util.ArrayList<>();
+        for (ILoggingEvent e : List.copyOf(accessLines.list)) {
+            for (String l : e.getFormattedMessage().split("\n")) {
+                out.add(new Line(e.getLevel(), l));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Requests finish (and count) after their response is written, and their lines reach the logger
+     * in batches at most 50 ms later: wait for the access log lines.
+     */
+    private List<Line> awaitLines(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (accessLog().size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        List<Line> lines = accessLog();
+        assertEquals(n, lines.size(), () -> "access lines: " + lines);
+        return lines;
     }
 
     @Test
@@ -164,19 +178,18 @@ class ObservabilityTest {
         get("/name?q=1", "X-Request-Id", "trace-abc");
         get("/limited");
         get("/dead");
-        awaitLines(3);
-        List<ILoggingEvent> events = accessLines.list;
-        String ok = events.get(0).getFormattedMessage();
+        List<Line> lines = awaitLines(3);
+        String ok = lines.get(0).text();
         for (String field : new String[] {"ts=", "client=127.0.0.1:", "method=GET", "path=/name?q=1", "status=200",
                 "duration_ms=", "bytes_in=0", "bytes_out=1", "upstream=127.0.0.1:" + backend.port(),
                 "request_id=trace-abc", "responded_by=-", "error=-"}) {
             assertTrue(ok.contains(field), field + " in " + ok);
         }
-        assertEquals(Level.INFO, events.get(0).getLevel());
-        String limited = events.get(1).getFormattedMessage();
+        assertEquals(Level.INFO, lines.get(0).level());
+        String limited = lines.get(1).text();
         assertTrue(limited.contains("status=429") && limited.contains("responded_by=mix") && limited.contains("upstream=-"), limited);
-        assertEquals(Level.WARN, events.get(1).getLevel(), "a rate-limited request logs at WARN");
-        String failed = events.get(2).getFormattedMessage();
+        assertEquals(Level.WARN, lines.get(1).level(), "a rate-limited request logs at WARN");
+        String failed = lines.get(2).text();
         assertTrue(failed.contains("status=502") && failed.contains("upstream=127.0.0.1:" + deadPort), failed);
         assertTrue(!failed.contains("error=-"), "the error is named: " + failed);
     }
