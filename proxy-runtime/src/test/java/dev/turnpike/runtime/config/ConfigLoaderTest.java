@@ -187,8 +187,9 @@ class ConfigLoaderTest {
         assertEquals(new HostPort("127.0.0.1", 8080), c.server().listen());
         assertEquals(Runtime.getRuntime().availableProcessors(), c.server().workers());
         assertEquals(Path.of("plugins").toAbsolutePath().normalize(), c.plugins().dir());
-        assertEquals(1, c.plugins().chain().size());
-        ChainEntry rr = c.plugins().chain().get(0);
+        assertEquals(List.of("rate-limit", "header-injection", "round-robin"),
+                c.plugins().chain().stream().map(ChainEntry::pluginId).toList());
+        ChainEntry rr = c.plugins().chain().get(2);
         assertEquals("round-robin", rr.pluginId());
         assertEquals(List.of("127.0.0.1:9001", "127.0.0.1:9002"), rr.config().strings("backends"));
     }
