@@ -33,11 +33,21 @@ final class Generations {
     /** How often a retiring chain that has not drained is reported. */
     private static final long SLOW_DRAIN_REPORT_NANOS = 30_000_000_000L;
 
+    private final long leakReportNanos;
     private final AtomicReference<Chain> current = new AtomicReference<>(Chain.empty());
     private final Map<Chain, Set<LoadedPlugin>> uses = new IdentityHashMap<>();
     private final List<Retiring> retiring = new ArrayList<>();
     private final List<RetiredLoader> retiredLoaders = new ArrayList<>();
     private long generation;
+
+    Generations() {
+        this(LEAK_REPORT_NANOS);
+    }
+
+    /** {@code leakReportNanos}: how long an unloaded version's class loader may stay reachable unreported. */
+    Generations(long leakReportNanos) {
+        this.leakReportNanos = leakReportNanos;
+    }
 
     /** The chain new requests take. Any thread. */
     Chain current() {
@@ -127,10 +137,15 @@ final class Generations {
             if (!p.isClosed() && !keepSet.contains(p) && !inUse(p)) {
                 ClassLoader loader = p.classLoader();
                 p.close();
-                retiredLoaders.add(new RetiredLoader(p.toString(), new WeakReference<>(loader), System.nanoTime()));
+                watchRetired(p.toString(), loader);
                 log.info("unloaded plugin {}", p);
             }
         }
+    }
+
+    /** Watches (weakly) the class loader of a version just unloaded. */
+    void watchRetired(String label, ClassLoader loader) {
+        retiredLoaders.add(new RetiredLoader(label, new WeakReference<>(loader), System.nanoTime()));
     }
 
     /** Reports retired class loaders still reachable after {@link #LEAK_REPORT_NANOS}; forgets collected ones. */
@@ -140,7 +155,7 @@ final class Generations {
             RetiredLoader r = it.next();
             if (r.loader.get() == null) {
                 it.remove();
-            } else if (!r.reported && now - r.since > LEAK_REPORT_NANOS) {
+            } else if (!r.reported && now - r.since >= leakReportNanos) {
                 r.reported = true;
                 log.warn("plugin {} was unloaded {} s ago but its class loader is still reachable: something holds it "
                         + "(a thread it started and did not stop, a ThreadLocal, a static reference)", r.label, (now - r.since) / 1_000_000_000L);

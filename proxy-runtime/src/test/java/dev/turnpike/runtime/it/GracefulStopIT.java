@@ -70,4 +70,36 @@ class GracefulStopIT {
             assertThrows(IOException.class, () -> new Socket("127.0.0.1", proxy.port()).close());
         }
     }
+
+    @Test
+    @Timeout(60)
+    void aSecondSignalExitsAtOnce() throws Exception {
+        try (TestBackend backend = new TestBackend("slow")) {
+            backend.start();
+            ProxyProcess proxy = ProxyProcess.builder(dir).workers(1).backends(backend)
+                    .serverYaml("  grace_period: 30s").start();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            CompletableFuture<HttpResponse<String>> slow = http.sendAsync(
+                    HttpRequest.newBuilder(proxy.uri("/delay/20000")).timeout(Duration.ofSeconds(40)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (backend.requestsServed() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            proxy.process().destroy(); // SIGTERM: a graceful stop that would wait up to 30 s
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!proxy.log().contains("SIGTERM: stopping") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(proxy.log().contains("SIGTERM: stopping"), proxy.log());
+            long second = System.nanoTime();
+            proxy.process().destroy(); // the second SIGTERM
+            assertTrue(proxy.process().waitFor(5, TimeUnit.SECONDS), "the second signal exits at once");
+            assertEquals(1, proxy.process().exitValue(), "not a clean stop: exit 1");
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - second) < 5_000);
+            assertTrue(proxy.log().contains("again: exiting now"), proxy.log());
+            assertTrue(slow.handle((r, e) -> e != null || r.statusCode() != 200).get(10, TimeUnit.SECONDS),
+                    "the slow request was cut, not answered");
+        }
+    }
 }
