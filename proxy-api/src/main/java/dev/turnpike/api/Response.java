@@ -74,9 +74,26 @@ public final class Response {
             this.status = status;
         }
 
-        /** Adds a header (a second one with the same name is added too, not replaced). */
+        /**
+         * Adds a header (a second one with the same name is added too, not replaced).
+         *
+         * @throws IllegalArgumentException for an empty name or a value with CR, LF or NUL, which could
+         *                                  split the response: checked once here, since a built
+         *                                  response is immutable and may be sent many times
+         */
         public Builder header(String name, String value) {
-            headers.add(Map.entry(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value")));
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("empty header name");
+            }
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '\r' || c == '\n' || c == 0) {
+                    throw new IllegalArgumentException("header " + name + ": value contains CR, LF or NUL");
+                }
+            }
+            headers.add(Map.entry(name, value));
             return this;
         }
 

@@ -26,8 +26,8 @@ final class LocalResponses {
     static FullHttpResponse fromPlugin(Response r) {
         ByteBuf body = r.bodyLength() == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.bodyBuffer());
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), body);
+        // Values were checked when the Response was built (it is immutable); Netty checks the names.
         for (Map.Entry<String, String> h : r.headers()) {
-            HeaderRules.checkValue(h.getKey(), h.getValue());
             res.headers().add(h.getKey(), h.getValue());
         }
         HopByHop.strip(res.headers());

@@ -7,6 +7,7 @@ import io.prometheus.client.CollectorRegistry;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@link PluginMetrics} on the runtime's Prometheus registry. A name asked for again returns the
@@ -17,21 +18,16 @@ import java.util.Map;
 final class PrometheusPluginMetrics implements PluginMetrics {
 
     private final CollectorRegistry registry;
-    private final Map<String, Object> byName = new HashMap<>();
-    private final Map<String, String[]> labelsByName = new HashMap<>();
+    private final Map<String, Registered> byName = new HashMap<>();
 
     PrometheusPluginMetrics(CollectorRegistry registry) {
         this.registry = registry;
     }
 
     @Override
-    public synchronized Counter counter(String name, String help, String... labelNames) {
-        io.prometheus.client.Counter c = existing(name, io.prometheus.client.Counter.class, labelNames);
-        if (c == null) {
-            c = io.prometheus.client.Counter.build().name(fullName(name)).help(help).labelNames(labelNames).register(registry);
-            remember(name, c, labelNames);
-        }
-        io.prometheus.client.Counter counter = c;
+    public Counter counter(String name, String help, String... labelNames) {
+        io.prometheus.client.Counter counter = getOrRegister(name, labelNames, io.prometheus.client.Counter.class,
+                () -> io.prometheus.client.Counter.build().name(fullName(name)).help(help).labelNames(labelNames).register(registry));
         return new Counter() {
             @Override
             public void inc(String... labelValues) {
@@ -46,13 +42,9 @@ final class PrometheusPluginMetrics implements PluginMetrics {
     }
 
     @Override
-    public synchronized Gauge gauge(String name, String help, String... labelNames) {
-        io.prometheus.client.Gauge g = existing(name, io.prometheus.client.Gauge.class, labelNames);
-        if (g == null) {
-            g = io.prometheus.client.Gauge.build().name(fullName(name)).help(help).labelNames(labelNames).register(registry);
-            remember(name, g, labelNames);
-        }
-        io.prometheus.client.Gauge gauge = g;
+    public Gauge gauge(String name, String help, String... labelNames) {
+        io.prometheus.client.Gauge gauge = getOrRegister(name, labelNames, io.prometheus.client.Gauge.class,
+                () -> io.prometheus.client.Gauge.build().name(fullName(name)).help(help).labelNames(labelNames).register(registry));
         return new Gauge() {
             @Override
             public void set(double value, String... labelValues) {
@@ -71,20 +63,21 @@ final class PrometheusPluginMetrics implements PluginMetrics {
         };
     }
 
-    private <T> T existing(String name, Class<T> type, String[] labelNames) {
-        Object o = byName.get(name);
-        if (o == null) {
-            return null;
+    /** The collector registered under {@code name}, or a new one; another type or other labels are refused. */
+    private synchronized <T> T getOrRegister(String name, String[] labelNames, Class<T> type, Supplier<T> register) {
+        Registered r = byName.get(name);
+        if (r == null) {
+            T created = register.get();
+            byName.put(name, new Registered(created, labelNames.clone()));
+            return created;
         }
-        if (!type.isInstance(o) || !Arrays.equals(labelsByName.get(name), labelNames)) {
+        if (!type.isInstance(r.collector()) || !Arrays.equals(r.labelNames(), labelNames)) {
             throw new IllegalArgumentException("metric " + name + " is already registered as another type or with other labels");
         }
-        return type.cast(o);
+        return type.cast(r.collector());
     }
 
-    private void remember(String name, Object collector, String[] labelNames) {
-        byName.put(name, collector);
-        labelsByName.put(name, labelNames.clone());
+    private record Registered(Object collector, String[] labelNames) {
     }
 
     private static String fullName(String name) {
