@@ -1,7 +1,9 @@
 package dev.turnpike.api;
 
 import dev.turnpike.api.config.ConfigSection;
+import dev.turnpike.api.health.HealthProbes;
 import dev.turnpike.api.metrics.PluginMetrics;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * What a plugin instance gets at {@link ProxyPlugin#start}: who it is and its configuration.
@@ -20,4 +22,27 @@ public interface PluginContext {
 
     /** Where this plugin registers its own metrics (exported with the runtime's). */
     PluginMetrics metrics();
+
+    /**
+     * An event loop of the proxy for this instance's own timers and background work (active health
+     * checks, cache expiry): tasks run on it follow the phase rule, never block. Tasks scheduled
+     * here must be cancelled in {@link ProxyPlugin#stop}: a task left behind keeps the plugin's
+     * class loader alive.
+     */
+    EventLoopExecutor executor();
+
+    /** Non-blocking TCP and HTTP probes of backends, for active health checks. */
+    HealthProbes probes();
+
+    /**
+     * State handed from one instance of this chain entry to the next when the configuration is
+     * reloaded: the new instance (started while the old one still serves its last requests) gets
+     * the same map, so what it keeps there (backend health, counters) carries over. The map is a
+     * fresh, empty one when the plugin's jar changed: objects of the old jar's classes would pin its
+     * class loader, and the new classes could not use them anyway. Entries are matched by plugin id
+     * and position among the chain entries of that id.
+     *
+     * <p>Thread-safe; both instances may use it at once during a swap.
+     */
+    ConcurrentMap<String, Object> carriedState();
 }

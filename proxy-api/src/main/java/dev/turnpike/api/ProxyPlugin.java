@@ -27,6 +27,13 @@ import org.pf4j.ExtensionPoint;
  * response has already started), the log names the plugin and the phase, and the proxy keeps
  * serving. {@link #logging} still runs for every plugin.
  *
+ * <h2>Upstream failures and retries</h2>
+ * When an attempt to reach the chosen backend fails before its response head arrives, the runtime
+ * calls {@link #failToConnect} or {@link #errorWhileProxying} (Pingora's hooks of the same names),
+ * and a plugin may ask for the request to be tried again; {@code upstream_peer} then runs again to
+ * choose the next backend. Phases therefore see: request_filter → (upstream_peer →
+ * upstream_request_filter → [failure hook])… → response_filter → logging.
+ *
  * <h2>Lifetime</h2>
  * An instance belongs to one generation of the chain. When the chain is rebuilt (a jar or the
  * config changed), new requests go to new instances while requests already in flight finish on
@@ -35,6 +42,9 @@ import org.pf4j.ExtensionPoint;
  * @param <C> the per-request context this plugin keeps ({@link Void} for none)
  */
 public interface ProxyPlugin<C> extends ExtensionPoint {
+
+    /** The most attempts (the first and its retries) the runtime makes for one request. */
+    int MAX_ATTEMPTS = 10;
 
     /**
      * Called once, before the instance serves any request, with the plugin's own config section.
@@ -83,7 +93,9 @@ public interface ProxyPlugin<C> extends ExtensionPoint {
     /**
      * <b>upstream_peer</b>: choose the backend. Plugins are asked in chain order until one returns
      * {@link Outcome#upstream(Peer)}; when none does, the client gets 502. May also answer directly
-     * with {@link Outcome#respond} (for instance 503 when every backend is known to be down).
+     * with {@link Outcome#respond} (for instance 503 when every backend is known to be down). Runs
+     * again after a failed attempt that a failure hook asked to retry: {@link Session#peer()} then
+     * names the backend that failed.
      *
      * <p>Allowed outcomes: {@code proceed} (not mine: ask the next plugin), {@code upstream},
      * {@code respond}, {@code later}.
@@ -95,12 +107,56 @@ public interface ProxyPlugin<C> extends ExtensionPoint {
     /**
      * <b>upstream_request_filter</b>: the peer is chosen and the request head is about to be sent.
      * May edit method, URI and headers of {@link Session#request()}; hop-by-hop headers and framing
-     * are the runtime's (it recomputes them after this phase). {@link Session#peer()} is set.
+     * are the runtime's (it recomputes them after this phase). {@link Session#peer()} is set. On a
+     * retry it runs again, on the request as it was before its first run, so edits are not applied
+     * twice.
      *
      * <p>Allowed outcomes: {@code proceed}, {@code respond}, {@code later}.
      */
     default Outcome upstreamRequestFilter(Session session, C ctx) {
         return Outcome.proceed();
+    }
+
+    /**
+     * <b>fail_to_connect</b>: opening a connection to {@link Session#peer()} failed (refused,
+     * unreachable, connect timeout, unresolvable name). Nothing was sent, so the failure is
+     * {@linkplain UpstreamFailure#retryable() retryable} whatever the method, unless the client has
+     * gone.
+     *
+     * <p>Called for every plugin of the chain that implements it, in chain order, each time an
+     * attempt fails; a balancer uses it to count the failure against the backend (passive health)
+     * even when it does not want a retry. Return {@code true} to ask for another attempt: when any
+     * plugin asks and the failure is retryable, {@code upstream_peer} runs again (for every plugin,
+     * from the first; {@link Session#peer()} is still the failed peer, so a balancer can pick
+     * another one), then {@code upstream_request_filter} runs again on the request as it was before
+     * the first {@code upstream_request_filter}, and the request goes to the new peer. When no plugin
+     * asks, the client gets 502. The runtime stops after {@value #MAX_ATTEMPTS} attempts whatever
+     * the hooks say; a plugin enforces its own, smaller, retry budget with
+     * {@link UpstreamFailure#attempt()}.
+     *
+     * <p>Runs on the request's event loop, synchronously: no {@code later}, never block. A throw fails
+     * the request with 500 like any phase.
+     */
+    default boolean failToConnect(Session session, C ctx, UpstreamFailure failure) {
+        return false;
+    }
+
+    /**
+     * <b>error_while_proxying</b>: the connection to {@link Session#peer()} was open and the request
+     * (or part of it) went out, but the backend reset or closed it, stayed silent for its read
+     * timeout, or answered with something that is not HTTP, before its response head arrived.
+     * Failures after the response head are not reported here (the client is already being
+     * answered); {@code logging} sees them in {@link Session#error()}.
+     *
+     * <p>The backend may have acted on the request, so the runtime honours a retry only for an
+     * idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) whose body, if any, was buffered
+     * whole within {@code upstream.retry_body_limit}: see {@link UpstreamFailure#retryable()}.
+     * Everything else about the call (every plugin, chain order, what {@code true} does, the attempt
+     * cap, the thread) is as for {@link #failToConnect}. When no retry happens the client gets 502,
+     * or 504 for a timeout.
+     */
+    default boolean errorWhileProxying(Session session, C ctx, UpstreamFailure failure) {
+        return false;
     }
 
     /**

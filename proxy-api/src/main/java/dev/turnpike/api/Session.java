@@ -33,7 +33,10 @@ public interface Session {
      */
     ResponseHead response();
 
-    /** The peer chosen in {@code upstream_peer}, or {@code null} before that (or when none was). */
+    /**
+     * The peer chosen in {@code upstream_peer}, or {@code null} before that (or when none was). After
+     * a failed attempt it stays the failed peer until {@code upstream_peer} chooses again.
+     */
     Peer peer();
 
     /** The event loop this request runs on, for timers and hand-backs. */
@@ -52,6 +55,16 @@ public interface Session {
 
     /** The id of the plugin that answered in a phase with {@link Outcome#respond}, or {@code null}. */
     String respondedBy();
+
+    /**
+     * The status the backend answered with, before any {@code response_filter} edit; 0 when no
+     * backend answered (no peer chosen, connect failure, reset or timeout before the head, or a
+     * response written by a plugin or the runtime).
+     */
+    int upstreamStatus();
+
+    /** How many backend attempts this request made: 0 when none was tried, more than 1 after retries. */
+    int upstreamAttempts();
 
     /** Bytes of request body received from the client. */
     long requestBodyBytes();

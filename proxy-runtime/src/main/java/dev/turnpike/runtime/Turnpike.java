@@ -1,5 +1,9 @@
 package dev.turnpike.runtime;
 
+import dev.turnpike.runtime.http.LoopExecutor;
+import dev.turnpike.runtime.plugin.PluginServices;
+import dev.turnpike.runtime.transport.EventLoops;
+import dev.turnpike.runtime.upstream.HealthProber;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.config.ProxyConfig;
 import dev.turnpike.runtime.log.AccessLog;
@@ -25,13 +29,15 @@ public final class Turnpike implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Turnpike.class);
 
     private final ProxyConfig config;
+    private final EventLoops loops;
     private final Reloader reloader;
     private final ProxyMetrics metrics;
     private ProxyServer server;
     private MetricsServer metricsServer;
 
-    private Turnpike(ProxyConfig config, Reloader reloader, ProxyMetrics metrics) {
+    private Turnpike(ProxyConfig config, EventLoops loops, Reloader reloader, ProxyMetrics metrics) {
         this.config = config;
+        this.loops = loops;
         this.reloader = reloader;
         this.metrics = metrics;
     }
@@ -43,7 +49,16 @@ public final class Turnpike implements AutoCloseable {
      */
     public static Turnpike prepare(ProxyConfig config) throws IOException {
         ProxyMetrics metrics = new ProxyMetrics(config.metrics().enabled());
-        return new Turnpike(config, Reloader.start(config, metrics), metrics);
+        // The loops come first: plugins starting may already schedule work on them (health checks).
+        EventLoops loops = EventLoops.start(config.server().workers());
+        try {
+            PluginServices services = new PluginServices(metrics.pluginMetrics(), () -> new LoopExecutor(loops.next()),
+                    new HealthProber(loops));
+            return new Turnpike(config, loops, Reloader.start(config, metrics, services), metrics);
+        } catch (IOException | RuntimeException e) {
+            loops.close();
+            throw e;
+        }
     }
 
     /** Binds the proxy and the metrics listener, and serves. */
@@ -60,7 +75,7 @@ public final class Turnpike implements AutoCloseable {
             metricsServer.json("/plugins", reloader::statusJson);
             log.info("metrics on http://{}:{}/metrics, plugins on /plugins", config.metrics().listen().host(), metricsServer.port());
         }
-        server = new ProxyServer(config, reloader.chains(), metrics, new AccessLog(config.accessLog())).start();
+        server = new ProxyServer(config, loops, reloader.chains(), metrics, new AccessLog(config.accessLog())).start();
         reloader.watch();
         return this;
     }
@@ -116,7 +131,7 @@ public final class Turnpike implements AutoCloseable {
         return clean;
     }
 
-    /** Stops the server, then the plugins, then unloads them. */
+    /** Stops the server, then the plugins (and unloads them), then the event loops. */
     @Override
     public void close() {
         if (server != null) {
@@ -127,5 +142,6 @@ public final class Turnpike implements AutoCloseable {
             metricsServer = null;
         }
         reloader.close();
+        loops.close();
     }
 }

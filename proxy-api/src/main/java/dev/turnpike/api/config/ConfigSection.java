@@ -72,6 +72,11 @@ public final class ConfigSection {
         return values.containsKey(key) && values.get(key) != null;
     }
 
+    /** Whether {@code key} holds a list (for a key that takes one value or a list of them). */
+    public boolean isList(String key) {
+        return values.get(key) instanceof List;
+    }
+
     /** The keys present, in file order. */
     public Set<String> keys() {
         return Collections.unmodifiableSet(values.keySet());

@@ -2,6 +2,7 @@ package dev.turnpike.runtime.chain;
 
 import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.UpstreamFailure;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -130,6 +131,8 @@ public final class Chain {
         REQUEST_FILTER("request_filter", "requestFilter", Session.class, Object.class),
         UPSTREAM_PEER("upstream_peer", "upstreamPeer", Session.class, Object.class),
         UPSTREAM_REQUEST_FILTER("upstream_request_filter", "upstreamRequestFilter", Session.class, Object.class),
+        FAIL_TO_CONNECT("fail_to_connect", "failToConnect", Session.class, Object.class, UpstreamFailure.class),
+        ERROR_WHILE_PROXYING("error_while_proxying", "errorWhileProxying", Session.class, Object.class, UpstreamFailure.class),
         RESPONSE_FILTER("response_filter", "responseFilter", Session.class, Object.class),
         LOGGING("logging", "logging", Session.class, Object.class);
 

@@ -18,15 +18,22 @@ import java.util.Objects;
  *                       for reuse before it is closed (default 60s)
  * @param maxIdlePerPeer {@code upstream.max_idle_per_peer}: how many idle connections to one peer
  *                       each event loop keeps for reuse; 0 turns pooling off (default 64, 0..4096)
+ * @param retryBodyLimit {@code upstream.retry_body_limit}: the largest request body kept in memory
+ *                       while it goes upstream so that a failed attempt can be retried on another
+ *                       backend; a longer body is not retried once any of it went out. Kept only when
+ *                       a plugin of the chain implements a failure hook. 0 turns replay off
+ *                       (default 64k, 0..16m)
  */
 public record UpstreamSettings(
         Duration connectTimeout,
         Duration readTimeout,
         Duration idleTimeout,
-        int maxIdlePerPeer) {
+        int maxIdlePerPeer,
+        int retryBodyLimit) {
 
     /** The keys of {@code upstream:}, for the hint that goes with an unknown key. */
-    static final List<String> KEYS = List.of("connect_timeout", "read_timeout", "idle_timeout", "max_idle_per_peer");
+    static final List<String> KEYS = List.of("connect_timeout", "read_timeout", "idle_timeout", "max_idle_per_peer",
+            "retry_body_limit");
 
     public UpstreamSettings {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -45,6 +52,7 @@ public record UpstreamSettings(
                 Limits.duration(s, "connect_timeout", Duration.ofSeconds(2)),
                 Limits.duration(s, "read_timeout", Duration.ofSeconds(30)),
                 Limits.duration(s, "idle_timeout", Duration.ofSeconds(60)),
-                s.integer("max_idle_per_peer", 64, 0, 4096));
+                s.integer("max_idle_per_peer", 64, 0, 4096),
+                Limits.size(s, "retry_body_limit", 64 << 10, 0, 16 << 20));
     }
 }

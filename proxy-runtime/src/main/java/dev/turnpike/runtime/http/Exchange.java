@@ -3,10 +3,12 @@ package dev.turnpike.runtime.http;
 import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
+import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.api.RequestHead;
 import dev.turnpike.api.Response;
 import dev.turnpike.api.ResponseHead;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.Chain.Phase;
 import dev.turnpike.runtime.chain.ChainLink;
@@ -22,6 +24,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -84,6 +87,15 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private long requestBodyBytes;
     private boolean discarding;
 
+    // Retries: the request as it was before upstream_request_filter, and the body sent so far.
+    private final boolean retriesWanted;
+    private HttpHeaders headersBeforeFilter;
+    private HttpMethod methodBeforeFilter;
+    private String uriBeforeFilter;
+    private ArrayDeque<HttpContent> replay;
+    private long replayBytes;
+    private boolean replayLost;
+
     // The upstream connection.
     private Peer peer;
     private PooledConnection upstream;
@@ -114,6 +126,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private boolean clientFlushPending;
     private long responseBodyBytes;
     private int status;
+    private int upstreamStatus;
     private Throwable error;
     private String respondedBy;
     private boolean closeAfter;
@@ -136,6 +149,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         this.requestBody = decoded ? RequestFraming.body(request) : RequestFraming.Body.NONE;
         this.requestLength = requestBody == RequestFraming.Body.LENGTH ? RequestFraming.contentLength(request) : -1;
         this.requestLengthText = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+        this.retriesWanted = chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
         // A request without a body is complete with its head (Netty still sends an empty last part).
     }
 
@@ -209,6 +223,13 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
                     respondLocal(decision.response(), by);
                 } else {
                     peer = decision.peer();
+                    if (retriesWanted && headersBeforeFilter == null) {
+                        // A retry sends the request as the client's filters left it, not as the last
+                        // attempt's upstream_request_filter edited it.
+                        headersBeforeFilter = request.headers().copy();
+                        methodBeforeFilter = request.method();
+                        uriBeforeFilter = request.uri();
+                    }
                     phases.run(Phase.UPSTREAM_REQUEST_FILTER);
                 }
                 break;
@@ -287,7 +308,11 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             client.metrics().upstreamConnectFailed(peer.address(), error instanceof io.netty.channel.ConnectTimeoutException
                     ? "timeout" : error instanceof java.net.ConnectException ? "refused" : "other");
             log.debug("connect to {} failed: {}", peer, f.cause().toString());
-            respondError(502, "cannot connect to the backend", error);
+            UpstreamFailure failure = new UpstreamFailure(peer, UpstreamFailure.Kind.CONNECT, error, attempts,
+                    attempts >= ProxyPlugin.MAX_ATTEMPTS ? "the runtime's attempt limit is reached" : null);
+            if (!retryAfter(Phase.FAIL_TO_CONNECT, failure)) {
+                respondError(502, "cannot connect to the backend", error);
+            }
             return;
         }
         client.metrics().upstreamConnected(peer.address(), System.nanoTime() - connectStartNanos);
@@ -320,9 +345,15 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             clientChannel.writeAndFlush(new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
+        if (replay != null) {
+            for (HttpContent c : replay) {
+                upstreamWrite(c.retainedDuplicate()); // what an earlier attempt sent goes again
+            }
+        }
         if (heldBody != null) {
             HttpContent c;
             while ((c = heldBody.poll()) != null) {
+                keepForReplay(c);
                 upstreamWrite(c);
             }
             heldBody = null;
@@ -362,6 +393,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             return;
         }
         if (upstream != null && requestHeadSent) {
+            keepForReplay(content);
             upstreamWrite(content);
             if (last) {
                 requestFullySent = true;
@@ -385,6 +417,35 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
 
     boolean requestComplete() {
         return requestComplete;
+    }
+
+    /**
+     * Keeps a view of a body part going upstream, while the body stays within
+     * {@code upstream.retry_body_limit}, so a retry can send it again. Past the limit everything is
+     * let go: the request can no longer be retried once any of it went out.
+     */
+    private void keepForReplay(HttpContent content) {
+        if (!retriesWanted || replayLost) {
+            return;
+        }
+        int limit = client.settings().upstream().retryBodyLimit();
+        replayBytes += content.content().readableBytes();
+        if (replayBytes > limit) {
+            replayLost = true;
+            releaseReplay();
+            return;
+        }
+        if (replay == null) {
+            replay = new ArrayDeque<>(4);
+        }
+        replay.add(content.retainedDuplicate());
+    }
+
+    private void releaseReplay() {
+        if (replay != null) {
+            replay.forEach(ReferenceCountUtil::release);
+            replay = null;
+        }
     }
 
     private void upstreamWrite(Object msg) {
@@ -415,7 +476,11 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private void read(HttpObject msg) {
         if (msg.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            upstreamBroken(502, "invalid response from the backend", msg.decoderResult().cause());
+            Throwable cause = msg.decoderResult().cause();
+            if (response == null && failedWhileProxying(UpstreamFailure.Kind.INVALID_RESPONSE, cause)) {
+                return;
+            }
+            upstreamBroken(502, "invalid response from the backend", cause);
             return;
         }
         if (msg instanceof HttpResponse) {
@@ -457,6 +522,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private void onResponseHead(HttpResponse r) {
         response = r;
         int code = r.status().code();
+        upstreamStatus = code;
+        releaseReplay(); // the backend answered: no retry from here on
         upstreamKeepAlive = ConnectionTokens.keepAlive(r);
         responseNoBody = head || code == 204 || code == 304;
         boolean chunked = HttpUtil.isTransferEncodingChunked(r);
@@ -561,10 +628,11 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         if (finished || localResponse) {
             return;
         }
-        if (response == null && upstreamWasReused && requestBody == RequestFraming.Body.NONE
-                && attempts < 2 && !abandoned) {
-            // A keep-alive connection the backend closed as we reused it: nothing was processed, so
-            // the same request goes again on a fresh connection.
+        Throwable failure = cause != null ? cause : new UpstreamClosedException(peer);
+        if (response == null && upstreamWasReused && !abandoned && notResendableBecause() == null
+                && attempts < ProxyPlugin.MAX_ATTEMPTS) {
+            // A keep-alive connection the backend closed as we reused it: the usual race with its idle
+            // timeout, not the backend's fault. The same request goes again on a fresh connection.
             log.debug("pooled connection to {} closed before a response; retrying on a new one", peer);
             requestHeadSent = false;
             requestFullySent = false;
@@ -572,7 +640,10 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             connect(true);
             return;
         }
-        upstreamBroken(502, "the backend closed the connection", cause != null ? cause : new UpstreamClosedException(peer));
+        if (response == null && failedWhileProxying(UpstreamFailure.Kind.RESET, failure)) {
+            return;
+        }
+        upstreamBroken(502, "the backend closed the connection", failure);
     }
 
     /** The backend failed mid-exchange: an error response if the client has seen nothing yet, else a cut. */
@@ -586,6 +657,90 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             clientChannel.close();
             finish();
         }
+    }
+
+    // ------------------------------------------------------------------ failures and retries
+
+    /** An attempt failed after the request went out: asks the hooks; true when a retry is under way. */
+    private boolean failedWhileProxying(UpstreamFailure.Kind kind, Throwable cause) {
+        if (!retriesWanted) {
+            return false;
+        }
+        dropUpstream();
+        String why = notResendableBecause();
+        if (why == null && attempts >= ProxyPlugin.MAX_ATTEMPTS) {
+            why = "the runtime's attempt limit is reached";
+        }
+        if (!retryAfter(Phase.ERROR_WHILE_PROXYING, new UpstreamFailure(peer, kind, cause, attempts, why))) {
+            return localResponse || finished; // a hook failed the request: it is answered already
+        }
+        return true;
+    }
+
+    /**
+     * Why this request cannot be sent again after it (or part of it) went out, or {@code null} when
+     * it can: the method must be idempotent and the body, if any, kept whole for replay.
+     */
+    private String notResendableBecause() {
+        if (abandoned) {
+            return "the client went away";
+        }
+        if (responseStarted) {
+            return "the response to the client has started";
+        }
+        if (!RequestFraming.idempotent(request.method())) {
+            return request.method() + " is not idempotent";
+        }
+        if (requestBody != RequestFraming.Body.NONE && (replayLost || !retriesWanted)) {
+            return "the request body is larger than upstream.retry_body_limit ("
+                    + client.settings().upstream().retryBodyLimit() + " bytes) and was not kept";
+        }
+        return null;
+    }
+
+    /**
+     * Runs a failure hook for every plugin that has it; when one asks for a retry and the failure
+     * allows one, starts the next attempt (upstream_peer again) and returns true. Returns false when
+     * the failure stands, or when a hook threw (then the request is already answered with 500).
+     */
+    private boolean retryAfter(Phase hook, UpstreamFailure failure) {
+        boolean asked = false;
+        for (int position : chain.positions(hook)) {
+            ChainLink link = chain.link(position);
+            long start = System.nanoTime();
+            try {
+                boolean retry = hook == Phase.FAIL_TO_CONNECT
+                        ? link.plugin().failToConnect(this, contexts[position], failure)
+                        : link.plugin().errorWhileProxying(this, contexts[position], failure);
+                asked |= retry;
+            } catch (Throwable t) {
+                PhaseLoop.rethrowIfFatal(t);
+                phaseFailed(hook, link, t);
+                return false;
+            } finally {
+                client.metrics().pluginTime(link.pluginId(), hook.ordinal(), hook.label(), System.nanoTime() - start);
+            }
+        }
+        if (!asked || !failure.retryable() || abandoned) {
+            if (asked && !failure.retryable()) {
+                log.debug("{}: retry after {} not possible: {}", this, failure, failure.notRetryableBecause());
+            }
+            return false;
+        }
+        log.debug("{}: retrying after {}", this, failure);
+        client.metrics().upstreamRetried(peer.address());
+        error = null;
+        requestHeadSent = false;
+        requestFullySent = false;
+        upstreamWasReused = false;
+        inInterim = false;
+        if (headersBeforeFilter != null) {
+            request.setMethod(methodBeforeFilter);
+            request.setUri(uriBeforeFilter);
+            request.headers().set(headersBeforeFilter);
+        }
+        phases.run(Phase.UPSTREAM_PEER);
+        return true;
     }
 
     /**
@@ -616,7 +771,11 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         }
         watchingUpstream = false;
         client.metrics().upstreamTimedOut(peer.address());
-        upstreamBroken(504, "the backend did not answer in time", new UpstreamTimeoutException(peer, timeout));
+        UpstreamTimeoutException e = new UpstreamTimeoutException(peer, timeout);
+        if (response == null && failedWhileProxying(UpstreamFailure.Kind.TIMEOUT, e)) {
+            return 0;
+        }
+        upstreamBroken(504, "the backend did not answer in time", e);
         return 0;
     }
 
@@ -765,6 +924,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     }
 
     private void releaseHeld() {
+        releaseReplay();
         if (heldBody != null) {
             heldBody.forEach(ReferenceCountUtil::release);
             heldBody = null;
@@ -886,6 +1046,16 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     @Override
     public String respondedBy() {
         return respondedBy;
+    }
+
+    @Override
+    public int upstreamStatus() {
+        return upstreamStatus;
+    }
+
+    @Override
+    public int upstreamAttempts() {
+        return attempts;
     }
 
     @Override

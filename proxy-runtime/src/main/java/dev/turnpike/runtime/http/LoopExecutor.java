@@ -9,11 +9,11 @@ import java.util.concurrent.TimeUnit;
  * The part of a Netty event loop a plugin may use. A wrapper rather than the loop itself, so a
  * plugin cannot shut the loop down or reach Netty's API.
  */
-final class LoopExecutor implements EventLoopExecutor {
+public final class LoopExecutor implements EventLoopExecutor {
 
     private final EventLoop loop;
 
-    LoopExecutor(EventLoop loop) {
+    public LoopExecutor(EventLoop loop) {
         this.loop = loop;
     }
 

@@ -27,6 +27,16 @@ final class RequestFraming {
     private RequestFraming() {
     }
 
+    /**
+     * Whether a request with this method may be sent twice with the effect of once (RFC 9110
+     * §9.2.2): the only ones a retry may repeat after they reached a backend.
+     */
+    static boolean idempotent(io.netty.handler.codec.http.HttpMethod method) {
+        String m = method.name();
+        return m.equals("GET") || m.equals("HEAD") || m.equals("PUT") || m.equals("DELETE") || m.equals("OPTIONS")
+                || m.equals("TRACE");
+    }
+
     /** Why the request cannot be proxied, or {@code null} when it can. */
     static Refusal check(HttpRequest request) {
         DecoderResult result = request.decoderResult();

@@ -10,6 +10,8 @@ import dev.turnpike.runtime.chain.ChainLink;
 import dev.turnpike.runtime.config.ChainEntry;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -42,15 +44,25 @@ public final class ChainFactory {
     private static final Logger log = LoggerFactory.getLogger(ChainFactory.class);
 
     private final Path dropDir;
-    private final PluginMetrics metrics;
+    private final PluginServices services;
 
     /**
+     * A factory whose plugins get metrics but no event loops (for tests of the plugin host).
+     *
      * @param dropDir the plugin directory, named in the message for a missing plugin
      * @param metrics where the started plugins register their metrics
      */
     public ChainFactory(Path dropDir, PluginMetrics metrics) {
+        this(dropDir, PluginServices.withoutLoops(metrics));
+    }
+
+    /**
+     * @param dropDir  the plugin directory, named in the message for a missing plugin
+     * @param services what the started plugins get through their context
+     */
+    public ChainFactory(Path dropDir, PluginServices services) {
         this.dropDir = dropDir;
-        this.metrics = metrics;
+        this.services = services;
     }
 
     /**
@@ -69,8 +81,17 @@ public final class ChainFactory {
      * state, instead of starting a new one. On failure only the instances started here are stopped.
      */
     public Chain build(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded, Reuse reuse) {
+        return build(entries, loaded, reuse, new CarriedStates().begin());
+    }
+
+    /**
+     * As {@link #build(List, Map, Reuse)}, with each new instance's carried state taken from
+     * {@code carried}; the caller commits it once the chain is in force.
+     */
+    public Chain build(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded, Reuse reuse, CarriedStates.Build carried) {
         List<ChainLink> links = new ArrayList<>();
         List<ChainLink> started = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
         for (ChainEntry entry : entries) {
             LoadedPlugin plugin = loaded.get(entry.pluginId());
             if (plugin == null) {
@@ -78,13 +99,15 @@ public final class ChainFactory {
                         entry.path(), entry.pluginId(), dropDir);
                 continue;
             }
+            int n = seen.merge(entry.pluginId(), 1, Integer::sum) - 1;
+            ConcurrentMap<String, Object> state = carried.stateFor(entry.pluginId() + "#" + n, plugin);
             ChainLink kept = reuse.find(entry, plugin);
             if (kept != null) {
                 links.add(kept);
                 continue;
             }
             try {
-                ChainLink link = start(entry, plugin);
+                ChainLink link = start(entry, plugin, state);
                 started.add(link);
                 links.add(link);
             } catch (InvalidConfigException e) {
@@ -102,9 +125,9 @@ public final class ChainFactory {
     }
 
     /** One entry: a started link, or (with nothing left running) the reason it is refused. */
-    private ChainLink start(ChainEntry entry, LoadedPlugin plugin) {
+    private ChainLink start(ChainEntry entry, LoadedPlugin plugin, ConcurrentMap<String, Object> state) {
         ConfigSection config = entry.config();
-        PluginContext context = new StartContext(plugin.id(), plugin.version(), config, metrics);
+        PluginContext context = new StartContext(plugin.id(), plugin.version(), config, services, state);
         ProxyPlugin<?> instance;
         try {
             instance = plugin.newInstance();

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * The directory users drop plugin jars into, and the rule for which of its entries are plugin
  * candidates: regular files (or links to them) named {@code *.jar}, except dot files and
  * {@code *.tmp}. Directories never are, whatever their name: the Maven modules of the bundled
- * plugins ({@code plugins/round-robin/}) live in the same folder.
+ * plugins ({@code plugins/load-balancer/}) live in the same folder.
  *
  * <p>Stateless apart from the path; safe from any thread, though the host only uses it from the
  * management thread.

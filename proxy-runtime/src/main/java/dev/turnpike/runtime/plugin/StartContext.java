@@ -1,14 +1,74 @@
 package dev.turnpike.runtime.plugin;
 
+import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.api.PluginContext;
 import dev.turnpike.api.config.ConfigSection;
+import dev.turnpike.api.health.HealthProbes;
 import dev.turnpike.api.metrics.PluginMetrics;
+import java.util.concurrent.ConcurrentMap;
 
 /**
- * The {@link PluginContext} one instance gets at start: its identity, the metrics registry, and its
- * own, fresh config section (whose reads are tracked for that instance alone). Immutable apart from the section's
- * read tracking; handed to {@code start()} on the management thread.
+ * The {@link PluginContext} one instance gets at start: its identity, its own fresh config section
+ * (whose reads are tracked for that instance alone), the runtime's services, and the state carried
+ * from the previous instance of its chain entry. The executor is chosen on first use, so an instance
+ * that never asks takes no loop.
  */
-record StartContext(String pluginId, String pluginVersion, ConfigSection config, PluginMetrics metrics)
-        implements PluginContext {
+final class StartContext implements PluginContext {
+
+    private final String pluginId;
+    private final String pluginVersion;
+    private final ConfigSection config;
+    private final PluginServices services;
+    private final ConcurrentMap<String, Object> carriedState;
+    private EventLoopExecutor executor;
+
+    StartContext(String pluginId, String pluginVersion, ConfigSection config, PluginServices services,
+                 ConcurrentMap<String, Object> carriedState) {
+        this.pluginId = pluginId;
+        this.pluginVersion = pluginVersion;
+        this.config = config;
+        this.services = services;
+        this.carriedState = carriedState;
+    }
+
+    @Override
+    public String pluginId() {
+        return pluginId;
+    }
+
+    @Override
+    public String pluginVersion() {
+        return pluginVersion;
+    }
+
+    @Override
+    public ConfigSection config() {
+        return config;
+    }
+
+    @Override
+    public PluginMetrics metrics() {
+        return services.metrics();
+    }
+
+    @Override
+    public synchronized EventLoopExecutor executor() {
+        if (executor == null) {
+            executor = services.executors().get();
+        }
+        return executor;
+    }
+
+    @Override
+    public HealthProbes probes() {
+        if (services.probes() == null) {
+            throw new IllegalStateException("no health probes in this context");
+        }
+        return services.probes();
+    }
+
+    @Override
+    public ConcurrentMap<String, Object> carriedState() {
+        return carriedState;
+    }
 }

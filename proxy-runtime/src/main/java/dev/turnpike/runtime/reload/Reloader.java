@@ -8,7 +8,9 @@ import dev.turnpike.runtime.config.ConfigException;
 import dev.turnpike.runtime.config.ConfigLoader;
 import dev.turnpike.runtime.config.ProxyConfig;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
+import dev.turnpike.runtime.plugin.CarriedStates;
 import dev.turnpike.runtime.plugin.ChainFactory;
+import dev.turnpike.runtime.plugin.PluginServices;
 import dev.turnpike.runtime.plugin.DropDirectory;
 import dev.turnpike.runtime.plugin.LoadedPlugin;
 import dev.turnpike.runtime.plugin.PluginHost;
@@ -91,14 +93,18 @@ public final class Reloader implements AutoCloseable {
     private final Map<Path, Fingerprint> refused = new HashMap<>();
     /** Where each running instance came from, to keep unchanged ones across reloads. */
     private final Map<ChainLink, Origin> origins = new IdentityHashMap<>();
+    /** What each chain entry's instances hand to the next one across reloads. */
+    private final CarriedStates carriedStates = new CarriedStates();
+    private final PluginServices services;
 
     private FileWatcher watcher;
     private ScheduledFuture<?> pendingRescan;
     private ScheduledFuture<?> pendingConfig;
     private volatile String status = "{}";
 
-    private Reloader(ProxyConfig config, ProxyMetrics metrics) throws IOException {
+    private Reloader(ProxyConfig config, ProxyMetrics metrics, PluginServices services) throws IOException {
         this.config = config;
+        this.services = services;
         this.started = config;
         this.metrics = metrics;
         this.drop = new DropDirectory(config.plugins().dir());
@@ -111,8 +117,8 @@ public final class Reloader implements AutoCloseable {
      *
      * @throws InvalidConfigException when a plugin refuses its section (nothing is left running)
      */
-    public static Reloader start(ProxyConfig config, ProxyMetrics metrics) throws IOException {
-        Reloader r = new Reloader(config, metrics);
+    public static Reloader start(ProxyConfig config, ProxyMetrics metrics, PluginServices services) throws IOException {
+        Reloader r = new Reloader(config, metrics, services);
         try {
             r.call(() -> {
                 r.scanJars(true);
@@ -317,8 +323,9 @@ public final class Reloader implements AutoCloseable {
         Map<ChainLink, Origin> fresh = new IdentityHashMap<>();
         List<ChainEntry> linked = new ArrayList<>(); // the entries the chain's links are made for, in order
         Chain next;
+        CarriedStates.Build carried = carriedStates.begin();
         try {
-            next = new ChainFactory(drop.path(), metrics.pluginMetrics()).build(config.plugins().chain(), plugins,
+            next = new ChainFactory(drop.path(), services).build(config.plugins().chain(), plugins,
                     (entry, plugin) -> {
                         linked.add(entry);
                         for (Map.Entry<ChainLink, Origin> e : available.entrySet()) {
@@ -332,7 +339,7 @@ public final class Reloader implements AutoCloseable {
                             }
                         }
                         return null;
-                    });
+                    }, carried);
         } catch (InvalidConfigException e) {
             if (why.equals("start")) {
                 throw e;
@@ -356,6 +363,7 @@ public final class Reloader implements AutoCloseable {
         origins.putAll(kept);
         origins.putAll(fresh);
         generations.swap(next, used);
+        carried.commit();
         if (!why.equals("start")) {
             metrics.reloaded(kindOf(why), true);
         }

@@ -7,6 +7,7 @@ import dev.turnpike.runtime.http.LoopResources;
 import dev.turnpike.runtime.http.ProxyContext;
 import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
+import dev.turnpike.runtime.transport.EventLoops;
 import dev.turnpike.runtime.transport.Transport;
 import dev.turnpike.runtime.upstream.UpstreamPool;
 import io.netty.bootstrap.ServerBootstrap;
@@ -17,11 +18,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -41,25 +37,40 @@ public final class ProxyServer implements AutoCloseable {
 
     private final ProxyConfig config;
     private final ProxyContext context;
-    private final Transport transport = Transport.best();
+    private final EventLoops eventLoops;
+    /** Whether the loops are this server's own (closed with it) rather than the caller's. */
+    private final boolean ownLoops;
+    private final Transport transport;
     private EventLoopGroup group;
-    private DnsAddressResolverGroup resolver;
     private final Map<EventLoop, LoopResources> loops = new HashMap<>();
     private Channel listener;
     private boolean closed;
     private final ChannelGroup clients = new DefaultChannelGroup("turnpike-clients", GlobalEventExecutor.INSTANCE);
 
+    /** A server on its own event loops ({@code server.workers} of them), closed with it. */
     public ProxyServer(ProxyConfig config, Supplier<Chain> chain, ProxyMetrics metrics, AccessLog accessLog) {
+        this(config, EventLoops.start(config.server().workers()), true, chain, metrics, accessLog);
+    }
+
+    /** A server on the caller's event loops, which it does not close. */
+    public ProxyServer(ProxyConfig config, EventLoops loops, Supplier<Chain> chain, ProxyMetrics metrics, AccessLog accessLog) {
+        this(config, loops, false, chain, metrics, accessLog);
+    }
+
+    private ProxyServer(ProxyConfig config, EventLoops loops, boolean ownLoops, Supplier<Chain> chain, ProxyMetrics metrics,
+                        AccessLog accessLog) {
         this.config = config;
+        this.eventLoops = loops;
+        this.ownLoops = ownLoops;
+        this.transport = loops.transport();
         this.context = new ProxyContext(config.server(), config.upstream(), chain, metrics, accessLog);
     }
 
     /** Binds the listen address; returns once the server accepts connections. */
     public ProxyServer start() throws InterruptedException {
         int workers = config.server().workers();
-        group = transport.newGroup(workers, "turnpike-loop");
-        Class<? extends DatagramChannel> udp = transport == Transport.EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class;
-        resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(udp));
+        group = eventLoops.group();
+        var resolver = eventLoops.resolver();
         int i = 0;
         for (EventExecutor e : group) {
             EventLoop loop = (EventLoop) e;
@@ -154,10 +165,12 @@ public final class ProxyServer implements AutoCloseable {
             for (EventExecutor loop : group) {
                 loop.submit(context::flushAccessLog).awaitUninterruptibly(1, TimeUnit.SECONDS);
             }
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            for (EventExecutor loop : group) {
+                loop.submit(() -> loops.values().forEach(l -> l.pool().closeIdle())).awaitUninterruptibly(1, TimeUnit.SECONDS);
+            }
         }
-        if (resolver != null) {
-            resolver.close();
+        if (ownLoops) {
+            eventLoops.close();
         }
     }
 }

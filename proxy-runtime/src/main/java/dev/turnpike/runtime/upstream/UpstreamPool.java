@@ -163,7 +163,7 @@ public final class UpstreamPool {
     }
 
     /** An IP literal needs no resolver; a name goes to the (non-blocking) resolver group. */
-    private static SocketAddress address(Peer peer) {
+    static SocketAddress address(Peer peer) {
         byte[] ip = NetUtil.createByteArrayFromIpAddressString(peer.host());
         if (ip != null) {
             try {

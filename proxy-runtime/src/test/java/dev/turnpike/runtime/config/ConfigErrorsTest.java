@@ -48,7 +48,8 @@ class ConfigErrorsTest {
                 "server.max_header_bytes", "unknown key; known keys here: listen, workers, max_header_size,"
                         + " max_uri_length, idle_timeout, request_header_timeout, max_pipelined, max_body_size, grace_period");
         assertError(refuse("upstream: { conect_timeout: 1s }"), "upstream.conect_timeout",
-                "unknown key; known keys here: connect_timeout, read_timeout, idle_timeout, max_idle_per_peer");
+                "unknown key; known keys here: connect_timeout, read_timeout, idle_timeout, max_idle_per_peer,"
+                        + " retry_body_limit");
         assertError(refuse("plugins: { directory: x }"), "plugins.directory",
                 "unknown key; known keys here: dir, chain");
     }
@@ -80,8 +81,8 @@ class ConfigErrorsTest {
         assertError(refuse("server: { workers: 2.5 }"), "server.workers", "expected a whole number, got '2.5'");
         assertError(refuse("server: { listen: [a, b] }"), "server.listen", "expected a text value, got a list");
         assertError(refuse("plugins: { chain: { id: x } }"), "plugins.chain", "expected a list, got a mapping");
-        assertError(refuse("plugins: { chain: [ round-robin ] }"), "plugins.chain[0]",
-                "expected a mapping, got 'round-robin'");
+        assertError(refuse("plugins: { chain: [ load-balancer ] }"), "plugins.chain[0]",
+                "expected a mapping, got 'load-balancer'");
         assertError(refuse("plugins: { chain: [ { id: x, config: [1] } ] }"), "plugins.chain[0].config",
                 "expected a mapping, got a list");
     }
@@ -271,7 +272,7 @@ class ConfigErrorsTest {
     @Test
     void pluginErrorIsWrappedWithTheFileName() throws Exception {
         Path conf = dir.resolve("proxy.yaml");
-        Files.writeString(conf, "plugins: { chain: [ { id: round-robin, config: { backend: [a] } } ] }");
+        Files.writeString(conf, "plugins: { chain: [ { id: load-balancer, config: { backend: [a] } } ] }");
         ChainEntry entry = ConfigLoader.load(conf).plugins().chain().get(0);
         // What a plugin does in start(): read its section, refuse what it lacks or does not know.
         ConfigSection section = entry.config();

@@ -83,7 +83,7 @@ class ConfigLoaderTest {
                 plugins:
                   dir: /opt/turnpike/plugins
                   chain:
-                    - id: round-robin
+                    - id: load-balancer
                       config: { backends: [10.0.0.1:80] }
                 """);
         ServerSettings s = c.server();
@@ -101,7 +101,7 @@ class ConfigLoaderTest {
         assertEquals(0, u.maxIdlePerPeer());
         assertEquals(Path.of("/opt/turnpike/plugins"), c.plugins().dir());
         assertEquals(1, c.plugins().chain().size());
-        assertEquals("round-robin", c.plugins().chain().get(0).pluginId());
+        assertEquals("load-balancer", c.plugins().chain().get(0).pluginId());
     }
 
     @Test
@@ -145,12 +145,12 @@ class ConfigLoaderTest {
                       config:
                         set: { X-A: "1" }
                         anything: [1, null, { nested: true }]
-                    - id: round-robin
+                    - id: load-balancer
                     - id: header_rewrite.v2
                       config: { set: { X-B: "2" } }
                 """);
         List<ChainEntry> chain = c.plugins().chain();
-        assertEquals(List.of("header_rewrite.v2", "round-robin", "header_rewrite.v2"),
+        assertEquals(List.of("header_rewrite.v2", "load-balancer", "header_rewrite.v2"),
                 chain.stream().map(ChainEntry::pluginId).toList());
         assertEquals(List.of("plugins.chain[0]", "plugins.chain[1]", "plugins.chain[2]"),
                 chain.stream().map(ChainEntry::path).toList());
@@ -187,10 +187,10 @@ class ConfigLoaderTest {
         assertEquals(new HostPort("127.0.0.1", 8080), c.server().listen());
         assertEquals(Runtime.getRuntime().availableProcessors(), c.server().workers());
         assertEquals(Path.of("plugins").toAbsolutePath().normalize(), c.plugins().dir());
-        assertEquals(List.of("rate-limit", "header-injection", "round-robin"),
+        assertEquals(List.of("rate-limit", "header-injection", "load-balancer"),
                 c.plugins().chain().stream().map(ChainEntry::pluginId).toList());
         ChainEntry rr = c.plugins().chain().get(2);
-        assertEquals("round-robin", rr.pluginId());
+        assertEquals("load-balancer", rr.pluginId());
         assertEquals(List.of("127.0.0.1:9001", "127.0.0.1:9002"), rr.config().strings("backends"));
     }
 

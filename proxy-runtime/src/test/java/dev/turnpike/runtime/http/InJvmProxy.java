@@ -33,7 +33,7 @@ final class InJvmProxy implements AutoCloseable {
         ServerSettings server = new ServerSettings(new HostPort("127.0.0.1", 0), b.workers, b.maxHeaderBytes,
                 s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined(), b.maxBodyBytes, s.gracePeriod());
         UpstreamSettings u = UpstreamSettings.defaults();
-        UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(), u.maxIdlePerPeer());
+        UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(), u.maxIdlePerPeer(), b.retryBodyLimit);
         ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, PluginSettings.defaults(),
                 MetricsSettings.defaults(), AccessLogSettings.defaults());
         Chain chain = new Chain(b.links);
@@ -73,6 +73,12 @@ final class InJvmProxy implements AutoCloseable {
         private Duration readTimeout = Duration.ofSeconds(10);
         private Duration headerTimeout = Duration.ofSeconds(30);
         private long maxBodyBytes;
+        private int retryBodyLimit = 64 * 1024;
+
+        Builder retryBodyLimit(int bytes) {
+            this.retryBodyLimit = bytes;
+            return this;
+        }
 
         Builder maxBodyBytes(long bytes) {
             this.maxBodyBytes = bytes;

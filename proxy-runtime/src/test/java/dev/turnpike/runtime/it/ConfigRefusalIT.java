@@ -58,10 +58,10 @@ class ConfigRefusalIT {
                 new Case("listen port out of range",
                         "server:\n  listen: 127.0.0.1:70000\n",
                         List.of("server.listen", "outside 1..65535")),
-                new Case("round-robin backend not host:port",
+                new Case("load-balancer backend not host:port",
                         "server:\n  listen: 127.0.0.1:PORT\n  workers: 1\n"
                                 + "plugins:\n  dir: PLUGINS\n  chain:\n"
-                                + "    - id: round-robin\n      config:\n        backends: ['127.0.0.1:9001', 'no-port-here']\n",
+                                + "    - id: load-balancer\n      config:\n        backends: ['127.0.0.1:9001', 'no-port-here']\n",
                         List.of("plugins.chain[0].config.backends[1]", "'no-port-here' is not host:port")),
                 new Case("missing file", null, List.of("no such file")),
                 new Case("YAML syntax error",
@@ -105,7 +105,7 @@ class ConfigRefusalIT {
     void checkRefusesAChainEntryWhosePluginIsNotLoaded() throws Exception {
         Path config = dir.resolve("typo.yaml");
         Files.writeString(config, ProxyProcess.yaml("127.0.0.1:" + ProxyProcess.freePort(), 1, pluginsDir(),
-                List.of("127.0.0.1:9001")).replace("id: round-robin", "id: round-robn"));
+                List.of("127.0.0.1:9001")).replace("id: load-balancer", "id: round-robn"));
         CliRun run = ProxyProcess.runCli(dir, EXIT_WITHIN, "--config", config.toString(), "--check");
         assertAll(
                 () -> assertEquals(1, run.exitCode(), () -> "exit code; " + run),
@@ -125,7 +125,7 @@ class ConfigRefusalIT {
                 () -> assertEquals(0, run.exitCode(), () -> "exit code; " + run),
                 () -> assertTrue(run.stdout().contains("is valid"), () -> "stdout says valid; " + run),
                 () -> assertTrue(run.stdout().contains(config.toString()), () -> "stdout names the file; " + run),
-                () -> assertTrue(run.stdout().contains("round-robin"), () -> "stdout names the chain; " + run),
+                () -> assertTrue(run.stdout().contains("load-balancer"), () -> "stdout names the chain; " + run),
                 () -> assertEquals("", run.stderr().strip(), () -> "nothing on stderr; " + run),
                 () -> assertEquals(List.of(), run.tmpLeftovers(), () -> "plugin staging removed; " + run));
     }
@@ -163,7 +163,7 @@ class ConfigRefusalIT {
                 () -> assertTrue(run.stderr().contains("--config"), () -> "stderr names the option; " + run));
     }
 
-    /** A plugin directory in the temp dir with the packaged round-robin jar. */
+    /** A plugin directory in the temp dir with the packaged load-balancer jar. */
     private Path pluginsDir() throws IOException {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
         Path jar = ProxyProcess.roundRobinJar();

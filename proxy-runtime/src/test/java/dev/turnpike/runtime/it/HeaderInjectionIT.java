@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The bundled header-injection plugin in the packaged proxy: chain [header-injection, round-robin]
+ * The bundled header-injection plugin in the packaged proxy: chain [header-injection, load-balancer]
  * in front of real backends, driven by real clients.
  *
  * <p>{@link #headerInjection} configures a {@link ProxyProcess} with that chain.
@@ -281,7 +281,7 @@ class HeaderInjectionIT {
     }
 
     /**
-     * The packaged proxy with the chain [header-injection (the given config), round-robin (one
+     * The packaged proxy with the chain [header-injection (the given config), load-balancer (one
      * backend)], files in {@link #dir}; {@link ProxyProcess#close()} fails on a Netty leak report in
      * its log, an ungraceful exit or files left in its temp directory.
      *

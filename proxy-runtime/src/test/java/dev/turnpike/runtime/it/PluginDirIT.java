@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A plugin directory as users leave it: the good round-robin jar among junk. The proxy skips the
+ * A plugin directory as users leave it: the good load-balancer jar among junk. The proxy skips the
  * junk with a warning naming each file, ignores directories (the bundled plugins' Maven modules
- * live beside their jars), and serves with round-robin.
+ * live beside their jars), and serves with load-balancer.
  */
 class PluginDirIT {
 
@@ -43,7 +43,7 @@ class PluginDirIT {
 
     @Test
     @Timeout(60)
-    void startsDespiteJunkAndRoundRobinsOverTwoBackends() throws Exception {
+    void startsDespiteJunkAndBalancesOverTwoBackends() throws Exception {
         try (TestBackend a = new TestBackend("alpha"); TestBackend b = new TestBackend("beta")) {
             a.start();
             b.start();
@@ -84,8 +84,8 @@ class PluginDirIT {
                     assertTrue(problems.stream().anyMatch(l -> l.contains(junk)),
                             () -> junk + " is reported as skipped (a WARN or ERROR line naming it); log:\n" + log);
                 }
-                assertTrue(problems.stream().noneMatch(l -> l.contains("round-robin")),
-                        () -> "neither the round-robin jar nor its module directory is refused; log:\n" + log);
+                assertTrue(problems.stream().noneMatch(l -> l.contains("load-balancer")),
+                        () -> "neither the load-balancer jar nor its module directory is refused; log:\n" + log);
                 assertTrue(log.lines().noneMatch(l -> l.contains("notes.txt")), () -> "notes.txt is no candidate; log:\n" + log);
                 assertTrue(problems.stream().allMatch(l -> JUNK_JARS.stream().anyMatch(l::contains)),
                         () -> "no WARN or ERROR besides the junk jars'; log:\n" + log);
@@ -93,7 +93,7 @@ class PluginDirIT {
         }
     }
 
-    /** broken.jar (random bytes), nomanifest.jar (a zip, no manifest), noid.jar (a manifest without Plugin-Id), round-robin/pom.xml, notes.txt. */
+    /** broken.jar (random bytes), nomanifest.jar (a zip, no manifest), noid.jar (a manifest without Plugin-Id), load-balancer/pom.xml, notes.txt. */
     private static void addJunk(Path plugins) throws IOException {
         byte[] random = new byte[4096];
         new Random(42).nextBytes(random);
@@ -115,8 +115,8 @@ class PluginDirIT {
             jar.closeEntry();
         }
 
-        Path module = Files.createDirectories(plugins.resolve("round-robin"));
-        Files.writeString(module.resolve("pom.xml"), "<project><artifactId>round-robin</artifactId></project>\n");
+        Path module = Files.createDirectories(plugins.resolve("load-balancer"));
+        Files.writeString(module.resolve("pom.xml"), "<project><artifactId>load-balancer</artifactId></project>\n");
         Files.writeString(plugins.resolve("notes.txt"), "not a jar\n");
     }
 }

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 /**
  * The real proxy, {@code java -jar turnpike.jar --config <file>}, as a separate JVM for the
  * integration tests (run by failsafe after {@code package}): {@link #builder(Path)} writes a YAML
- * configuration and a plugin directory holding the packaged round-robin jar into a test's temp
+ * configuration and a plugin directory holding the packaged load-balancer jar into a test's temp
  * directory, starts the process with its output in a log file there, and waits until it accepts
  * connections. The metrics listener goes on a free port, so proxies can run side by side, and the
  * process gets a {@code java.io.tmpdir} of its own there.
@@ -106,13 +106,13 @@ public final class ProxyProcess implements AutoCloseable {
             return this;
         }
 
-        /** Adds round-robin backends as {@code host:port}. */
+        /** Adds load-balancer backends as {@code host:port}. */
         public Builder backends(String... hostPorts) {
             backends.addAll(Arrays.asList(hostPorts));
             return this;
         }
 
-        /** Adds round-robin backends: each started {@link TestBackend} at 127.0.0.1:its port. */
+        /** Adds load-balancer backends: each started {@link TestBackend} at 127.0.0.1:its port. */
         public Builder backends(TestBackend... started) {
             for (TestBackend b : started) {
                 backends.add("127.0.0.1:" + b.port());
@@ -120,7 +120,7 @@ public final class ProxyProcess implements AutoCloseable {
             return this;
         }
 
-        /** More jars to copy into the plugin directory, beside the round-robin jar. */
+        /** More jars to copy into the plugin directory, beside the load-balancer jar. */
         public Builder pluginJars(Path... jars) {
             pluginJars.addAll(Arrays.asList(jars));
             return this;
@@ -128,7 +128,7 @@ public final class ProxyProcess implements AutoCloseable {
 
         /**
          * Replaces the chain: the YAML list items under {@code plugins.chain:}, indented by four
-         * spaces, e.g. {@code "    - id: round-robin\n      config: { backends: ['127.0.0.1:9001'] }\n"}.
+         * spaces, e.g. {@code "    - id: load-balancer\n      config: { backends: ['127.0.0.1:9001'] }\n"}.
          * {@link #backends} is then not used.
          */
         public Builder chainYaml(String entries) {
@@ -227,7 +227,7 @@ public final class ProxyProcess implements AutoCloseable {
 
     /**
      * The YAML this helper writes: listen, workers, the metrics listener on a free port (so that
-     * proxies running side by side do not fight over the default one), plugins.dir, and round-robin
+     * proxies running side by side do not fight over the default one), plugins.dir, and load-balancer
      * over {@code backends}.
      */
     public static String yaml(String listen, int workers, Path pluginsDir, List<String> backends) {
@@ -251,10 +251,10 @@ public final class ProxyProcess implements AutoCloseable {
                 + "  chain:\n";
     }
 
-    /** One round-robin chain entry over {@code backends}, indented to go under {@code plugins.chain:}. */
+    /** One load-balancer chain entry over {@code backends}, indented to go under {@code plugins.chain:}. */
     public static String chainEntries(List<String> backends) {
         StringBuilder y = new StringBuilder()
-                .append("    - id: round-robin\n")
+                .append("    - id: load-balancer\n")
                 .append("      config:\n")
                 .append("        backends:\n");
         for (String b : backends) {
@@ -490,9 +490,9 @@ public final class ProxyProcess implements AutoCloseable {
         return jar;
     }
 
-    /** The round-robin plugin jar that the build made: {@code <pluginsBuildDir>/round-robin/target/round-robin-*.jar}. */
+    /** The load-balancer plugin jar that the build made: {@code <pluginsBuildDir>/load-balancer/target/load-balancer-*.jar}. */
     public static Path roundRobinJar() throws IOException {
-        return pluginJar("round-robin");
+        return pluginJar("load-balancer");
     }
 
     /** The rate-limit plugin jar that the build made: {@code <pluginsBuildDir>/rate-limit/target/rate-limit-*.jar}. */

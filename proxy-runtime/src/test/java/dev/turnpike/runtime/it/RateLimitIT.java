@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bundled rate-limit plugin in the real proxy: {@code java -jar turnpike.jar} with the chain
- * {@code [rate-limit, round-robin]}, a real backend and real HTTP clients over loopback. Every test
+ * {@code [rate-limit, load-balancer]}, a real backend and real HTTP clients over loopback. Every test
  * also checks that the backend never saw a rejected request.
  */
 class RateLimitIT {
@@ -273,7 +273,7 @@ class RateLimitIT {
     }
 
     /**
-     * The real proxy with the chain [rate-limit (configured by the test), round-robin over
+     * The real proxy with the chain [rate-limit (configured by the test), load-balancer over
      * {@code backend}]; {@link ProxyProcess#close()} checks for leak reports, a graceful exit and a
      * clean temp directory.
      *

@@ -37,7 +37,7 @@ class ChainFactoryTest {
     @BeforeEach
     void setUp() throws IOException {
         Journal.clear();
-        TestJars.copyRoundRobin(drop, "round-robin.jar");
+        TestJars.copyLoadBalancer(drop, "load-balancer.jar");
         TestJars.pluginJar(drop, "recorder.jar", "recorder", "2.5.0", Recorder.class);
         host = new PluginHost(drop);
         loaded = host.loadAll();
@@ -77,17 +77,17 @@ class ChainFactoryTest {
     void buildsTheChainInConfiguredOrderWithStartedInstances() {
         Chain chain = factory.build(chain(
                 "recorder", Map.of("name", "first"),
-                "round-robin", backends("a:1", "b:2", "c:3")), loaded);
+                "load-balancer", backends("a:1", "b:2", "c:3")), loaded);
 
-        assertEquals(List.of("recorder", "round-robin"), chain.links().stream().map(ChainLink::pluginId).toList());
+        assertEquals(List.of("recorder", "load-balancer"), chain.links().stream().map(ChainLink::pluginId).toList());
         assertEquals("2.5.0", chain.link(0).version());
-        assertEquals(loaded.get("round-robin").version(), chain.link(1).version());
+        assertEquals(loaded.get("load-balancer").version(), chain.link(1).version());
         // The context carried the plugin's own identity.
         assertEquals(List.of("start:first as recorder@2.5.0"), Journal.events());
         ChainLink rr = chain.link(1);
         List<String> peers = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            Outcome o = rr.plugin().upstreamPeer(null, null);
+            Outcome o = rr.plugin().upstreamPeer(null, rr.plugin().newContext(null));
             peers.add(o.peer().address());
         }
         assertEquals(List.of("a:1", "b:2", "c:3", "a:1"), peers);
@@ -99,18 +99,18 @@ class ChainFactoryTest {
     @Test
     void eachEntryGetsItsOwnInstance() {
         Chain chain = factory.build(chain(
-                "round-robin", backends("a:1", "b:2"),
-                "round-robin", backends("c:3", "d:4")), loaded);
+                "load-balancer", backends("a:1", "b:2"),
+                "load-balancer", backends("c:3", "d:4")), loaded);
 
         assertNotSame(chain.link(0).plugin(), chain.link(1).plugin());
-        assertEquals("a:1", chain.link(0).plugin().upstreamPeer(null, null).peer().address());
-        assertEquals("c:3", chain.link(1).plugin().upstreamPeer(null, null).peer().address());
+        assertEquals("a:1", chain.link(0).plugin().upstreamPeer(null, chain.link(0).plugin().newContext(null)).peer().address());
+        assertEquals("c:3", chain.link(1).plugin().upstreamPeer(null, chain.link(1).plugin().newContext(null)).peer().address());
     }
 
     @Test
     void anUnknownKeyIsRefusedWithItsFullPath() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
-                "round-robin", with(backends("a:1"), "bogus", true)), loaded));
+                "load-balancer", with(backends("a:1"), "bogus", true)), loaded));
 
         assertEquals("plugins.chain[0].config.bogus", e.key());
         assertEquals("unknown key", e.reason());
@@ -127,7 +127,7 @@ class ChainFactoryTest {
     @Test
     void aBadBackendIsRefusedWithItsIndexUnderTheEntrysPath() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
-                "round-robin", backends("a:1", "nonsense")), loaded));
+                "load-balancer", backends("a:1", "nonsense")), loaded));
 
         assertEquals("plugins.chain[0].config.backends[1]", e.key());
     }
@@ -136,7 +136,7 @@ class ChainFactoryTest {
     void theEntrysPositionIsInThePath() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
                 "recorder", Map.of(),
-                "round-robin", backends("a:1", "b:99999")), loaded));
+                "load-balancer", backends("a:1", "b:99999")), loaded));
 
         assertEquals("plugins.chain[1].config.backends[1]", e.key());
     }
@@ -146,7 +146,7 @@ class ChainFactoryTest {
         assertThrows(InvalidConfigException.class, () -> factory.build(chain(
                 "recorder", Map.of("name", "a"),
                 "recorder", Map.of("name", "b"),
-                "round-robin", backends()), loaded));
+                "load-balancer", backends()), loaded));
 
         assertEquals(List.of("start:a as recorder@2.5.0", "start:b as recorder@2.5.0", "stop:b", "stop:a"),
                 Journal.events());
@@ -179,9 +179,9 @@ class ChainFactoryTest {
         try (LogCapture log = LogCapture.of(ChainFactory.class)) {
             Chain chain = factory.build(chain(
                     "rate-limit", Map.of("rps", 10),
-                    "round-robin", backends("a:1")), loaded);
+                    "load-balancer", backends("a:1")), loaded);
 
-            assertEquals(List.of("round-robin"), chain.links().stream().map(ChainLink::pluginId).toList());
+            assertEquals(List.of("load-balancer"), chain.links().stream().map(ChainLink::pluginId).toList());
             assertEquals(List.of("chain entry plugins.chain[0]: no plugin with id 'rate-limit' is loaded (is its jar in "
                     + drop + "?); skipped"), log.messages(Level.ERROR));
         }

@@ -54,11 +54,12 @@ class PluginHostTest {
     }
 
     private static PluginContext context(ConfigSection config) {
-        return new StartContext("round-robin", "test", config, dev.turnpike.api.metrics.PluginMetrics.noop());
+        return new StartContext("load-balancer", "test", config,
+                PluginServices.withoutLoops(dev.turnpike.api.metrics.PluginMetrics.noop()), new java.util.concurrent.ConcurrentHashMap<>());
     }
 
-    /** A started round-robin instance of {@code plugin} over two backends. */
-    private static ProxyPlugin<Object> startedRoundRobin(LoadedPlugin plugin) throws Exception {
+    /** A started load-balancer instance of {@code plugin} over two backends. */
+    private static ProxyPlugin<Object> startedLoadBalancer(LoadedPlugin plugin) throws Exception {
         @SuppressWarnings("unchecked")
         ProxyPlugin<Object> rr = (ProxyPlugin<Object>) plugin.newInstance();
         rr.start(context(ConfigSection.of("plugins.chain[0].config", Map.of("backends", List.of("a:1", "b:2")))));
@@ -68,7 +69,7 @@ class PluginHostTest {
     private static List<String> nextPeers(ProxyPlugin<Object> rr, int n) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Outcome o = rr.upstreamPeer(null, null);
+            Outcome o = rr.upstreamPeer(null, rr.newContext(null));
             assertEquals(Outcome.Kind.UPSTREAM, o.kind());
             out.add(o.peer().address());
         }
@@ -94,24 +95,24 @@ class PluginHostTest {
     }
 
     @Test
-    void loadsTheRoundRobinJarWhoseInstancesRotate() throws Exception {
-        TestJars.copyRoundRobin(drop, "round-robin.jar");
+    void loadsTheLoadBalancerJarWhoseInstancesRotate() throws Exception {
+        TestJars.copyLoadBalancer(drop, "load-balancer.jar");
 
         Map<String, LoadedPlugin> loaded = host.loadAll();
 
-        assertEquals(Set.of("round-robin"), loaded.keySet());
-        LoadedPlugin rr = loaded.get("round-robin");
-        assertEquals("round-robin", rr.id());
+        assertEquals(Set.of("load-balancer"), loaded.keySet());
+        LoadedPlugin rr = loaded.get("load-balancer");
+        assertEquals("load-balancer", rr.id());
         assertTrue(rr.version().matches("\\d+\\.\\d+\\.\\d+.*"), rr.version());
-        assertEquals("dev.turnpike.plugins.roundrobin.RoundRobin", rr.extensionClass().getName());
+        assertEquals("dev.turnpike.plugins.loadbalancer.LoadBalancer", rr.extensionClass().getName());
         assertSame(loaded, host.plugins());
-        assertEquals(List.of("a:1", "b:2", "a:1", "b:2"), nextPeers(startedRoundRobin(rr), 4));
+        assertEquals(List.of("a:1", "b:2", "a:1", "b:2"), nextPeers(startedLoadBalancer(rr), 4));
     }
 
     @Test
     void everyInstanceIsNewAndComesFromThePluginsOwnClassLoader() throws Exception {
-        TestJars.copyRoundRobin(drop, "round-robin.jar");
-        LoadedPlugin rr = host.loadAll().get("round-robin");
+        TestJars.copyLoadBalancer(drop, "load-balancer.jar");
+        LoadedPlugin rr = host.loadAll().get("load-balancer");
 
         ProxyPlugin<?> first = rr.newInstance();
         ProxyPlugin<?> second = rr.newInstance();
@@ -123,9 +124,9 @@ class PluginHostTest {
 
     @Test
     void ignoresDirectoriesDotFilesAndTemporaryFiles() throws Exception {
-        TestJars.copyRoundRobin(drop, "round-robin.jar");
+        TestJars.copyLoadBalancer(drop, "load-balancer.jar");
         // The Maven module of a bundled plugin lives next to the built jars.
-        Path module = Files.createDirectories(drop.resolve("round-robin/src/main/java"));
+        Path module = Files.createDirectories(drop.resolve("load-balancer/src/main/java"));
         Files.writeString(module.getParent().getParent().getParent().resolve("pom.xml"), "<project/>");
         Files.createDirectories(drop.resolve("looks-like.jar"));
         Files.writeString(drop.resolve(".half-copied.jar"), "partial");
@@ -134,14 +135,14 @@ class PluginHostTest {
 
         Map<String, LoadedPlugin> loaded = host.loadAll();
 
-        assertEquals(Set.of("round-robin"), loaded.keySet());
+        assertEquals(Set.of("load-balancer"), loaded.keySet());
         assertEquals(List.of(), hostLog.messages(Level.WARN), "nothing there is a broken plugin");
         assertEquals(1, fileNames(host.stagingDir()).size(), "only the one jar is staged");
     }
 
     @Test
     void skipsBrokenJarsNamingFileAndReasonAndLoadsTheRest() throws Exception {
-        TestJars.copyRoundRobin(drop, "round-robin.jar");
+        TestJars.copyLoadBalancer(drop, "load-balancer.jar");
         byte[] junk = new byte[4096];
         new Random(42).nextBytes(junk);
         Files.write(drop.resolve("junk.jar"), junk);
@@ -160,7 +161,7 @@ class PluginHostTest {
 
         Map<String, LoadedPlugin> loaded = host.loadAll();
 
-        assertEquals(Set.of("round-robin"), loaded.keySet());
+        assertEquals(Set.of("load-balancer"), loaded.keySet());
         Map<String, String> reasons = Map.of(
                 "junk.jar", "not a jar (zip) file",
                 "empty.jar", "not a jar (zip) file",
@@ -177,37 +178,37 @@ class PluginHostTest {
             assertTrue(warning.contains(reason), file + ": " + warning);
         });
         // A refused jar leaves nothing behind in the staging directory.
-        assertEquals(Set.of(loaded.get("round-robin").stagedPath().getFileName().toString()),
+        assertEquals(Set.of(loaded.get("load-balancer").stagedPath().getFileName().toString()),
                 fileNames(host.stagingDir()));
         // The broken ones did not disturb the good one.
-        assertEquals(List.of("a:1", "b:2"), nextPeers(startedRoundRobin(loaded.get("round-robin")), 2));
+        assertEquals(List.of("a:1", "b:2"), nextPeers(startedLoadBalancer(loaded.get("load-balancer")), 2));
     }
 
     @Test
     void stagesAPrivateCopyAndKeepsWorkingWhenTheDroppedFileIsDeleted() throws Exception {
-        Path dropped = TestJars.copyRoundRobin(drop, "round-robin.jar");
+        Path dropped = TestJars.copyLoadBalancer(drop, "load-balancer.jar");
         String sha = sha256(dropped);
 
-        LoadedPlugin rr = host.loadAll().get("round-robin");
+        LoadedPlugin rr = host.loadAll().get("load-balancer");
 
         assertEquals(sha, rr.sha256());
         assertEquals(dropped.toAbsolutePath(), rr.sourceFile());
         Path staged = rr.stagedPath();
         assertFalse(staged.startsWith(drop.toAbsolutePath()), staged + " must be outside " + drop);
         assertEquals(host.stagingDir(), staged.getParent());
-        assertEquals("round-robin-" + rr.version() + "-" + sha.substring(0, 16) + ".jar", staged.getFileName().toString());
+        assertEquals("load-balancer-" + rr.version() + "-" + sha.substring(0, 16) + ".jar", staged.getFileName().toString());
         assertEquals(sha, sha256(staged));
         assertTrue(host.stagingDir().getFileName().toString().startsWith("turnpike-plugins-"));
         assertEquals(Paths.get(System.getProperty("java.io.tmpdir")).toAbsolutePath(), host.stagingDir().getParent());
 
         Files.delete(dropped);
 
-        assertEquals(List.of("a:1", "b:2", "a:1"), nextPeers(startedRoundRobin(rr), 3));
+        assertEquals(List.of("a:1", "b:2", "a:1"), nextPeers(startedLoadBalancer(rr), 3));
     }
 
     @Test
     void sameJarLoadedTwiceGetsTwoIndependentCopies() throws Exception {
-        Path jar = TestJars.copyRoundRobin(drop, "round-robin.jar");
+        Path jar = TestJars.copyLoadBalancer(drop, "load-balancer.jar");
 
         LoadedPlugin first = host.load(jar);
         LoadedPlugin second = host.load(jar);
@@ -216,69 +217,69 @@ class PluginHostTest {
         assertNotEquals(first.stagedPath(), second.stagedPath());
         assertNotSame(first.manager(), second.manager());
         assertNotSame(first.classLoader(), second.classLoader());
-        ProxyPlugin<Object> survivor = startedRoundRobin(second);
+        ProxyPlugin<Object> survivor = startedLoadBalancer(second);
         first.close();
         assertFalse(Files.exists(first.stagedPath()));
         assertTrue(Files.exists(second.stagedPath()));
         assertEquals(List.of("a:1", "b:2"), nextPeers(survivor, 2));
-        assertEquals(List.of("a:1"), nextPeers(startedRoundRobin(second), 1));
+        assertEquals(List.of("a:1"), nextPeers(startedLoadBalancer(second), 1));
     }
 
     @Test
     void withDuplicateIdsTheLastByFileNameWins() throws Exception {
-        TestJars.copyRoundRobin(drop, "a-round-robin.jar");
-        TestJars.copyRoundRobin(drop, "b-round-robin.jar");
+        TestJars.copyLoadBalancer(drop, "a-load-balancer.jar");
+        TestJars.copyLoadBalancer(drop, "b-load-balancer.jar");
 
-        LoadedPlugin rr = host.loadAll().get("round-robin");
+        LoadedPlugin rr = host.loadAll().get("load-balancer");
 
-        assertEquals(drop.resolve("b-round-robin.jar").toAbsolutePath(), rr.sourceFile());
-        String warning = warningAbout("a-round-robin.jar");
-        assertTrue(warning.contains(drop.resolve("b-round-robin.jar").toString()), warning);
-        assertTrue(warning.contains("'round-robin'"), warning);
+        assertEquals(drop.resolve("b-load-balancer.jar").toAbsolutePath(), rr.sourceFile());
+        String warning = warningAbout("a-load-balancer.jar");
+        assertTrue(warning.contains(drop.resolve("b-load-balancer.jar").toString()), warning);
+        assertTrue(warning.contains("'load-balancer'"), warning);
         assertEquals(1, fileNames(host.stagingDir()).size(), "the shadowed copy is not kept");
     }
 
     @Test
     void aBrokenLaterDuplicateFallsBackToTheEarlierJar() throws Exception {
-        TestJars.copyRoundRobin(drop, "a-round-robin.jar");
-        TestJars.jar(drop, "b-round-robin.jar", Map.of("Plugin-Id", "round-robin", "Plugin-Version", "9.9.9"), List.of());
+        TestJars.copyLoadBalancer(drop, "a-load-balancer.jar");
+        TestJars.jar(drop, "b-load-balancer.jar", Map.of("Plugin-Id", "load-balancer", "Plugin-Version", "9.9.9"), List.of());
 
-        LoadedPlugin rr = host.loadAll().get("round-robin");
+        LoadedPlugin rr = host.loadAll().get("load-balancer");
 
-        assertEquals(drop.resolve("a-round-robin.jar").toAbsolutePath(), rr.sourceFile());
-        assertTrue(warningAbout("b-round-robin.jar").contains("no @Extension"));
-        assertEquals(List.of("a:1", "b:2"), nextPeers(startedRoundRobin(rr), 2));
+        assertEquals(drop.resolve("a-load-balancer.jar").toAbsolutePath(), rr.sourceFile());
+        assertTrue(warningAbout("b-load-balancer.jar").contains("no @Extension"));
+        assertEquals(List.of("a:1", "b:2"), nextPeers(startedLoadBalancer(rr), 2));
     }
 
     @Test
     void closeStopsAndUnloadsEveryPluginAndDeletesTheStagingDirectory() throws Exception {
-        TestJars.copyRoundRobin(drop, "round-robin.jar");
+        TestJars.copyLoadBalancer(drop, "load-balancer.jar");
         TestJars.pluginJar(drop, "recorder.jar", "recorder", "1.0.0", Recorder.class);
         Map<String, LoadedPlugin> loaded = host.loadAll();
-        assertEquals(Set.of("recorder", "round-robin"), loaded.keySet());
+        assertEquals(Set.of("recorder", "load-balancer"), loaded.keySet());
         Path staging = host.stagingDir();
-        LoadedPlugin extra = host.load(drop.resolve("round-robin.jar"));
+        LoadedPlugin extra = host.load(drop.resolve("load-balancer.jar"));
 
         host.close();
 
         assertFalse(Files.exists(staging), staging + " still exists");
-        for (LoadedPlugin p : List.of(loaded.get("recorder"), loaded.get("round-robin"), extra)) {
+        for (LoadedPlugin p : List.of(loaded.get("recorder"), loaded.get("load-balancer"), extra)) {
             assertTrue(p.isClosed(), p.toString());
             assertEquals(List.of(), p.manager().getPlugins(), p + " is still in its manager");
             assertThrows(IllegalStateException.class, p::newInstance);
         }
         assertEquals(Map.of(), host.plugins());
         assertThrows(IllegalStateException.class, host::loadAll);
-        assertTrue(Files.exists(drop.resolve("round-robin.jar")), "the drop directory is not the host's to clean");
+        assertTrue(Files.exists(drop.resolve("load-balancer.jar")), "the drop directory is not the host's to clean");
     }
 
     @Test
     void aGivenStagingDirectoryIsKeptButEmptiedOnClose(@TempDir Path elsewhere) throws Exception {
-        TestJars.copyRoundRobin(drop, "round-robin.jar");
+        TestJars.copyLoadBalancer(drop, "load-balancer.jar");
         Path staging = elsewhere.resolve("cache");
         PluginHost own = new PluginHost(drop, staging);
         try {
-            LoadedPlugin rr = own.loadAll().get("round-robin");
+            LoadedPlugin rr = own.loadAll().get("load-balancer");
             assertEquals(staging.toAbsolutePath(), rr.stagedPath().getParent());
         } finally {
             own.close();
@@ -303,11 +304,11 @@ class PluginHostTest {
 
     @Test
     void theCandidateRuleIsByNameAndKind() throws Exception {
-        assertTrue(DropDirectory.isCandidateName("round-robin-0.1.0.jar"));
+        assertTrue(DropDirectory.isCandidateName("load-balancer-0.1.0.jar"));
         assertTrue(DropDirectory.isCandidateName("UPPER.JAR"));
-        assertFalse(DropDirectory.isCandidateName(".round-robin.jar"));
-        assertFalse(DropDirectory.isCandidateName("round-robin.jar.tmp"));
-        assertFalse(DropDirectory.isCandidateName("round-robin"));
+        assertFalse(DropDirectory.isCandidateName(".load-balancer.jar"));
+        assertFalse(DropDirectory.isCandidateName("load-balancer.jar.tmp"));
+        assertFalse(DropDirectory.isCandidateName("load-balancer"));
         Files.createDirectories(drop.resolve("dir.jar"));
         assertFalse(DropDirectory.isCandidate(drop.resolve("dir.jar")));
     }

@@ -21,19 +21,19 @@ import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Plugin jars for the tests: the real round-robin build, and hand-made ones. */
+/** Plugin jars for the tests: the real load-balancer build, and hand-made ones. */
 public final class TestJars {
 
     private TestJars() {
     }
 
-    /** The round-robin jar Maven built before these tests (the version is not hard-coded). */
+    /** The load-balancer jar Maven built before these tests (the version is not hard-coded). */
     public static Path roundRobinJar() throws IOException {
         String buildDir = System.getProperty("turnpike.pluginsBuildDir");
         assertNotNull(buildDir, "system property turnpike.pluginsBuildDir is not set (run through Maven)");
-        Path target = Paths.get(buildDir, "round-robin", "target");
+        Path target = Paths.get(buildDir, "load-balancer", "target");
         List<Path> jars = new ArrayList<>();
-        try (DirectoryStream<Path> found = Files.newDirectoryStream(target, "round-robin-*.jar")) {
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(target, "load-balancer-*.jar")) {
             for (Path p : found) {
                 String name = p.getFileName().toString();
                 if (!name.endsWith("-sources.jar") && !name.endsWith("-javadoc.jar") && !name.endsWith("-tests.jar")) {
@@ -41,11 +41,11 @@ public final class TestJars {
                 }
             }
         }
-        assertEquals(1, jars.size(), "expected one round-robin jar in " + target + ", found " + jars);
+        assertEquals(1, jars.size(), "expected one load-balancer jar in " + target + ", found " + jars);
         return jars.get(0);
     }
 
-    public static Path copyRoundRobin(Path dir, String fileName) throws IOException {
+    public static Path copyLoadBalancer(Path dir, String fileName) throws IOException {
         return Files.copy(roundRobinJar(), dir.resolve(fileName));
     }
 

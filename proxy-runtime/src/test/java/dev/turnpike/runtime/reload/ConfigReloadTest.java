@@ -144,7 +144,7 @@ class ConfigReloadTest {
             assertEquals(allowed(3, 1), statuses(h, "a", 4));
             for (int reload = 1; reload <= 3; reload++) {
                 long gen = h.proxy.reloader().generation();
-                // only the round-robin entry changes (one more, unused, backend)
+                // only the load-balancer entry changes (one more, unused, backend)
                 String rr = h.roundRobin().replace("'] }", "', '127.0.0.1:" + (1000 + reload) + "'] }");
                 String yaml = h.yaml(chain(h, 3, "").replace(h.roundRobin(), rr));
                 int mark = h.logs.size();

@@ -54,9 +54,9 @@ class PluginsEndpointTest {
             assertTrue(vh.contains("\"sha256\":\"" + ReloadHarness.sha256(v1) + "\""), vh);
             assertTrue(vh.contains("\"state\":\"in chain\""), vh);
             assertTrue(vh.contains("\"chain_positions\":[0]"), vh);
-            String rr = plugin(json, "round-robin");
+            String rr = plugin(json, "load-balancer");
             assertTrue(rr.contains("\"chain_positions\":[1]"), rr);
-            assertTrue(rr.contains("\"sha256\":\"" + ReloadHarness.sha256(h.plugins.resolve("round-robin.jar")) + "\""), rr);
+            assertTrue(rr.contains("\"sha256\":\"" + ReloadHarness.sha256(h.plugins.resolve("load-balancer.jar")) + "\""), rr);
 
             // a replaced jar: a new generation, the new version and hash
             Path v2 = h.versionJar("1.0.2");
@@ -89,7 +89,7 @@ class PluginsEndpointTest {
             });
             json = h.admin("/plugins");
             assertTrue(plugin(json, "version-header").contains("\"chain_positions\":[1]"), json);
-            assertTrue(plugin(json, "round-robin").contains("\"chain_positions\":[0]"), json);
+            assertTrue(plugin(json, "load-balancer").contains("\"chain_positions\":[0]"), json);
 
             // a chain without it: listed as loaded, not in the chain
             long g3 = generation(json);

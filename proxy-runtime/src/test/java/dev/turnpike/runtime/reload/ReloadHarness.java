@@ -71,7 +71,7 @@ final class ReloadHarness implements AutoCloseable {
         this.config = dir.resolve("proxy.yaml");
         this.port = freePort();
         backend.start();
-        Files.copy(TestJars.roundRobinJar(), plugins.resolve("round-robin.jar"));
+        Files.copy(TestJars.roundRobinJar(), plugins.resolve("load-balancer.jar"));
     }
 
     /** The file, server on {@link #port} with {@code serverExtra} (keys indented by two), the given chain entries. */
@@ -94,13 +94,13 @@ final class ReloadHarness implements AutoCloseable {
         return yaml("", chainEntries);
     }
 
-    /** The round-robin entry over the test backend. */
+    /** The load-balancer entry over the test backend. */
     String roundRobin() {
-        return "    - id: round-robin\n"
+        return "    - id: load-balancer\n"
                 + "      config: { backends: ['127.0.0.1:" + backend.port() + "'] }\n";
     }
 
-    /** [version-header, round-robin]. */
+    /** [version-header, load-balancer]. */
     String versionHeaderChain() {
         return "    - id: " + PLUGIN_ID + "\n" + roundRobin();
     }

@@ -22,6 +22,22 @@ class ConfigValidationTest {
 
     /** The runtime's context, reduced to what start() reads. */
     record Context(ConfigSection config) implements PluginContext {
+        // Not used by this plugin: it schedules nothing and probes nothing.
+        @Override
+        public dev.turnpike.api.EventLoopExecutor executor() {
+            throw new UnsupportedOperationException("no event loop in this test");
+        }
+
+        @Override
+        public dev.turnpike.api.health.HealthProbes probes() {
+            throw new UnsupportedOperationException("no probes in this test");
+        }
+
+        @Override
+        public java.util.concurrent.ConcurrentMap<String, Object> carriedState() {
+            return new java.util.concurrent.ConcurrentHashMap<>();
+        }
+
         @Override
         public String pluginId() {
             return "header-injection";

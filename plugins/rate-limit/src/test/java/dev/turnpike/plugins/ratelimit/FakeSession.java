@@ -188,6 +188,16 @@ final class FakeSession implements Session {
     }
 
     @Override
+    public int upstreamStatus() {
+        return 0;
+    }
+
+    @Override
+    public int upstreamAttempts() {
+        return 0;
+    }
+
+    @Override
     public long responseBodyBytes() {
         return 0;
     }

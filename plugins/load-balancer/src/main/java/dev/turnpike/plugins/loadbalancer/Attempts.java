@@ -1,0 +1,61 @@
+package dev.turnpike.plugins.loadbalancer;
+
+import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
+import java.util.BitSet;
+import java.util.function.IntPredicate;
+
+/**
+ * One request's dealings with the balancer (its per-request context): the group it went to, the
+ * backends it tried, and the one it holds now. It is also the eligibility test handed to the
+ * group's selector, so that choosing allocates nothing. Event-loop confined, like the request.
+ */
+final class Attempts implements IntPredicate {
+
+    Group group;
+    /** The backend the request holds now (counted in its in-flight requests), or -1. */
+    int current = -1;
+    /** Whether {@link #current} is a down backend's single trial request. */
+    boolean trial;
+    /** Whether any backend was tried: then "nothing left" is a 502, not the 503 of "all down". */
+    boolean triedAny;
+    private long tried;
+    private BitSet triedBeyond64;
+
+    // The eligibility test's inputs, set by the group before each selection.
+    BackendHealth[] health;
+    long nowNanos;
+    boolean activeCheck;
+    boolean ignoreHealth;
+    /** Down backends whose single trial another request took meanwhile (first 64 only). */
+    long lostTrials;
+
+    @Override
+    public boolean test(int b) {
+        if (tried(b)) {
+            return false;
+        }
+        if (ignoreHealth) {
+            return true;
+        }
+        return (b >= 64 || (lostTrials & (1L << b)) == 0) && health[b].selectable(nowNanos, activeCheck);
+    }
+
+    boolean tried(int index) {
+        if (index < 64) {
+            return (tried & (1L << index)) != 0;
+        }
+        return triedBeyond64 != null && triedBeyond64.get(index);
+    }
+
+    void markTried(int index) {
+        triedAny = true;
+        if (index < 64) {
+            tried |= 1L << index;
+        } else {
+            if (triedBeyond64 == null) {
+                triedBeyond64 = new BitSet();
+            }
+            triedBeyond64.set(index);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.turnpike.plugins.loadbalancer;
+
+import dev.turnpike.api.Outcome;
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.Response;
+import dev.turnpike.api.Session;
+import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
+import dev.turnpike.plugins.loadbalancer.select.ConsistentHash;
+import dev.turnpike.plugins.loadbalancer.select.LeastConnections;
+import dev.turnpike.plugins.loadbalancer.select.Selector;
+import dev.turnpike.plugins.loadbalancer.select.SmoothWeightedRoundRobin;
+import java.util.List;
+
+/**
+ * One upstream group at run time: its backends with their pre-built answers and health, and the
+ * selector of its policy. {@link #choose} runs on event loops, concurrently: no lock, and no
+ * allocation unless a hash key must be read.
+ */
+final class Group {
+
+    final GroupSettings settings;
+    private final Peer[] peers;
+    private final Outcome[] answers;
+    final BackendHealth[] health;
+    private final Selector selector;
+    private final Outcome unavailable;
+    private final Outcome exhausted;
+    private final LbMetrics metrics;
+
+    /**
+     * @param health the state of each backend, in configured order (carried over from the last
+     *               configuration for backends that stayed)
+     */
+    Group(GroupSettings settings, BackendHealth[] health, LbMetrics metrics) {
+        this.settings = settings;
+        this.metrics = metrics;
+        this.health = health;
+        List<GroupSettings.Backend> backends = settings.backends();
+        int n = backends.size();
+        peers = new Peer[n];
+        answers = new Outcome[n];
+        int[] weights = new int[n];
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            peers[i] = backends.get(i).peer();
+            answers[i] = Outcome.upstream(peers[i]);
+            weights[i] = backends.get(i).weight();
+            ids[i] = peers[i].address();
+        }
+        selector = switch (settings.policy()) {
+            case ROUND_ROBIN -> new SmoothWeightedRoundRobin(weights);
+            case LEAST_CONN -> new LeastConnections(weights, i -> health[i].active().get());
+            case CONSISTENT_HASH -> new ConsistentHash(ids, weights);
+        };
+        unavailable = Outcome.respond(Response.status(503)
+                .header("Retry-After", "1")
+                .body("no healthy backend in group " + settings.name() + "\n")
+                .build());
+        exhausted = Outcome.respond(Response.status(502)
+                .body("every backend of group " + settings.name() + " that could be tried failed\n")
+                .build());
+    }
+
+    String name() {
+        return settings.name();
+    }
+
+    int size() {
+        return peers.length;
+    }
+
+    Peer peer(int index) {
+        return peers[index];
+    }
+
+    /**
+     * Picks a backend for the request's next attempt and makes the request hold it, returning its
+     * answer. When there is none: the 503 of "every backend is down" on a first attempt (unless the
+     * group fails open), and a 502 once backends were tried and none is left.
+     */
+    Outcome choose(Session session, Attempts a) {
+        long hash = settings.hashKey() != null ? settings.hashKey().hash(session) : 0;
+        a.health = health;
+        a.nowNanos = System.nanoTime();
+        a.activeCheck = settings.check() != null;
+        a.ignoreHealth = false;
+        a.lostTrials = 0;
+        for (int round = 0; round <= peers.length; round++) {
+            int i = selector.select(hash, a);
+            if (i < 0) {
+                break;
+            }
+            BackendHealth h = health[i];
+            if (h.up()) {
+                return hold(a, i, false);
+            }
+            if (h.claimTrial()) {
+                return hold(a, i, true);
+            }
+            if (i >= 64) {
+                break; // a lost trial beyond the mask: give up on down backends rather than loop
+            }
+            a.lostTrials |= 1L << i;
+        }
+        if (settings.failOpen()) {
+            // Nothing healthy is left: fail open, as configured, and let the connect decide.
+            a.ignoreHealth = true;
+            int i = selector.select(hash, a);
+            if (i >= 0) {
+                if (!a.triedAny) {
+                    metrics.allDown(name(), true);
+                }
+                return hold(a, i, false);
+            }
+        }
+        if (a.triedAny) {
+            return exhausted;
+        }
+        metrics.allDown(name(), false);
+        return unavailable;
+    }
+
+    /** Whether a further attempt has a backend to go to (an untried one that is up, or fail-open). */
+    boolean hasCandidate(Attempts a) {
+        long now = System.nanoTime();
+        boolean activeCheck = settings.check() != null;
+        for (int i = 0; i < peers.length; i++) {
+            if (!a.tried(i) && (settings.failOpen() || health[i].selectable(now, activeCheck))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Outcome hold(Attempts a, int i, boolean trial) {
+        a.group = this;
+        a.current = i;
+        a.trial = trial;
+        a.markTried(i);
+        health[i].active().incrementAndGet();
+        return answers[i];
+    }
+}

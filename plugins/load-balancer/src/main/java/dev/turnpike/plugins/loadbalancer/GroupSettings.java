@@ -1,0 +1,112 @@
+package dev.turnpike.plugins.loadbalancer;
+
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.config.ConfigSection;
+import dev.turnpike.api.config.InvalidConfigException;
+import dev.turnpike.plugins.loadbalancer.health.HealthCheckSettings;
+import dev.turnpike.plugins.loadbalancer.health.PassiveSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One upstream group as configured: its backends and how they are chosen, checked and retried.
+ *
+ * @param name           the group's name (its key under {@code groups:}, or {@code default})
+ * @param backends       the backends, each a peer with its timeouts set, and its weight
+ * @param policy         how a backend is chosen
+ * @param hashKey        what {@link Policy#CONSISTENT_HASH} hashes (null for other policies)
+ * @param check          active health checks, or null for none
+ * @param passive        passive health from real traffic
+ * @param failOpen       when every backend is down: try them anyway (true) or answer 503 (false)
+ * @param maxRetries     further backends tried after a failed attempt
+ */
+record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey hashKey, HealthCheckSettings check,
+                     PassiveSettings passive, boolean failOpen, int maxRetries) {
+
+    /** A configured backend. */
+    record Backend(Peer peer, int weight) {
+    }
+
+    /** The keys a group takes (at the top of the plugin's config too, for the one-group form). */
+    static final List<String> KEYS = List.of("backends", "policy", "hash_key", "health_check", "passive", "when_all_down",
+            "max_retries", "connect_timeout", "read_timeout");
+
+    static GroupSettings read(ConfigSection s, String name) {
+        Duration connectTimeout = positiveDuration(s, "connect_timeout");
+        Duration readTimeout = positiveDuration(s, "read_timeout");
+        List<Backend> backends = backends(s, connectTimeout, readTimeout);
+        Policy policy = Policy.of(s.oneOf("policy", "round_robin", Policy.keys()));
+        HashKey hashKey = null;
+        if (policy == Policy.CONSISTENT_HASH) {
+            hashKey = HashKey.read(s, "hash_key");
+        } else if (s.has("hash_key")) {
+            throw s.invalid("hash_key", "only for policy: consistent_hash");
+        }
+        HealthCheckSettings check = HealthCheckSettings.read(s, "health_check");
+        PassiveSettings passive = PassiveSettings.read(s, "passive");
+        boolean failOpen = s.oneOf("when_all_down", "unavailable", "unavailable", "fail_open").equals("fail_open");
+        int maxRetries = s.integer("max_retries", 2, 0, 9);
+        return new GroupSettings(name, List.copyOf(backends), policy, hashKey, check, passive, failOpen, maxRetries);
+    }
+
+    /** {@code backends:} — each {@code host:port}, or {@code {address: host:port, weight: n}}. */
+    private static List<Backend> backends(ConfigSection s, Duration connectTimeout, Duration readTimeout) {
+        List<?> raw = s.list("backends");
+        if (raw.isEmpty()) {
+            throw s.invalid("backends", "required: a non-empty list of host:port");
+        }
+        List<Backend> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < raw.size(); i++) {
+            String path = s.keyPath("backends") + "[" + i + "]";
+            Object item = raw.get(i);
+            String address;
+            int weight = 1;
+            if (item instanceof String || item instanceof Number) {
+                address = item.toString();
+            } else if (item instanceof Map<?, ?> m) {
+                for (Object k : m.keySet()) {
+                    if (!"address".equals(k) && !"weight".equals(k)) {
+                        throw new InvalidConfigException(path + "." + k, "unknown key (a backend takes address and weight)");
+                    }
+                }
+                if (!(m.get("address") instanceof String a)) {
+                    throw new InvalidConfigException(path + ".address", "required: host:port");
+                }
+                address = a;
+                Object w = m.get("weight");
+                if (w != null) {
+                    if (!(w instanceof Integer n) || n < 1 || n > 1000) {
+                        throw new InvalidConfigException(path + ".weight", "expected a whole number within 1..1000, got " + w);
+                    }
+                    weight = n;
+                }
+            } else {
+                throw new InvalidConfigException(path, "expected host:port or {address, weight}");
+            }
+            Peer parsed;
+            try {
+                parsed = Peer.parse(address);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException(path, e.getMessage());
+            }
+            if (!seen.add(parsed.address())) {
+                throw new InvalidConfigException(path, parsed.address() + " is listed twice; give it a weight instead");
+            }
+            out.add(new Backend(parsed.toBuilder().connectTimeout(connectTimeout).readTimeout(readTimeout).build(), weight));
+        }
+        return out;
+    }
+
+    private static Duration positiveDuration(ConfigSection s, String key) {
+        Duration d = s.duration(key, null);
+        if (d != null && d.toMillis() < 1) {
+            throw s.invalid(key, "must be at least 1ms"); // the runtime's timers count whole milliseconds
+        }
+        return d;
+    }
+}

@@ -1,0 +1,183 @@
+package dev.turnpike.plugins.loadbalancer.health;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What is known about one backend of one group: whether it takes traffic, why, and how many
+ * requests it holds now. One object per (group, address), kept in the plugin's carried state, so it
+ * outlives a configuration reload that leaves the backend in its group.
+ *
+ * <p>Read on every request (one volatile read when the backend is up); written by health-check
+ * results and by request outcomes, from any event loop. State changes are {@code synchronized}
+ * (they are rare) and each one is reported exactly once to the {@link Listener}.
+ */
+public final class BackendHealth {
+
+    /** Told about every change of state, once, with the reason. */
+    public interface Listener {
+        void changed(BackendHealth backend, boolean up, String reason);
+    }
+
+    private final String group;
+    private final String address;
+    /** Requests holding this backend now (least connections reads it). */
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean up;
+    private volatile String reason;
+
+    // Active checks: results in a row, and which checker may record them (the newest instance's).
+    private int checkSuccesses;
+    private int checkFailures;
+    private volatile Object checkOwner;
+
+    // Passive health: failures in a row, and the ejection.
+    private final AtomicInteger passiveFailures = new AtomicInteger();
+    private volatile long ejectedUntilNanos;
+    private final AtomicBoolean trialInFlight = new AtomicBoolean();
+
+    public BackendHealth(String group, String address, boolean initiallyUp) {
+        this.group = group;
+        this.address = address;
+        this.up = initiallyUp;
+        this.reason = initiallyUp ? "initial state" : "initial state: down until its health check passes";
+    }
+
+    public String group() {
+        return group;
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public boolean up() {
+        return up;
+    }
+
+    /** Why the backend is in its state now. */
+    public String reason() {
+        return reason;
+    }
+
+    public AtomicInteger active() {
+        return active;
+    }
+
+    /**
+     * Whether a request may be sent here now. A down backend is offered again only when there is no
+     * active check to bring it back and its cool-down is over: then as a single trial request,
+     * which the caller must {@linkplain #claimTrial claim}.
+     */
+    public boolean selectable(long nowNanos, boolean activeCheck) {
+        if (up) {
+            return true;
+        }
+        return !activeCheck && nowNanos - ejectedUntilNanos >= 0 && !trialInFlight.get();
+    }
+
+    /** For a selected backend that is down: takes the one trial; false when another request has it. */
+    public boolean claimTrial() {
+        return trialInFlight.compareAndSet(false, true);
+    }
+
+    // ------------------------------------------------------------------ active checks
+
+    /** Makes {@code checker} the one whose results count (the newest instance's, after a reload). */
+    public void ownChecks(Object checker) {
+        checkOwner = checker;
+    }
+
+    /**
+     * One active check's verdict. Ignored unless {@code checker} owns the checks; successes are also
+     * ignored while a passive ejection cools down (the backend sits out its cool-down either way).
+     */
+    public synchronized void checked(Object checker, boolean ok, String detail, HealthCheckSettings settings,
+                                     long nowNanos, Listener listener) {
+        if (checker != checkOwner) {
+            return;
+        }
+        if (ok) {
+            checkFailures = 0;
+            if (nowNanos - ejectedUntilNanos < 0) {
+                return;
+            }
+            checkSuccesses++;
+            if (!up && checkSuccesses >= settings.rise()) {
+                change(true, "health check passed " + checkSuccesses + " time(s) in a row (" + detail + ")", listener);
+            }
+        } else {
+            checkSuccesses = 0;
+            checkFailures++;
+            if (up && checkFailures >= settings.fall()) {
+                change(false, "health check failed " + checkFailures + " time(s) in a row (" + detail + ")", listener);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ passive health
+
+    /**
+     * A request to this backend failed. Ejects it once {@code max_fails} failures came in a row, or
+     * at once when it was the trial request.
+     */
+    public void failed(String detail, boolean trial, PassiveSettings passive, long nowNanos, Listener listener) {
+        if (!passive.enabled()) {
+            if (trial) {
+                trialInFlight.set(false); // passive health was turned off meanwhile: the next request may try
+            }
+            return;
+        }
+        int n = passiveFailures.incrementAndGet();
+        if (trial || n >= passive.maxFails()) {
+            eject(trial ? "trial request failed (" + detail + ")"
+                    : n + " request(s) in a row failed, the last: " + detail, passive, nowNanos, listener);
+        }
+    }
+
+    /** A request to this backend succeeded: the failure streak ends, and a trial brings it back. */
+    public void succeeded(boolean trial, Listener listener) {
+        if (passiveFailures.get() != 0) {
+            passiveFailures.set(0); // a plain read first: the common case writes nothing
+        }
+        if (trial) {
+            synchronized (this) {
+                trialInFlight.set(false);
+                if (!up) {
+                    change(true, "trial request succeeded after the cool-down", listener);
+                }
+            }
+        }
+    }
+
+    /** A trial request ended without a verdict (answered locally, client gone): the next may try. */
+    public void trialAbandoned() {
+        trialInFlight.set(false);
+    }
+
+    private synchronized void eject(String why, PassiveSettings passive, long nowNanos, Listener listener) {
+        ejectedUntilNanos = nowNanos + passive.cooldown().toNanos();
+        passiveFailures.set(0);
+        trialInFlight.set(false);
+        checkSuccesses = 0;
+        if (up) {
+            change(false, why + "; ejected for " + passive.cooldown().toMillis() + "ms", listener);
+        }
+    }
+
+    private void change(boolean nowUp, String why, Listener listener) {
+        up = nowUp;
+        reason = why;
+        if (nowUp) {
+            checkFailures = 0;
+        } else {
+            checkSuccesses = 0;
+        }
+        listener.changed(this, nowUp, why);
+    }
+
+    @Override
+    public String toString() {
+        return address + " in group " + group + (up ? " (up)" : " (down: " + reason + ")");
+    }
+}

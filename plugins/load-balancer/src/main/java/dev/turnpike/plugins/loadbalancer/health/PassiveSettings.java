@@ -1,0 +1,41 @@
+package dev.turnpike.plugins.loadbalancer.health;
+
+import dev.turnpike.api.config.ConfigSection;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A group's {@code passive:} section: how real traffic takes a backend out. Failures to connect,
+ * resets and timeouts always count; so do answers with one of {@code statuses}.
+ *
+ * @param maxFails  failures in a row that eject a backend; 0 turns passive health off
+ * @param cooldown  how long an ejected backend gets no traffic before it may come back
+ * @param statuses  backend statuses that count as failures, as inclusive ranges
+ */
+public record PassiveSettings(int maxFails, Duration cooldown, List<int[]> statuses) {
+
+    public boolean enabled() {
+        return maxFails > 0;
+    }
+
+    /** Whether a backend's answer with this status counts against it. */
+    public boolean failure(int status) {
+        for (int[] r : statuses) {
+            if (status >= r[0] && status <= r[1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static PassiveSettings read(ConfigSection parent, String key) {
+        ConfigSection s = parent.section(key);
+        int maxFails = s.integer("max_fails", 3, 0, 1000);
+        Duration cooldown = s.duration("cooldown", Duration.ofSeconds(10));
+        if (cooldown.toMillis() < 1) {
+            throw s.invalid("cooldown", "must be at least 1ms");
+        }
+        List<int[]> statuses = HealthCheckSettings.statuses(s, "statuses", "502-504");
+        return new PassiveSettings(maxFails, cooldown, statuses);
+    }
+}

@@ -1,0 +1,527 @@
+package dev.turnpike.plugins.loadbalancer;
+
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.pickAddress;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.req;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.requestTo;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnpike.api.Outcome;
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.Session;
+import dev.turnpike.api.UpstreamFailure;
+import dev.turnpike.api.health.HealthProbes;
+import dev.turnpike.api.health.HttpProbe;
+import dev.turnpike.api.health.ProbeResult;
+import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeLoop;
+import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeProbes;
+import dev.turnpike.plugins.loadbalancer.LbTestSupport.RecordingMetrics;
+import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
+import dev.turnpike.plugins.loadbalancer.health.ActiveChecker;
+import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
+import dev.turnpike.plugins.loadbalancer.health.HealthCheckSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Active health checks, run by hand: the fake loop runs the scheduled ticks when told, and the fake
+ * probes complete when told. Nothing sleeps.
+ */
+class ActiveCheckTest {
+
+    private static final List<String> ADDRESSES = List.of("a:1", "b:2", "c:3");
+    private static final HealthCheckSettings TCP = new HealthCheckSettings(null, Duration.ofSeconds(2),
+            Duration.ofSeconds(1), 2, 3, List.of(), true);
+
+    /** An ActiveChecker over three fresh backends, with its loop and probes. */
+    private static final class Rig {
+        final FakeLoop loop = new FakeLoop();
+        final FakeProbes probes = new FakeProbes();
+        final RecordingMetrics metrics = new RecordingMetrics();
+        final List<String> events = new ArrayList<>();
+        final List<BackendHealth> health = new ArrayList<>();
+        final ActiveChecker checker;
+
+        Rig(HealthCheckSettings settings, boolean initiallyUp) {
+            List<ActiveChecker.Target> targets = new ArrayList<>();
+            for (String a : ADDRESSES) {
+                BackendHealth h = new BackendHealth("g", a, initiallyUp);
+                health.add(h);
+                targets.add(new ActiveChecker.Target(Peer.parse(a), h));
+            }
+            checker = new ActiveChecker("g", targets, settings, probes, loop,
+                    (b, up, why) -> events.add((up ? "UP " : "DOWN ") + b.address()),
+                    metrics.counter("lb_health_checks_total", "", "group", "backend", "result"));
+        }
+
+        BackendHealth h(String address) {
+            return health.get(ADDRESSES.indexOf(address));
+        }
+
+        /** Runs the ticks due and completes the probes they started: {@code results} per address. */
+        void round(Map<String, ProbeResult> results) {
+            int before = probes.calls.size();
+            loop.runPending();
+            List<FakeProbes.Call> started = new ArrayList<>(probes.calls.subList(before, probes.calls.size()));
+            for (FakeProbes.Call c : started) {
+                ProbeResult r = results.get(c.peer().address());
+                if (r != null) {
+                    c.complete(r);
+                }
+            }
+        }
+
+        double checks(String address, String result) {
+            Double v = metrics.value("lb_health_checks_total", "g", address, result);
+            return v == null ? 0 : v;
+        }
+    }
+
+    private static Map<String, ProbeResult> allConnected() {
+        return Map.of("a:1", FakeProbes.connected(), "b:2", FakeProbes.connected(), "c:3", FakeProbes.connected());
+    }
+
+    /** a:1 gets {@code forA}; the others connect. */
+    private static Map<String, ProbeResult> aGets(ProbeResult forA) {
+        return Map.of("a:1", forA, "b:2", FakeProbes.connected(), "c:3", FakeProbes.connected());
+    }
+
+    // ------------------------------------------------------------------ ActiveChecker on its own
+
+    @Test
+    void startSchedulesOneTickPerBackendWithinTheFirstInterval() {
+        Rig rig = new Rig(TCP, true);
+        rig.checker.start();
+        List<FakeLoop.Task> pending = rig.loop.pending();
+        assertEquals(3, pending.size());
+        for (FakeLoop.Task t : pending) {
+            assertTrue(t.delayMillis >= 0 && t.delayMillis < 2000, "first check within the interval: " + t.delayMillis);
+        }
+        assertEquals(0, rig.probes.calls.size(), "nothing probed before the tick runs");
+
+        rig.loop.runPending();
+        assertEquals(3, rig.probes.calls.size());
+        Set<String> probed = new HashSet<>();
+        for (FakeProbes.Call c : rig.probes.calls) {
+            probed.add(c.peer().address());
+            assertNull(c.http(), "a TCP check");
+            assertEquals(Duration.ofSeconds(1), c.timeout());
+        }
+        assertEquals(Set.copyOf(ADDRESSES), probed);
+        List<FakeLoop.Task> next = rig.loop.pending();
+        assertEquals(3, next.size(), "each tick schedules the next");
+        for (FakeLoop.Task t : next) {
+            assertEquals(2000, t.delayMillis);
+        }
+    }
+
+    @Test
+    void threeFailuresTakeABackendDownAndTwoSuccessesBringItUp() {
+        Rig rig = new Rig(TCP, true);
+        rig.checker.start();
+        rig.round(aGets(FakeProbes.refused()));
+        rig.round(aGets(FakeProbes.refused()));
+        assertTrue(rig.h("a:1").up(), "two failures of three");
+        rig.round(aGets(FakeProbes.refused()));
+        assertFalse(rig.h("a:1").up());
+        assertTrue(rig.h("a:1").reason().contains("connection refused"), rig.h("a:1").reason());
+        assertEquals(List.of("DOWN a:1"), rig.events);
+        assertTrue(rig.h("b:2").up());
+        assertTrue(rig.h("c:3").up());
+
+        rig.round(allConnected());
+        assertFalse(rig.h("a:1").up(), "one success of two");
+        rig.round(allConnected());
+        assertTrue(rig.h("a:1").up());
+        assertEquals(List.of("DOWN a:1", "UP a:1"), rig.events);
+        assertEquals(3.0, rig.checks("a:1", "failed"));
+        assertEquals(2.0, rig.checks("a:1", "ok"));
+        assertEquals(5.0, rig.checks("b:2", "ok"));
+    }
+
+    @Test
+    void resultsMustComeInARow() {
+        Rig rig = new Rig(TCP, true);
+        rig.checker.start();
+        for (int i = 0; i < 4; i++) {
+            rig.round(aGets(FakeProbes.refused()));
+            rig.round(aGets(FakeProbes.refused()));
+            rig.round(allConnected());
+        }
+        assertTrue(rig.h("a:1").up(), "never three failures in a row");
+        for (int i = 0; i < 3; i++) {
+            rig.round(aGets(FakeProbes.refused()));
+        }
+        assertFalse(rig.h("a:1").up());
+        for (int i = 0; i < 4; i++) {
+            rig.round(allConnected());
+            rig.round(aGets(FakeProbes.refused()));
+        }
+        assertFalse(rig.h("a:1").up(), "never two successes in a row");
+        assertEquals(List.of("DOWN a:1"), rig.events);
+    }
+
+    @Test
+    void aHangingProbeMakesTheNextTickANoOpForThatBackendOnly() {
+        Rig rig = new Rig(TCP, true);
+        rig.checker.start();
+        // a:1 accepts and hangs: its probe does not complete.
+        rig.round(Map.of("b:2", FakeProbes.connected(), "c:3", FakeProbes.connected()));
+        rig.round(Map.of("b:2", FakeProbes.connected(), "c:3", FakeProbes.connected()));
+        rig.round(Map.of("b:2", FakeProbes.connected(), "c:3", FakeProbes.connected()));
+        assertEquals(1, rig.probes.of("a:1").size(), "no second probe while the first is open");
+        assertEquals(3, rig.probes.of("b:2").size(), "the others are still probed");
+        assertEquals(3, rig.probes.of("c:3").size());
+        assertEquals(3, rig.loop.pending().size(), "a:1 keeps its schedule");
+
+        // Its probe ends (by its timeout): the next tick probes it again.
+        rig.probes.of("a:1").get(0).complete(new ProbeResult(0, Duration.ofSeconds(1), "timed out after 1s"));
+        rig.round(allConnected());
+        assertEquals(2, rig.probes.of("a:1").size());
+        assertEquals(1.0, rig.checks("a:1", "failed"));
+        assertEquals(1.0, rig.checks("a:1", "ok"));
+    }
+
+    @Test
+    void stopCancelsTheTicksAndDropsLateResults() {
+        Rig rig = new Rig(TCP, true);
+        rig.checker.start();
+        rig.round(aGets(FakeProbes.refused()));
+        rig.round(aGets(FakeProbes.refused()));
+        rig.loop.runPending(); // the third probes start...
+        List<FakeLoop.Task> scheduled = rig.loop.pending();
+        assertEquals(3, scheduled.size());
+
+        rig.checker.stop();
+        for (FakeLoop.Task t : scheduled) {
+            assertTrue(t.isCancelled(), "stop cancels every scheduled tick");
+        }
+        assertEquals(List.of(), rig.loop.pending());
+
+        // ...and their results arrive after stop: ignored.
+        assertEquals(3, rig.probes.completeAll(FakeProbes.refused()));
+        assertTrue(rig.h("a:1").up(), "a result after stop changes nothing");
+        assertEquals(List.of(), rig.events);
+        assertEquals(2.0, rig.checks("a:1", "failed"));
+
+        // A tick that ran anyway (cancelled too late) probes nothing and schedules nothing.
+        int probesBefore = rig.probes.calls.size();
+        scheduled.get(0).runnable.run();
+        assertEquals(probesBefore, rig.probes.calls.size());
+        assertEquals(List.of(), rig.loop.pending());
+    }
+
+    @Test
+    void initiallyDownBackendsComeUpAfterRiseSuccesses() {
+        Rig rig = new Rig(TCP, false);
+        for (BackendHealth h : rig.health) {
+            assertFalse(h.up());
+        }
+        rig.checker.start();
+        rig.round(aGets(FakeProbes.connected()));
+        assertFalse(rig.h("a:1").up());
+        rig.round(Map.of("a:1", FakeProbes.connected(), "b:2", FakeProbes.refused(), "c:3", FakeProbes.connected()));
+        assertTrue(rig.h("a:1").up());
+        assertFalse(rig.h("b:2").up());
+        assertTrue(rig.h("c:3").up());
+        assertEquals(Set.of("UP a:1", "UP c:3"), Set.copyOf(rig.events));
+    }
+
+    @Test
+    void httpCheckJudgesTheStatus() {
+        HttpProbe probe = new HttpProbe("HEAD", "/healthz", "svc.local", Duration.ofMillis(500));
+        HealthCheckSettings http = new HealthCheckSettings(probe, Duration.ofSeconds(1), Duration.ofMillis(500), 2, 3,
+                List.of(new int[] {200, 399}), true);
+        Rig rig = new Rig(http, true);
+        rig.checker.start();
+        rig.round(Map.of("a:1", FakeProbes.status(500), "b:2", FakeProbes.status(200), "c:3", FakeProbes.status(301)));
+        for (FakeProbes.Call c : rig.probes.calls) {
+            assertSame(probe, c.http(), "the configured request is sent");
+        }
+        rig.round(Map.of("a:1", FakeProbes.status(404), "b:2", FakeProbes.status(204), "c:3", FakeProbes.status(399)));
+        rig.round(Map.of("a:1", new ProbeResult(0, Duration.ofMillis(500), "timed out"), "b:2", FakeProbes.status(200),
+                "c:3", FakeProbes.status(200)));
+        assertFalse(rig.h("a:1").up(), "500, 404 and a timeout are three failures");
+        assertTrue(rig.h("b:2").up());
+        assertTrue(rig.h("c:3").up());
+        assertTrue(rig.h("a:1").reason().contains("timed out"), rig.h("a:1").reason());
+        rig.round(Map.of("a:1", FakeProbes.status(200), "b:2", FakeProbes.status(200), "c:3", FakeProbes.status(200)));
+        rig.round(Map.of("a:1", FakeProbes.status(302), "b:2", FakeProbes.status(200), "c:3", FakeProbes.status(200)));
+        assertTrue(rig.h("a:1").up());
+    }
+
+    @Test
+    void aProbeThatCannotStartOrCompletesExceptionallyIsAFailure() {
+        AtomicInteger calls = new AtomicInteger();
+        List<CompletableFuture<ProbeResult>> stages = new ArrayList<>();
+        HealthProbes odd = new HealthProbes() {
+            @Override
+            public CompletionStage<ProbeResult> tcp(Peer peer, Duration timeout) {
+                if (!peer.address().equals("a:1")) {
+                    return CompletableFuture.completedFuture(FakeProbes.connected());
+                }
+                if (calls.incrementAndGet() % 2 == 1) {
+                    throw new IllegalStateException("no event loop");
+                }
+                CompletableFuture<ProbeResult> f = new CompletableFuture<>();
+                stages.add(f);
+                return f;
+            }
+
+            @Override
+            public CompletionStage<ProbeResult> http(Peer peer, HttpProbe probe) {
+                throw new AssertionError("a TCP check");
+            }
+        };
+        FakeLoop loop = new FakeLoop();
+        BackendHealth a = new BackendHealth("g", "a:1", true);
+        List<String> events = new ArrayList<>();
+        ActiveChecker checker = new ActiveChecker("g", List.of(new ActiveChecker.Target(Peer.parse("a:1"), a),
+                new ActiveChecker.Target(Peer.parse("b:2"), new BackendHealth("g", "b:2", true))), TCP, odd, loop,
+                (b, up, why) -> events.add((up ? "UP " : "DOWN ") + b.address()),
+                new RecordingMetrics().counter("c", ""));
+        checker.start();
+        loop.runPending(); // throws: failure 1, and the backend is not left "in flight"
+        loop.runPending(); // a stage
+        assertEquals(1, stages.size());
+        stages.get(0).completeExceptionally(new RuntimeException("boom")); // failure 2
+        loop.runPending(); // throws again: failure 3
+        assertEquals(3, calls.get(), "every tick probed: a failed start does not block the next");
+        assertFalse(a.up());
+        assertEquals(List.of("DOWN a:1"), events);
+    }
+
+    @Test
+    void aNewCheckerTakesOverAndTheOldOnesResultsAreIgnored() {
+        Rig rig = new Rig(TCP, true);
+        rig.checker.start();
+        rig.loop.runPending(); // the old checker's probes are out
+
+        FakeLoop loop2 = new FakeLoop();
+        FakeProbes probes2 = new FakeProbes();
+        List<ActiveChecker.Target> targets = new ArrayList<>();
+        for (String addr : ADDRESSES) {
+            targets.add(new ActiveChecker.Target(Peer.parse(addr), rig.h(addr)));
+        }
+        ActiveChecker newer = new ActiveChecker("g", targets, TCP, probes2, loop2, (b, up, why) -> { },
+                new RecordingMetrics().counter("c", ""));
+        newer.start();
+
+        for (int i = 0; i < 5; i++) {
+            rig.probes.completeAll(FakeProbes.refused());
+            rig.loop.runPending();
+        }
+        assertTrue(rig.h("a:1").up(), "the old checker no longer decides");
+
+        for (int i = 0; i < 3; i++) {
+            loop2.runPending();
+            probes2.completeAll(FakeProbes.refused());
+        }
+        assertFalse(rig.h("a:1").up(), "the new checker does");
+        rig.checker.stop();
+        newer.stop();
+    }
+
+    // ------------------------------------------------------------------ through the plugin
+
+    private static Map<String, Object> checked(Object... extra) {
+        Map<String, Object> m = map(extra);
+        m.putIfAbsent("backends", ADDRESSES);
+        m.putIfAbsent("health_check", map("type", "tcp", "interval", "1s", "timeout", "300ms", "rise", 2, "fall", 3));
+        return m;
+    }
+
+    /** Runs the due ticks of the plugin's checks and completes their probes. */
+    private static void round(TestContext ctx, Map<String, ProbeResult> results) {
+        int before = ctx.probes.calls.size();
+        ctx.loop.runPending();
+        for (FakeProbes.Call c : new ArrayList<>(ctx.probes.calls.subList(before, ctx.probes.calls.size()))) {
+            ProbeResult r = results.get(c.peer().address());
+            if (r != null) {
+                c.complete(r);
+            }
+        }
+    }
+
+    private static Map<String, ProbeResult> all(ProbeResult r) {
+        return Map.of("a:1", r, "b:2", r, "c:3", r);
+    }
+
+    @Test
+    void thePluginProbesItsOwnPeersOnItsLoop() {
+        TestContext ctx = new TestContext(checked("connect_timeout", "2s"));
+        LoadBalancer lb = started(ctx);
+        assertEquals(3, ctx.loop.pending().size());
+        ctx.loop.runPending();
+        Group g = defaultGroup(lb);
+        assertEquals(3, ctx.probes.calls.size());
+        for (FakeProbes.Call c : ctx.probes.calls) {
+            assertSame(g.peer(LbTestSupport.indexOf(g, c.peer().address())), c.peer());
+            assertEquals(Duration.ofMillis(300), c.timeout());
+        }
+        assertEquals(1000, ctx.loop.pending().get(0).getDelay(TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * A sub-millisecond interval would be scheduled as 0 ms (timers count whole milliseconds): every
+     * backend probed again as soon as its last probe ends. It must be refused, or at least never
+     * scheduled without a pause.
+     */
+    @Test
+    void aSubMillisecondIntervalIsNotABusyLoop() {
+        TestContext ctx = new TestContext(checked("health_check", map("type", "tcp", "interval", "0.5ms")));
+        try {
+            started(ctx);
+        } catch (dev.turnpike.api.config.InvalidConfigException e) {
+            assertEquals(LbTestSupport.PREFIX + ".health_check.interval", e.key());
+            return; // refusing it is fine too
+        }
+        ctx.loop.runPending();
+        for (FakeLoop.Task t : ctx.loop.pending()) {
+            assertTrue(t.delayMillis > 0, "next check scheduled " + t.delayMillis + "ms later");
+        }
+    }
+
+    @Test
+    void thePluginSendsTheConfiguredHttpCheck() {
+        TestContext ctx = new TestContext(checked("health_check",
+                map("path", "/healthz", "method", "HEAD", "host", "svc.local", "timeout", "700ms")));
+        started(ctx);
+        ctx.loop.runPending();
+        HttpProbe p = ctx.probes.calls.get(0).http();
+        assertEquals(new HttpProbe("HEAD", "/healthz", "svc.local", Duration.ofMillis(700)), p);
+    }
+
+    @Test
+    void aBackendDownByItsCheckIsNotPicked() {
+        TestContext ctx = new TestContext(checked());
+        LoadBalancer lb = started(ctx);
+        for (int i = 0; i < 3; i++) {
+            round(ctx, Map.of("a:1", FakeProbes.refused(), "b:2", FakeProbes.connected(), "c:3", FakeProbes.connected()));
+        }
+        assertEquals(0.0, ctx.metrics.up("default", "a:1"));
+        Session s = req().status(200).build();
+        for (int i = 0; i < 30; i++) {
+            Attempts a = lb.newContext(s);
+            assertFalse(pickAddress(lb, s, a).equals("a:1"));
+            lb.logging(s, a);
+        }
+        round(ctx, allConnected());
+        round(ctx, allConnected());
+        assertEquals(1.0, ctx.metrics.up("default", "a:1"));
+        assertEquals(1.0, ctx.metrics.changes("default", "a:1", "up"));
+        requestTo(lb, "a:1");
+    }
+
+    @Test
+    void initialDownStartsEveryBackendDownUntilItsChecksPass() {
+        TestContext ctx = new TestContext(checked("health_check", map("type", "tcp", "initial", "down")));
+        LoadBalancer lb = started(ctx);
+        for (String a : ADDRESSES) {
+            assertEquals(0.0, ctx.metrics.up("default", a), "published down at start");
+        }
+        Session s = req().build();
+        assertEquals(503, lb.upstreamPeer(s, lb.newContext(s)).response().status());
+
+        round(ctx, Map.of("b:2", FakeProbes.connected()));
+        round(ctx, Map.of("b:2", FakeProbes.connected()));
+        for (int i = 0; i < 5; i++) {
+            assertEquals("b:2", pickAddress(lb, s, lb.newContext(s)));
+        }
+    }
+
+    @Test
+    void everyBackendDownAnswers503() {
+        TestContext ctx = new TestContext(checked());
+        LoadBalancer lb = started(ctx);
+        for (int i = 0; i < 3; i++) {
+            round(ctx, all(FakeProbes.refused()));
+        }
+        Session s = req().build();
+        Attempts a = lb.newContext(s);
+        Outcome o = lb.upstreamPeer(s, a);
+        assertEquals(Outcome.Kind.RESPOND, o.kind());
+        assertEquals(503, o.response().status());
+        assertTrue(o.response().headers().stream().anyMatch(h -> h.getKey().equals("Retry-After")));
+        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "503"));
+        assertEquals(-1, a.current, "nothing is held");
+        lb.logging(req().status(0).build(), a);
+        for (BackendHealth h : defaultGroup(lb).health) {
+            assertEquals(0, h.active().get());
+        }
+    }
+
+    @Test
+    void failOpenTriesTheBackendsAnyway() {
+        TestContext ctx = new TestContext(checked("when_all_down", "fail_open"));
+        LoadBalancer lb = started(ctx);
+        for (int i = 0; i < 3; i++) {
+            round(ctx, all(FakeProbes.refused()));
+        }
+        Session s = req().build();
+        Attempts a = lb.newContext(s);
+        Outcome o = lb.upstreamPeer(s, a);
+        assertEquals(Outcome.Kind.UPSTREAM, o.kind());
+        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "fail_open"));
+        // And a failed attempt may still move on to another down backend.
+        assertTrue(lb.failToConnect(s, a, new UpstreamFailure(o.peer(), UpstreamFailure.Kind.CONNECT, null, 1, null)));
+        Outcome second = lb.upstreamPeer(s, a);
+        assertEquals(Outcome.Kind.UPSTREAM, second.kind());
+        assertFalse(second.peer().equals(o.peer()));
+        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "fail_open"),
+                "counted once per request");
+    }
+
+    @Test
+    void noTrialRequestsWhenAnActiveCheckDecides() {
+        TestContext ctx = new TestContext(checked("passive", map("max_fails", 1, "cooldown", "10s")));
+        LoadBalancer lb = started(ctx);
+        Attempts a = requestTo(lb, "a:1");
+        lb.failToConnect(req().build(), a, new UpstreamFailure(defaultGroup(lb).peer(0), UpstreamFailure.Kind.CONNECT,
+                null, 1, null));
+        assertFalse(defaultGroup(lb).health[0].up(), "passive health ejects even with an active check");
+        // Checks that pass during the cool-down do not bring it back early.
+        round(ctx, allConnected());
+        round(ctx, allConnected());
+        round(ctx, allConnected());
+        assertFalse(defaultGroup(lb).health[0].up());
+    }
+
+    @Test
+    void stopCancelsThePluginsChecks() {
+        TestContext two = new TestContext(map(
+                "groups", map(
+                        "api", map("backends", List.of("a:1", "b:2"), "health_check", map("type", "tcp")),
+                        "web", map("backends", List.of("c:3"), "health_check", map("type", "tcp")),
+                        "static", map("backends", List.of("d:4"))),
+                "default_group", "web"));
+        LoadBalancer lb = started(two);
+        assertEquals(3, two.loop.pending().size(), "one schedule per checked backend, none for unchecked groups");
+        round(two, Map.of("a:1", FakeProbes.refused()));
+        round(two, Map.of("a:1", FakeProbes.refused()));
+        two.loop.runPending(); // the third probes are out when the instance stops
+        List<FakeLoop.Task> scheduled = two.loop.pending();
+        lb.stop();
+        assertEquals(List.of(), two.loop.pending());
+        for (FakeLoop.Task t : scheduled) {
+            assertTrue(t.isCancelled());
+        }
+        assertEquals(3, two.probes.completeAll(FakeProbes.refused()));
+        assertTrue(lb.groups().get("api").health[0].up(), "results after stop are dropped");
+    }
+}
