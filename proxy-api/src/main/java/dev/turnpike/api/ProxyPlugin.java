@@ -149,8 +149,10 @@ public interface ProxyPlugin<C> extends ExtensionPoint {
      * answered); {@code logging} sees them in {@link Session#error()}.
      *
      * <p>The backend may have acted on the request, so the runtime honours a retry only for an
-     * idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) whose body, if any, was buffered
-     * whole within {@code upstream.retry_body_limit}: see {@link UpstreamFailure#retryable()}.
+     * idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) whose body, as far as it went out,
+     * was kept: the runtime keeps up to {@code upstream.retry_body_limit} of it (a body still
+     * arriving from the client follows the kept part on the new attempt); once more than that has
+     * gone out, no retry. See {@link UpstreamFailure#retryable()}.
      * Everything else about the call (every plugin, chain order, what {@code true} does, the attempt
      * cap, the thread) is as for {@link #failToConnect}. When no retry happens the client gets 502,
      * or 504 for a timeout.

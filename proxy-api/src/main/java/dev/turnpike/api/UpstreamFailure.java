@@ -68,10 +68,10 @@ public final class UpstreamFailure {
 
     /**
      * Whether the runtime would honour a retry: nothing has reached the client, the request can be
-     * sent again whole (its body, if any, is still held or was buffered within
-     * {@code upstream.retry_body_limit}), and, for failures after the request went out, the method
-     * is idempotent (RFC 9110 §9.2.2). A failure to connect sent nothing, so it is retryable
-     * whatever the method.
+     * sent again whole (what went out of its body was kept, which it is up to
+     * {@code upstream.retry_body_limit}; what has not arrived yet follows), and, for failures after
+     * the request went out, the method is idempotent (RFC 9110 §9.2.2). A failure to connect sent
+     * nothing, so it is retryable whatever the method.
      */
     public boolean retryable() {
         return retryable;

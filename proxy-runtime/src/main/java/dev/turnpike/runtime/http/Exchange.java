@@ -310,8 +310,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             log.debug("connect to {} failed: {}", peer, f.cause().toString());
             UpstreamFailure failure = new UpstreamFailure(peer, UpstreamFailure.Kind.CONNECT, error, attempts,
                     attempts >= ProxyPlugin.MAX_ATTEMPTS ? "the runtime's attempt limit is reached" : null);
-            if (!retryAfter(Phase.FAIL_TO_CONNECT, failure)) {
-                respondError(502, "cannot connect to the backend", error);
+            if (!retryAfter(Phase.FAIL_TO_CONNECT, failure) && !localResponse && !finished) {
+                respondError(502, "cannot connect to the backend", error); // unless a hook failed it with 500
             }
             return;
         }
@@ -345,9 +345,11 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             clientChannel.writeAndFlush(new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
+        boolean lastSent = false;
         if (replay != null) {
             for (HttpContent c : replay) {
                 upstreamWrite(c.retainedDuplicate()); // what an earlier attempt sent goes again
+                lastSent |= c instanceof LastHttpContent;
             }
         }
         if (heldBody != null) {
@@ -355,12 +357,18 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             while ((c = heldBody.poll()) != null) {
                 keepForReplay(c);
                 upstreamWrite(c);
+                lastSent |= c instanceof LastHttpContent;
             }
             heldBody = null;
             heldBodyBytes = 0;
             client.pauseForExchange(false);
         }
         if (requestComplete) {
+            if (!lastSent && attempts > 1) {
+                // A resent request without a kept body (none, or empty): its end went with the first
+                // attempt, and the encoder of this connection must see one too.
+                upstreamWrite(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
             requestFullySent = true;
             armReadTimer();
         }
@@ -425,8 +433,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
      * let go: the request can no longer be retried once any of it went out.
      */
     private void keepForReplay(HttpContent content) {
-        if (!retriesWanted || replayLost) {
-            return;
+        if (!retriesWanted || replayLost || response != null) {
+            return; // nothing to keep, or the backend answered already: no retry from here on
         }
         int limit = client.settings().upstream().retryBodyLimit();
         replayBytes += content.content().readableBytes();
@@ -691,7 +699,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         if (!RequestFraming.idempotent(request.method())) {
             return request.method() + " is not idempotent";
         }
-        if (requestBody != RequestFraming.Body.NONE && (replayLost || !retriesWanted)) {
+        boolean hasBody = requestBody == RequestFraming.Body.CHUNKED || requestLength > 0;
+        if (hasBody && (replayLost || !retriesWanted)) {
             return "the request body is larger than upstream.retry_body_limit ("
                     + client.settings().upstream().retryBodyLimit() + " bytes) and was not kept";
         }
