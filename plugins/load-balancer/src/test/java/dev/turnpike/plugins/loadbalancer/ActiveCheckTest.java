@@ -23,6 +23,7 @@ import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeLoop;
 import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeProbes;
 import dev.turnpike.plugins.loadbalancer.LbTestSupport.RecordingMetrics;
 import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
+import dev.turnpike.plugins.loadbalancer.health.StatusRanges;
 import dev.turnpike.plugins.loadbalancer.health.ActiveChecker;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
 import dev.turnpike.plugins.loadbalancer.health.HealthCheckSettings;
@@ -46,7 +47,7 @@ class ActiveCheckTest {
 
     private static final List<String> ADDRESSES = List.of("a:1", "b:2", "c:3");
     private static final HealthCheckSettings TCP = new HealthCheckSettings(null, Duration.ofSeconds(2),
-            Duration.ofSeconds(1), 2, 3, List.of(), true);
+            Duration.ofSeconds(1), 2, 3, StatusRanges.NONE, true);
 
     /** An ActiveChecker over three fresh backends, with its loop and probes. */
     private static final class Rig {
@@ -246,7 +247,7 @@ class ActiveCheckTest {
     void httpCheckJudgesTheStatus() {
         HttpProbe probe = new HttpProbe("HEAD", "/healthz", "svc.local", Duration.ofMillis(500));
         HealthCheckSettings http = new HealthCheckSettings(probe, Duration.ofSeconds(1), Duration.ofMillis(500), 2, 3,
-                List.of(new int[] {200, 399}), true);
+                StatusRanges.of(200, 399), true);
         Rig rig = new Rig(http, true);
         rig.checker.start();
         rig.round(Map.of("a:1", FakeProbes.status(500), "b:2", FakeProbes.status(200), "c:3", FakeProbes.status(301)));

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
+import dev.turnpike.plugins.loadbalancer.health.StatusRanges;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
 import dev.turnpike.plugins.loadbalancer.health.PassiveSettings;
 import java.net.ConnectException;
@@ -33,7 +34,7 @@ class PassiveHealthTest {
     /** A clock reading for the direct tests (any value works: only differences matter). */
     private static final long T0 = 5_000 * SECOND;
     private static final PassiveSettings TWO_FAILS = new PassiveSettings(2, Duration.ofSeconds(10),
-            List.of(new int[] {502, 504}));
+            StatusRanges.of(502, 504));
 
     private static Map<String, Object> config(Object passive) {
         return map("backends", List.of("a:1", "b:2", "c:3"), "passive", passive);
@@ -397,7 +398,7 @@ class PassiveHealthTest {
     @Test
     void disabledPassiveNeverEjects() {
         BackendHealth h = new BackendHealth("g", "a:1", true);
-        PassiveSettings off = new PassiveSettings(0, Duration.ofSeconds(10), List.of(new int[] {502, 504}));
+        PassiveSettings off = new PassiveSettings(0, Duration.ofSeconds(10), StatusRanges.of(502, 504));
         for (int i = 0; i < 10; i++) {
             h.failed("x", false, off, T0, (b, up, why) -> {
                 throw new AssertionError("no change expected");

@@ -1,10 +1,8 @@
 package dev.turnpike.plugins.loadbalancer.health;
 
 import dev.turnpike.api.config.ConfigSection;
-import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.api.health.HttpProbe;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -16,20 +14,15 @@ import java.util.List;
  * @param timeout   how long one check may take
  * @param rise      successes in a row that bring a down backend up
  * @param fall      failures in a row that take an up backend down
- * @param expect    the statuses an HTTP check accepts, as inclusive {@code [from, to]} ranges
+ * @param expect    the statuses an HTTP check accepts (none for TCP)
  * @param initialUp the state of a backend before its first verdict
  */
 public record HealthCheckSettings(HttpProbe http, Duration interval, Duration timeout, int rise, int fall,
-                                  List<int[]> expect, boolean initialUp) {
+                                  StatusRanges expect, boolean initialUp) {
 
     /** Whether an HTTP status counts as healthy. */
     public boolean accepts(int status) {
-        for (int[] r : expect) {
-            if (status >= r[0] && status <= r[1]) {
-                return true;
-            }
-        }
-        return false;
+        return expect.contains(status);
     }
 
     /** Reads {@code health_check:}; {@code null} when the section is absent. */
@@ -45,7 +38,7 @@ public record HealthCheckSettings(HttpProbe http, Duration interval, Duration ti
         int fall = s.integer("fall", 3, 1, 100);
         boolean initialUp = s.oneOf("initial", "up", "up", "down").equals("up");
         HttpProbe http = null;
-        List<int[]> expect = List.of();
+        StatusRanges expect = StatusRanges.NONE;
         if (type.equals("http")) {
             String method = s.string("method", "GET");
             String path = s.string("path", "/");
@@ -56,7 +49,7 @@ public record HealthCheckSettings(HttpProbe http, Duration interval, Duration ti
                 String which = e.getMessage().startsWith("method") ? "method" : e.getMessage().startsWith("path") ? "path" : "host";
                 throw s.invalid(which, e.getMessage());
             }
-            expect = statuses(s, "expect_status", "200-399");
+            expect = StatusRanges.read(s, "expect_status", "200-399");
         } else {
             for (String httpOnly : List.of("method", "path", "host", "expect_status")) {
                 if (s.has(httpOnly)) {
@@ -65,52 +58,6 @@ public record HealthCheckSettings(HttpProbe http, Duration interval, Duration ti
             }
         }
         return new HealthCheckSettings(http, interval, timeout, rise, fall, expect, initialUp);
-    }
-
-    /**
-     * Status codes and ranges: {@code 200-399}, {@code [200, 204]}, {@code 5xx}, or a list mixing
-     * them; each within 100..599.
-     */
-    public static List<int[]> statuses(ConfigSection s, String key, String fallback) {
-        List<String> items;
-        if (!s.has(key)) {
-            items = List.of(fallback);
-        } else if (s.isList(key)) {
-            items = s.strings(key);
-        } else {
-            items = List.of(s.string(key));
-        }
-        List<int[]> out = new ArrayList<>();
-        for (String item : items) {
-            out.add(range(s.keyPath(key), item.trim()));
-        }
-        if (out.isEmpty()) {
-            throw s.invalid(key, "needs at least one status or range");
-        }
-        return List.copyOf(out);
-    }
-
-    private static int[] range(String path, String text) {
-        try {
-            int from;
-            int to;
-            if (text.matches("[1-5][xX][xX]")) {
-                from = (text.charAt(0) - '0') * 100;
-                to = from + 99;
-            } else if (text.contains("-")) {
-                String[] parts = text.split("-", 2);
-                from = Integer.parseInt(parts[0].trim());
-                to = Integer.parseInt(parts[1].trim());
-            } else {
-                from = to = Integer.parseInt(text);
-            }
-            if (from < 100 || to > 599 || from > to) {
-                throw new InvalidConfigException(path, "'" + text + "' is not a status range within 100..599");
-            }
-            return new int[] {from, to};
-        } catch (NumberFormatException e) {
-            throw new InvalidConfigException(path, "expected a status (503), a range (200-399) or a class (5xx), got '" + text + "'");
-        }
     }
 
     private static Duration positive(ConfigSection s, String key, Duration fallback) {

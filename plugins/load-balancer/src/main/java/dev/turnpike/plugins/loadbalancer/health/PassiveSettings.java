@@ -2,7 +2,6 @@ package dev.turnpike.plugins.loadbalancer.health;
 
 import dev.turnpike.api.config.ConfigSection;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * A group's {@code passive:} section: how real traffic takes a backend out. Failures to connect,
@@ -10,9 +9,9 @@ import java.util.List;
  *
  * @param maxFails  failures in a row that eject a backend; 0 turns passive health off
  * @param cooldown  how long an ejected backend gets no traffic before it may come back
- * @param statuses  backend statuses that count as failures, as inclusive ranges
+ * @param statuses  backend statuses that count as failures
  */
-public record PassiveSettings(int maxFails, Duration cooldown, List<int[]> statuses) {
+public record PassiveSettings(int maxFails, Duration cooldown, StatusRanges statuses) {
 
     public boolean enabled() {
         return maxFails > 0;
@@ -20,12 +19,7 @@ public record PassiveSettings(int maxFails, Duration cooldown, List<int[]> statu
 
     /** Whether a backend's answer with this status counts against it. */
     public boolean failure(int status) {
-        for (int[] r : statuses) {
-            if (status >= r[0] && status <= r[1]) {
-                return true;
-            }
-        }
-        return false;
+        return statuses.contains(status);
     }
 
     public static PassiveSettings read(ConfigSection parent, String key) {
@@ -35,7 +29,7 @@ public record PassiveSettings(int maxFails, Duration cooldown, List<int[]> statu
         if (cooldown.toMillis() < 1) {
             throw s.invalid("cooldown", "must be at least 1ms");
         }
-        List<int[]> statuses = HealthCheckSettings.statuses(s, "statuses", "502-504");
+        StatusRanges statuses = StatusRanges.read(s, "statuses", "502-504");
         return new PassiveSettings(maxFails, cooldown, statuses);
     }
 }
