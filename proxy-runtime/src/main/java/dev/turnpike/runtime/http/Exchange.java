@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -87,14 +86,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private long requestBodyBytes;
     private boolean discarding;
 
-    // Retries: the request as it was before upstream_request_filter, and the body sent so far.
-    private final boolean retriesWanted;
-    private HttpHeaders headersBeforeFilter;
-    private HttpMethod methodBeforeFilter;
-    private String uriBeforeFilter;
-    private ArrayDeque<HttpContent> replay;
-    private long replayBytes;
-    private boolean replayLost;
+    /** What a retry sends again; null when no plugin of the chain has a failure hook (no retries to ask). */
+    private final Resend resend;
 
     // The upstream connection.
     private Peer peer;
@@ -149,7 +142,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         this.requestBody = decoded ? RequestFraming.body(request) : RequestFraming.Body.NONE;
         this.requestLength = requestBody == RequestFraming.Body.LENGTH ? RequestFraming.contentLength(request) : -1;
         this.requestLengthText = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-        this.retriesWanted = chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
+        boolean retriesWanted = chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
+        this.resend = retriesWanted ? new Resend(client.settings().upstream().retryBodyLimit()) : null;
         // A request without a body is complete with its head (Netty still sends an empty last part).
     }
 
@@ -223,12 +217,10 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
                     respondLocal(decision.response(), by);
                 } else {
                     peer = decision.peer();
-                    if (retriesWanted && headersBeforeFilter == null) {
+                    if (resend != null && chain.positions(Phase.UPSTREAM_REQUEST_FILTER).length > 0) {
                         // A retry sends the request as the client's filters left it, not as the last
                         // attempt's upstream_request_filter edited it.
-                        headersBeforeFilter = request.headers().copy();
-                        methodBeforeFilter = request.method();
-                        uriBeforeFilter = request.uri();
+                        resend.rememberHead(request);
                     }
                     phases.run(Phase.UPSTREAM_REQUEST_FILTER);
                 }
@@ -345,17 +337,11 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             clientChannel.writeAndFlush(new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
-        boolean lastSent = false;
-        if (replay != null) {
-            for (HttpContent c : replay) {
-                upstreamWrite(c.retainedDuplicate()); // what an earlier attempt sent goes again
-                lastSent |= c instanceof LastHttpContent;
-            }
-        }
+        boolean lastSent = resend != null && resend.writeKept(this::upstreamWrite); // what an earlier attempt sent
         if (heldBody != null) {
             HttpContent c;
             while ((c = heldBody.poll()) != null) {
-                keepForReplay(c);
+                keep(c);
                 upstreamWrite(c);
                 lastSent |= c instanceof LastHttpContent;
             }
@@ -401,7 +387,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             return;
         }
         if (upstream != null && requestHeadSent) {
-            keepForReplay(content);
+            keep(content);
             upstreamWrite(content);
             if (last) {
                 requestFullySent = true;
@@ -427,32 +413,10 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         return requestComplete;
     }
 
-    /**
-     * Keeps a view of a body part going upstream, while the body stays within
-     * {@code upstream.retry_body_limit}, so a retry can send it again. Past the limit everything is
-     * let go: the request can no longer be retried once any of it went out.
-     */
-    private void keepForReplay(HttpContent content) {
-        if (!retriesWanted || replayLost || response != null) {
-            return; // nothing to keep, or the backend answered already: no retry from here on
-        }
-        int limit = client.settings().upstream().retryBodyLimit();
-        replayBytes += content.content().readableBytes();
-        if (replayBytes > limit) {
-            replayLost = true;
-            releaseReplay();
-            return;
-        }
-        if (replay == null) {
-            replay = new ArrayDeque<>(4);
-        }
-        replay.add(content.retainedDuplicate());
-    }
-
-    private void releaseReplay() {
-        if (replay != null) {
-            replay.forEach(ReferenceCountUtil::release);
-            replay = null;
+    /** Keeps a view of a body part going upstream, for a retry. */
+    private void keep(HttpContent content) {
+        if (resend != null) {
+            resend.keep(content);
         }
     }
 
@@ -531,7 +495,9 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         response = r;
         int code = r.status().code();
         upstreamStatus = code;
-        releaseReplay(); // the backend answered: no retry from here on
+        if (resend != null) {
+            resend.stop(); // the backend answered: no retry from here on
+        }
         upstreamKeepAlive = ConnectionTokens.keepAlive(r);
         responseNoBody = head || code == 204 || code == 304;
         boolean chunked = HttpUtil.isTransferEncodingChunked(r);
@@ -671,7 +637,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
 
     /** An attempt failed after the request went out: asks the hooks; true when a retry is under way. */
     private boolean failedWhileProxying(UpstreamFailure.Kind kind, Throwable cause) {
-        if (!retriesWanted) {
+        if (resend == null) {
             return false;
         }
         dropUpstream();
@@ -687,7 +653,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
 
     /**
      * Why this request cannot be sent again after it (or part of it) went out, or {@code null} when
-     * it can: the method must be idempotent and the body, if any, kept whole for replay.
+     * it can: the method must be idempotent and what went out of its body kept.
      */
     private String notResendableBecause() {
         if (abandoned) {
@@ -700,7 +666,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             return request.method() + " is not idempotent";
         }
         boolean hasBody = requestBody == RequestFraming.Body.CHUNKED || requestLength > 0;
-        if (hasBody && (replayLost || !retriesWanted)) {
+        if (hasBody && (resend == null || resend.bodyLost())) {
             return "the request body is larger than upstream.retry_body_limit ("
                     + client.settings().upstream().retryBodyLimit() + " bytes) and was not kept";
         }
@@ -743,10 +709,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         requestFullySent = false;
         upstreamWasReused = false;
         inInterim = false;
-        if (headersBeforeFilter != null) {
-            request.setMethod(methodBeforeFilter);
-            request.setUri(uriBeforeFilter);
-            request.headers().set(headersBeforeFilter);
+        if (resend != null) {
+            resend.restoreHead(request);
         }
         phases.run(Phase.UPSTREAM_PEER);
         return true;
@@ -933,7 +897,9 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     }
 
     private void releaseHeld() {
-        releaseReplay();
+        if (resend != null) {
+            resend.release();
+        }
         if (heldBody != null) {
             heldBody.forEach(ReferenceCountUtil::release);
             heldBody = null;
