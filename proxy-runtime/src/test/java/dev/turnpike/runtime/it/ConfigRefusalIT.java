@@ -166,7 +166,7 @@ class ConfigRefusalIT {
     /** A plugin directory in the temp dir with the packaged load-balancer jar. */
     private Path pluginsDir() throws IOException {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        Path jar = ProxyProcess.roundRobinJar();
+        Path jar = ProxyProcess.loadBalancerJar();
         Files.copy(jar, plugins.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         return plugins;
     }

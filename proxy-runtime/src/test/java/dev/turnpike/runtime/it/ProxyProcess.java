@@ -177,7 +177,7 @@ public final class ProxyProcess implements AutoCloseable {
 
         private Path write(int port) throws IOException {
             Path plugins = Files.createDirectories(dir.resolve("plugins"));
-            Path jar = roundRobinJar();
+            Path jar = loadBalancerJar();
             Files.copy(jar, plugins.resolve(jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             for (Path extra : pluginJars) {
                 Files.copy(extra, plugins.resolve(extra.getFileName()), StandardCopyOption.REPLACE_EXISTING);
@@ -491,7 +491,7 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     /** The load-balancer plugin jar that the build made: {@code <pluginsBuildDir>/load-balancer/target/load-balancer-*.jar}. */
-    public static Path roundRobinJar() throws IOException {
+    public static Path loadBalancerJar() throws IOException {
         return pluginJar("load-balancer");
     }
 

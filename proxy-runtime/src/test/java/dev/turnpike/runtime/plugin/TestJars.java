@@ -28,7 +28,7 @@ public final class TestJars {
     }
 
     /** The load-balancer jar Maven built before these tests (the version is not hard-coded). */
-    public static Path roundRobinJar() throws IOException {
+    public static Path loadBalancerJar() throws IOException {
         String buildDir = System.getProperty("turnpike.pluginsBuildDir");
         assertNotNull(buildDir, "system property turnpike.pluginsBuildDir is not set (run through Maven)");
         Path target = Paths.get(buildDir, "load-balancer", "target");
@@ -46,7 +46,7 @@ public final class TestJars {
     }
 
     public static Path copyLoadBalancer(Path dir, String fileName) throws IOException {
-        return Files.copy(roundRobinJar(), dir.resolve(fileName));
+        return Files.copy(loadBalancerJar(), dir.resolve(fileName));
     }
 
     /**

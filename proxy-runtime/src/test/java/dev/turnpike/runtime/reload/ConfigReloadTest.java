@@ -32,7 +32,7 @@ class ConfigReloadTest {
                 + "        header: appid\n"
                 + "        headers: true\n"
                 + extraKeys
-                + h.roundRobin();
+                + h.loadBalancerEntry();
     }
 
     private static ReloadHarness proxy(Path dir) throws Exception {
@@ -145,8 +145,8 @@ class ConfigReloadTest {
             for (int reload = 1; reload <= 3; reload++) {
                 long gen = h.proxy.reloader().generation();
                 // only the load-balancer entry changes (one more, unused, backend)
-                String rr = h.roundRobin().replace("'] }", "', '127.0.0.1:" + (1000 + reload) + "'] }");
-                String yaml = h.yaml(chain(h, 3, "").replace(h.roundRobin(), rr));
+                String rr = h.loadBalancerEntry().replace("'] }", "', '127.0.0.1:" + (1000 + reload) + "'] }");
+                String yaml = h.yaml(chain(h, 3, "").replace(h.loadBalancerEntry(), rr));
                 int mark = h.logs.size();
                 h.editConfig(yaml);
                 ReloadHarness.await("reload " + reload + " (generation " + (gen + 1) + ")", Duration.ofSeconds(3),

@@ -79,7 +79,7 @@ class PluginsEndpointTest {
 
             // a config edit that moves the plugin: new generation, new position
             long g2 = generation(json);
-            h.editConfig(h.yaml(h.roundRobin() + "    - id: " + ReloadHarness.PLUGIN_ID + "\n"));
+            h.editConfig(h.yaml(h.loadBalancerEntry() + "    - id: " + ReloadHarness.PLUGIN_ID + "\n"));
             ReloadHarness.await("a generation after " + g2, Duration.ofSeconds(3), () -> {
                 try {
                     return generation(h.admin("/plugins")) > g2;
@@ -93,7 +93,7 @@ class PluginsEndpointTest {
 
             // a chain without it: listed as loaded, not in the chain
             long g3 = generation(json);
-            h.editConfig(h.yaml(h.roundRobin()));
+            h.editConfig(h.yaml(h.loadBalancerEntry()));
             ReloadHarness.await("a generation after " + g3, Duration.ofSeconds(3), () -> {
                 try {
                     return generation(h.admin("/plugins")) > g3;

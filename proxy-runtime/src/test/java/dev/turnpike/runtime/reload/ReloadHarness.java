@@ -71,7 +71,7 @@ final class ReloadHarness implements AutoCloseable {
         this.config = dir.resolve("proxy.yaml");
         this.port = freePort();
         backend.start();
-        Files.copy(TestJars.roundRobinJar(), plugins.resolve("load-balancer.jar"));
+        Files.copy(TestJars.loadBalancerJar(), plugins.resolve("load-balancer.jar"));
     }
 
     /** The file, server on {@link #port} with {@code serverExtra} (keys indented by two), the given chain entries. */
@@ -95,14 +95,14 @@ final class ReloadHarness implements AutoCloseable {
     }
 
     /** The load-balancer entry over the test backend. */
-    String roundRobin() {
+    String loadBalancerEntry() {
         return "    - id: load-balancer\n"
                 + "      config: { backends: ['127.0.0.1:" + backend.port() + "'] }\n";
     }
 
     /** [version-header, load-balancer]. */
     String versionHeaderChain() {
-        return "    - id: " + PLUGIN_ID + "\n" + roundRobin();
+        return "    - id: " + PLUGIN_ID + "\n" + loadBalancerEntry();
     }
 
     ReloadHarness start(String yaml) throws Exception {
