@@ -16,6 +16,16 @@
  *   <li>{@link dev.turnpike.api.ProxyPlugin#logging logging}: always, exactly once, last, also
  *       after a short-circuit, an upstream error or a client abort.</li>
  * </ol>
+ * When an attempt to reach the chosen backend fails before its response head, the failure hooks
+ * {@link dev.turnpike.api.ProxyPlugin#failToConnect fail_to_connect} and
+ * {@link dev.turnpike.api.ProxyPlugin#errorWhileProxying error_while_proxying} run, and may send the
+ * request back to {@code upstream_peer} for another backend (the runtime decides whether that is
+ * safe: see {@link dev.turnpike.api.UpstreamFailure#retryable()}).
+ *
+ * <h2>Background work</h2>
+ * A plugin's own timers run on {@link dev.turnpike.api.PluginContext#executor()}, its active health
+ * checks through {@link dev.turnpike.api.PluginContext#probes()}, and state it wants to survive a
+ * configuration reload lives in {@link dev.turnpike.api.PluginContext#carriedState()}.
  *
  * <h2>The one rule: never block the event loop</h2>
  * Every phase runs on the event loop thread that owns the client connection. That thread serves

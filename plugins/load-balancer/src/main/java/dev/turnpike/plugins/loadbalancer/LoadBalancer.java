@@ -183,10 +183,17 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
             return false; // another plugin's peer
         }
         BackendHealth h = g.health[a.current];
-        h.failed(failure.kind().name().toLowerCase() + ": " + (failure.cause() != null ? failure.cause().getMessage() : "-"),
-                a.trial, g.settings.passive(), System.nanoTime(), metrics);
+        h.failed(failure.kind().name().toLowerCase() + ": " + describe(failure.cause()), a.trial, g.settings.passive(),
+                System.nanoTime(), metrics);
         release(a);
         return failure.retryable() && failure.attempt() <= g.settings.maxRetries() && g.hasCandidate(a);
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "no detail";
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     @Override
