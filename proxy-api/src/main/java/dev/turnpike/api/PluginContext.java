@@ -36,13 +36,15 @@ public interface PluginContext {
 
     /**
      * State handed from one instance of this chain entry to the next when the configuration is
-     * reloaded: the new instance (started while the old one still serves its last requests) gets
-     * the same map, so what it keeps there (backend health, counters) carries over. The map is a
-     * fresh, empty one when the plugin's jar changed: objects of the old jar's classes would pin its
-     * class loader, and the new classes could not use them anyway. Entries are matched by plugin id
-     * and position among the chain entries of that id.
+     * reloaded: the new instance (started while the old one still serves its last requests) gets a
+     * copy of the map as the instance in force has it, holding the same value objects, so what it
+     * keeps there (backend health, counters) carries over. Entries the new instance adds or removes
+     * count only if its configuration is accepted: a refused reload leaves the map in force as it
+     * was. The map is a fresh, empty one when the plugin's jar changed: objects of the old jar's
+     * classes would pin its class loader, and the new classes could not use them anyway. Entries are
+     * matched by plugin id and position among the chain entries of that id.
      *
-     * <p>Thread-safe; both instances may use it at once during a swap.
+     * <p>Thread-safe. Values shared by two instances during a swap are used by both at once.
      */
     ConcurrentMap<String, Object> carriedState();
 }

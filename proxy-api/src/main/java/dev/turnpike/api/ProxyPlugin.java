@@ -144,9 +144,9 @@ public interface ProxyPlugin<C> extends ExtensionPoint {
     /**
      * <b>error_while_proxying</b>: the connection to {@link Session#peer()} was open and the request
      * (or part of it) went out, but the backend reset or closed it, stayed silent for its read
-     * timeout, or answered with something that is not HTTP, before its response head arrived.
-     * Failures after the response head are not reported here (the client is already being
-     * answered); {@code logging} sees them in {@link Session#error()}.
+     * timeout, or answered with something that is not HTTP, before its response head arrived. It is
+     * also told of such a failure after the head arrived (a reset or a stall mid-body), so a
+     * balancer's passive health sees it; that one is never retryable (the client is being answered).
      *
      * <p>The backend may have acted on the request, so the runtime honours a retry only for an
      * idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) whose body, as far as it went out,

@@ -131,7 +131,11 @@ public final class Turnpike implements AutoCloseable {
         return clean;
     }
 
-    /** Stops the server, then the plugins (and unloads them), then the event loops. */
+    /**
+     * Stops the server, then the event loops (what is still queued on them, such as a request that
+     * finishes after its client left, runs first, on plugins that are still started), then the
+     * plugins, and unloads them.
+     */
     @Override
     public void close() {
         if (server != null) {
@@ -141,7 +145,7 @@ public final class Turnpike implements AutoCloseable {
             metricsServer.close();
             metricsServer = null;
         }
-        reloader.close();
         loops.close();
+        reloader.close();
     }
 }

@@ -94,6 +94,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private PooledConnection upstream;
     private boolean connecting;
     private boolean upstreamWasReused;
+    /** Whether the Host header is ours (the client sent none), to be renamed on a retry. */
+    private boolean hostFromPeer;
     private int attempts;
     private boolean requestHeadSent;
     private boolean requestFullySent;
@@ -252,12 +254,14 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
 
     @Override
     public boolean abandoned() {
-        return abandoned;
+        return abandoned || localResponse || finished;
     }
 
     @Override
     public void resumedAfterAbandon() {
-        finish();
+        if (abandoned) {
+            finish(); // the client left while the stage was pending; a local answer finishes by itself
+        }
     }
 
     /** Takes an idle pooled connection to the peer, or opens one on this loop. */
@@ -317,8 +321,10 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         connection.attach(this);
         client.metrics().upstreamRequest(peer.address(), upstreamWasReused);
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
-        if (!request.headers().contains(HttpHeaderNames.HOST)) {
-            request.headers().set(HttpHeaderNames.HOST, peer.address()); // an HTTP/1.0 client sent none
+        if (hostFromPeer || !request.headers().contains(HttpHeaderNames.HOST)) {
+            // An HTTP/1.0 client sent none: name the backend, this attempt's one on a retry.
+            request.headers().set(HttpHeaderNames.HOST, peer.address());
+            hostFromPeer = true;
         }
         // Framing is the runtime's, whatever a plugin did to these headers.
         request.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
@@ -449,7 +455,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         if (msg.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             Throwable cause = msg.decoderResult().cause();
-            if (response == null && failedWhileProxying(UpstreamFailure.Kind.INVALID_RESPONSE, cause)) {
+            if (failedWhileProxying(UpstreamFailure.Kind.INVALID_RESPONSE, cause)) {
                 return;
             }
             upstreamBroken(502, "invalid response from the backend", cause);
@@ -614,7 +620,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             connect(true);
             return;
         }
-        if (response == null && failedWhileProxying(UpstreamFailure.Kind.RESET, failure)) {
+        if (failedWhileProxying(UpstreamFailure.Kind.RESET, failure)) {
             return;
         }
         upstreamBroken(502, "the backend closed the connection", failure);
@@ -635,13 +641,17 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
 
     // ------------------------------------------------------------------ failures and retries
 
-    /** An attempt failed after the request went out: asks the hooks; true when a retry is under way. */
+    /**
+     * An attempt failed after the request went out: tells the hooks (also once the response head
+     * arrived, so passive health sees a backend that breaks mid-body, but then never as retryable).
+     * Returns true when a retry is under way, or when a hook failed the request (it is answered).
+     */
     private boolean failedWhileProxying(UpstreamFailure.Kind kind, Throwable cause) {
         if (resend == null) {
             return false;
         }
         dropUpstream();
-        String why = notResendableBecause();
+        String why = response != null ? "the backend's response had started" : notResendableBecause();
         if (why == null && attempts >= ProxyPlugin.MAX_ATTEMPTS) {
             why = "the runtime's attempt limit is reached";
         }
@@ -745,7 +755,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         watchingUpstream = false;
         client.metrics().upstreamTimedOut(peer.address());
         UpstreamTimeoutException e = new UpstreamTimeoutException(peer, timeout);
-        if (response == null && failedWhileProxying(UpstreamFailure.Kind.TIMEOUT, e)) {
+        if (failedWhileProxying(UpstreamFailure.Kind.TIMEOUT, e)) {
             return 0;
         }
         upstreamBroken(504, "the backend did not answer in time", e);
@@ -825,6 +835,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
                 closeAfter = true; // the client may never send the body, or it is too big to read and drop
             } else {
                 discarding = true;
+                client.pauseForExchange(false); // an upstream that is gone may have paused the reading
             }
         }
         setConnectionHeader(res);

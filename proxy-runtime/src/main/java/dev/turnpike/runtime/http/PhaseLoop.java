@@ -24,10 +24,14 @@ final class PhaseLoop {
         /** A plugin failed the phase (threw, returned null or a forbidden outcome, or its stage failed). */
         void phaseFailed(Phase phase, ChainLink by, Throwable cause);
 
-        /** Whether the request was abandoned meanwhile (the client went away): then the loop stops. */
+        /**
+         * Whether the request no longer needs its phases: the client went away, or the request was
+         * answered meanwhile (a 413 while a stage was pending). Then the loop stops: no later plugin
+         * of the phase is called for a request that is over.
+         */
         boolean abandoned();
 
-        /** Called instead of resuming when the request was abandoned while a stage was pending. */
+        /** Called instead of resuming when {@link #abandoned()} said so while a stage was pending. */
         void resumedAfterAbandon();
     }
 

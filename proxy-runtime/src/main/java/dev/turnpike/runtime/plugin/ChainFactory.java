@@ -100,12 +100,14 @@ public final class ChainFactory {
                 continue;
             }
             int n = seen.merge(entry.pluginId(), 1, Integer::sum) - 1;
-            ConcurrentMap<String, Object> state = carried.stateFor(entry.pluginId() + "#" + n, plugin);
+            String key = entry.pluginId() + "#" + n;
             ChainLink kept = reuse.find(entry, plugin);
             if (kept != null) {
+                carried.kept(key, plugin);
                 links.add(kept);
                 continue;
             }
+            ConcurrentMap<String, Object> state = carried.stateFor(key, plugin);
             try {
                 ChainLink link = start(entry, plugin, state);
                 started.add(link);

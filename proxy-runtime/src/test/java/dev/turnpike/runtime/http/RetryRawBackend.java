@@ -31,6 +31,8 @@ final class RetryRawBackend implements AutoCloseable {
         SILENT,
         /** Reads the head and answers with bytes that are not an HTTP response, then closes. */
         GARBAGE,
+        /** Reads the head, sends a 200 head promising 100 bytes and 10 of them, then resets. */
+        HEAD_THEN_RESET,
         /**
          * Answers the first request of a connection with a keep-alive 200 (body {@code "raw"}); on
          * reading the second request's head, closes (FIN) without answering: the idle-close race of
@@ -119,6 +121,15 @@ final class RetryRawBackend implements AutoCloseable {
                         toRead -= n;
                     }
                     s.setSoLinger(true, 0); // close() now sends RST, not FIN
+                    s.close();
+                }
+                case HEAD_THEN_RESET -> {
+                    if (readHead(in) == null) {
+                        break;
+                    }
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    s.setSoLinger(true, 0);
                     s.close();
                 }
                 case SILENT -> {

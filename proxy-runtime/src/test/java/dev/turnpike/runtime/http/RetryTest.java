@@ -186,6 +186,102 @@ class RetryTest {
         }
     }
 
+    // ------------------------------------------------------------------ review findings
+
+    @Test
+    void aFailureAfterTheResponseHeadIsReportedButNeverRetried() throws Exception {
+        try (RetryRawBackend breaking = new RetryRawBackend(Mode.HEAD_THEN_RESET)) {
+            Failover f = new Failover(breaking.port(), good.port());
+            try (InJvmProxy proxy = InJvmProxy.builder().workers(1).plugin("failover", f).start()) {
+                try {
+                    get(proxy, "/name");
+                } catch (java.io.IOException expected) {
+                    // the response was cut short: all the client can learn
+                }
+                Logged l = f.awaitLogged(TIMEOUT);
+                assertEquals(1, l.calls().size(), "passive health hears of it: " + l.calls());
+                Call c = l.calls().get(0);
+                assertEquals("error_while_proxying", c.hook());
+                assertEquals(Kind.RESET, c.kind());
+                assertFalse(c.retryable(), "the response had started");
+                assertEquals(1, l.attempts(), "and nothing was retried");
+                assertEquals(200, l.upstreamStatus());
+            }
+        }
+    }
+
+    @Test
+    void anHttp10RequestWithoutHostNamesTheRetryPeerInItsHost() throws Exception {
+        // The first attempt must reach its backend (a reset, not a refused connect): by then the proxy
+        // has written a Host naming it. With no upstream_request_filter in the chain no head is
+        // remembered to restore, and that Host must still be renamed for the retry's backend.
+        try (RetryRawBackend resetting = new RetryRawBackend(Mode.RESET)) {
+            int closed = resetting.port();
+            ProxyPlugin<int[]> firstBrokenThenGood = new ProxyPlugin<>() {
+                @Override
+                public int[] newContext(dev.turnpike.api.Session session) {
+                    return new int[1];
+                }
+
+                @Override
+                public dev.turnpike.api.Outcome upstreamPeer(dev.turnpike.api.Session session, int[] tries) {
+                    int port = tries[0]++ == 0 ? closed : good.port();
+                    return dev.turnpike.api.Outcome.upstream(dev.turnpike.api.Peer.of("127.0.0.1", port));
+                }
+
+                @Override
+                public boolean errorWhileProxying(dev.turnpike.api.Session session, int[] tries,
+                                                  dev.turnpike.api.UpstreamFailure failure) {
+                    return true;
+                }
+            };
+            try (InJvmProxy proxy = InJvmProxy.builder().workers(1).plugin("retry", firstBrokenThenGood).start()) {
+                RawHttp.Exchange ex = RawHttp.exchange(proxy.port(), "GET /echo HTTP/1.0\r\n\r\n", TIMEOUT);
+                String text = ex.text();
+                assertTrue(text.startsWith("HTTP/1.1 200"), text);
+                String echoed = text.substring(text.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+                assertTrue(echoed.contains("host: 127.0.0.1:" + good.port()), "the Host follows the retry: " + text);
+                assertFalse(echoed.contains("host: 127.0.0.1:" + closed), text);
+                assertEquals(1, resetting.heads(), "the first attempt did reach the resetting backend");
+            }
+        }
+    }
+
+    @Test
+    void aStageThatResumesAfterTheRequestWasAnsweredCallsNoLaterPlugin() throws Exception {
+        java.util.concurrent.CompletableFuture<dev.turnpike.api.Outcome> pending = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicInteger laterCalls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch parked = new java.util.concurrent.CountDownLatch(1);
+        ProxyPlugin<Void> slow = new ProxyPlugin<>() {
+            @Override
+            public dev.turnpike.api.Outcome upstreamPeer(dev.turnpike.api.Session session, Void ctx) {
+                parked.countDown();
+                return dev.turnpike.api.Outcome.later(pending);
+            }
+        };
+        ProxyPlugin<Void> later = new ProxyPlugin<>() {
+            @Override
+            public dev.turnpike.api.Outcome upstreamPeer(dev.turnpike.api.Session session, Void ctx) {
+                laterCalls.incrementAndGet();
+                return dev.turnpike.api.Outcome.upstream(dev.turnpike.api.Peer.of("127.0.0.1", good.port()));
+            }
+        };
+        try (InJvmProxy proxy = InJvmProxy.builder().workers(1).maxBodyBytes(1000)
+                .plugin("slow", slow).plugin("later", later).start();
+             java.net.Socket socket = RawHttp.connect(proxy.port(), TIMEOUT)) {
+            RawHttp.send(socket, "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+            assertTrue(parked.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            RawHttp.send(socket, "7d0\r\n" + "x".repeat(2000) + "\r\n0\r\n\r\n"); // past max_body_size while parked
+            RawHttp.Response r = RawHttp.readResponse(new java.io.BufferedInputStream(socket.getInputStream()));
+            assertEquals(413, r.status());
+            pending.complete(dev.turnpike.api.Outcome.proceed());
+            // The next request (its stage is already complete) runs the whole chain: once it is
+            // through, the first request's resumption has long run on the same, single loop.
+            assertEquals(200, get(proxy, "/name").statusCode());
+            assertEquals(1, laterCalls.get(), "only the second request reached the later plugin");
+        }
+    }
+
     // ------------------------------------------------------------------ failures after sending
 
     @Test

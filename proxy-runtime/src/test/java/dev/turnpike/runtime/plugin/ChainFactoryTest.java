@@ -1,6 +1,8 @@
 package dev.turnpike.runtime.plugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -192,5 +194,38 @@ class ChainFactoryTest {
         Chain chain = factory.build(List.of(), loaded);
         assertEquals(0, chain.size());
         assertTrue(Journal.events().isEmpty());
+    }
+
+    @Test
+    void carriedStateIsACopyThatCountsOnlyOnceItsBuildIsCommitted() {
+        CarriedStates states = new CarriedStates();
+        LoadedPlugin lb = loaded.get("load-balancer");
+        String key = "load-balancer#0";
+        Object health = new Object();
+
+        CarriedStates.Build first = states.begin();
+        java.util.concurrent.ConcurrentMap<String, Object> running = first.stateFor(key, lb);
+        running.put("health", health);
+        first.commit();
+
+        CarriedStates.Build refused = states.begin();
+        java.util.concurrent.ConcurrentMap<String, Object> copy = refused.stateFor(key, lb);
+        assertSame(health, copy.get("health"), "the next instance gets the same values");
+        assertNotSame(running, copy, "in a map of its own");
+        copy.remove("health"); // what a refused instance did before it was stopped
+        copy.put("stray", new Object());
+
+        CarriedStates.Build kept = states.begin();
+        kept.kept(key, lb); // the instance in force stays, and keeps writing its own map
+        kept.commit();
+        Object late = new Object();
+        running.put("late", late);
+
+        java.util.concurrent.ConcurrentMap<String, Object> next = states.begin().stateFor(key, lb);
+        assertSame(health, next.get("health"), "the refused build changed nothing in force");
+        assertSame(late, next.get("late"), "what the kept instance wrote since comes along");
+        assertFalse(next.containsKey("stray"));
+        assertTrue(states.begin().stateFor(key, loaded.get("recorder")).isEmpty(),
+                "another plugin (another class loader) starts from an empty map");
     }
 }

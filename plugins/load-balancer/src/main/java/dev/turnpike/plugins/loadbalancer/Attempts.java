@@ -18,6 +18,8 @@ final class Attempts implements IntPredicate {
     boolean trial;
     /** Whether any backend was tried: then "nothing left" is a 502, not the 503 of "all down". */
     boolean triedAny;
+    /** Retries this plugin asked for (the runtime's own resends on a fresh connection do not count). */
+    int retries;
     private long tried;
     private BitSet triedBeyond64;
 

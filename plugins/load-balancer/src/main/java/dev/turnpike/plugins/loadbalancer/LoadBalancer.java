@@ -186,7 +186,11 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
         h.failed(failure.kind().name().toLowerCase() + ": " + describe(failure.cause()), a.trial, g.settings.passive(),
                 System.nanoTime(), metrics);
         release(a);
-        return failure.retryable() && failure.attempt() <= g.settings.maxRetries() && g.hasCandidate(a);
+        if (failure.retryable() && a.retries < g.settings.maxRetries() && g.hasCandidate(a)) {
+            a.retries++;
+            return true;
+        }
+        return false;
     }
 
     private static String describe(Throwable cause) {
@@ -216,10 +220,14 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
         release(a);
     }
 
-    /** The request lets its backend go (its in-flight count drops). */
+    /** The request lets its backend go (its in-flight count drops, and a trial it held ends). */
     private static void release(Attempts a) {
         if (a.current >= 0) {
-            a.group.health[a.current].active().decrementAndGet();
+            BackendHealth h = a.group.health[a.current];
+            h.active().decrementAndGet();
+            if (a.trial) {
+                h.trialAbandoned(); // already settled when it had a verdict; this covers the rest
+            }
             a.current = -1;
             a.trial = false;
         }

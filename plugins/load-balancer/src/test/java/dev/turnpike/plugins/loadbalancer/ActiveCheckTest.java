@@ -338,6 +338,31 @@ class ActiveCheckTest {
         newer.stop();
     }
 
+    @Test
+    void aNewCheckerThatIsStoppedAtOnceHandsTheChecksBack() {
+        // A reload whose config is refused after the new instance started: its checker stops, and the
+        // checker of the instance still serving must decide again.
+        Rig rig = new Rig(TCP, true);
+        rig.checker.start();
+        rig.loop.runPending();
+
+        List<ActiveChecker.Target> targets = new ArrayList<>();
+        for (String addr : ADDRESSES) {
+            targets.add(new ActiveChecker.Target(Peer.parse(addr), rig.h(addr)));
+        }
+        ActiveChecker refused = new ActiveChecker("g", targets, TCP, new FakeProbes(), new FakeLoop(), (b, up, why) -> { },
+                new RecordingMetrics().counter("c", ""));
+        refused.start();
+        refused.stop();
+
+        for (int i = 0; i < 3; i++) {
+            rig.probes.completeAll(FakeProbes.refused());
+            rig.loop.runPending();
+        }
+        assertFalse(rig.h("a:1").up(), "the serving instance's checks count again");
+        rig.checker.stop();
+    }
+
     // ------------------------------------------------------------------ through the plugin
 
     private static Map<String, Object> checked(Object... extra) {

@@ -78,6 +78,18 @@ class FailoverTest {
     }
 
     @Test
+    void theRuntimesOwnResendDoesNotUseUpTheRetries() {
+        // A stale pooled connection resent by the runtime on a fresh one counts as an attempt
+        // (attempt() is 2 at the first failure the plugin hears of), not as one of max_retries.
+        LoadBalancer lb = lb("max_retries", 1);
+        Session s = req().build();
+        Attempts a = lb.newContext(s);
+        Peer first = lb.upstreamPeer(s, a).peer();
+        assertTrue(lb.failToConnect(s, a, connect(first, 2)), "the plugin's one retry is still there");
+        assertFalse(lb.failToConnect(s, a, connect(lb.upstreamPeer(s, a).peer(), 3)), "and then it is used");
+    }
+
+    @Test
     void maxRetriesZeroNeverRetries() {
         LoadBalancer lb = lb("max_retries", 0);
         Session s = req().build();

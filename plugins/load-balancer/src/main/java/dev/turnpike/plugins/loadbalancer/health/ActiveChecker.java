@@ -37,6 +37,8 @@ public final class ActiveChecker {
     private final Counter checks;
     private final ScheduledFuture<?>[] pending;
     private final AtomicBoolean[] inFlight;
+    /** Whose checks each target's results counted for before this checker took them over. */
+    private final Object[] previousOwners;
     private volatile boolean stopped;
 
     public ActiveChecker(String group, List<Target> targets, HealthCheckSettings settings, HealthProbes probes,
@@ -50,6 +52,7 @@ public final class ActiveChecker {
         this.checks = checks;
         this.pending = new ScheduledFuture<?>[targets.size()];
         this.inFlight = new AtomicBoolean[targets.size()];
+        this.previousOwners = new Object[targets.size()];
         for (int i = 0; i < inFlight.length; i++) {
             inFlight[i] = new AtomicBoolean();
         }
@@ -59,7 +62,7 @@ public final class ActiveChecker {
     public void start() {
         long intervalMillis = settings.interval().toMillis();
         for (int i = 0; i < targets.size(); i++) {
-            targets.get(i).health().ownChecks(this);
+            previousOwners[i] = targets.get(i).health().ownChecks(this);
             int index = i;
             long first = intervalMillis <= 1 ? 0 : ThreadLocalRandom.current().nextLong(intervalMillis);
             synchronized (pending) {
@@ -68,9 +71,15 @@ public final class ActiveChecker {
         }
     }
 
-    /** Stops scheduling; a probe in flight completes, and its result is dropped. */
+    /**
+     * Stops scheduling and hands the checks back to their previous owner where this checker still
+     * owns them; a probe in flight completes, and its result is dropped.
+     */
     public void stop() {
         stopped = true;
+        for (int i = 0; i < targets.size(); i++) {
+            targets.get(i).health().releaseChecks(this, previousOwners[i]);
+        }
         synchronized (pending) {
             for (ScheduledFuture<?> f : pending) {
                 if (f != null) {

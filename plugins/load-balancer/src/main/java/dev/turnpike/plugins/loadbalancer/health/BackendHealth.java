@@ -83,9 +83,25 @@ public final class BackendHealth {
 
     // ------------------------------------------------------------------ active checks
 
-    /** Makes {@code checker} the one whose results count (the newest instance's, after a reload). */
-    public void ownChecks(Object checker) {
+    /**
+     * Makes {@code checker} the one whose results count (the newest instance's, after a reload) and
+     * returns the one that was, to hand the checks back with {@link #releaseChecks}.
+     */
+    public synchronized Object ownChecks(Object checker) {
+        Object before = checkOwner;
         checkOwner = checker;
+        return before;
+    }
+
+    /**
+     * A checker stops: if it still owns the checks, they go back to {@code previous}. That is the
+     * instance still serving when a refused reload stops the new one; when the new one was accepted
+     * and later stopped, it no longer owns anything and nothing changes.
+     */
+    public synchronized void releaseChecks(Object checker, Object previous) {
+        if (checkOwner == checker) {
+            checkOwner = previous;
+        }
     }
 
     /**
