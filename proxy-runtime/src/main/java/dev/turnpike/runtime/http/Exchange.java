@@ -86,8 +86,10 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
     private long requestBodyBytes;
     private boolean discarding;
 
-    /** What a retry sends again; null when no plugin of the chain has a failure hook (no retries to ask). */
-    private final Resend resend;
+    /** Whether a plugin of the chain has a failure hook: only then can a retry be asked for. */
+    private final boolean retriesWanted;
+    /** What a retry sends again; made on first need, so a request that keeps nothing allocates none. */
+    private Resend resend;
 
     // The upstream connection.
     private Peer peer;
@@ -144,8 +146,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         this.requestBody = decoded ? RequestFraming.body(request) : RequestFraming.Body.NONE;
         this.requestLength = requestBody == RequestFraming.Body.LENGTH ? RequestFraming.contentLength(request) : -1;
         this.requestLengthText = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-        boolean retriesWanted = chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
-        this.resend = retriesWanted ? new Resend(client.settings().upstream().retryBodyLimit()) : null;
+        this.retriesWanted = chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
         // A request without a body is complete with its head (Netty still sends an empty last part).
     }
 
@@ -219,10 +220,10 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
                     respondLocal(decision.response(), by);
                 } else {
                     peer = decision.peer();
-                    if (resend != null && chain.positions(Phase.UPSTREAM_REQUEST_FILTER).length > 0) {
+                    if (retriesWanted && chain.positions(Phase.UPSTREAM_REQUEST_FILTER).length > 0) {
                         // A retry sends the request as the client's filters left it, not as the last
                         // attempt's upstream_request_filter edited it.
-                        resend.rememberHead(request);
+                        resend().rememberHead(request);
                     }
                     phases.run(Phase.UPSTREAM_REQUEST_FILTER);
                 }
@@ -304,8 +305,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             client.metrics().upstreamConnectFailed(peer.address(), error instanceof io.netty.channel.ConnectTimeoutException
                     ? "timeout" : error instanceof java.net.ConnectException ? "refused" : "other");
             log.debug("connect to {} failed: {}", peer, f.cause().toString());
-            UpstreamFailure failure = new UpstreamFailure(peer, UpstreamFailure.Kind.CONNECT, error, attempts,
-                    attempts >= ProxyPlugin.MAX_ATTEMPTS ? "the runtime's attempt limit is reached" : null);
+            // Nothing was sent, and the client is still there (checked above): any request may go elsewhere.
+            UpstreamFailure failure = failure(UpstreamFailure.Kind.CONNECT, error, null);
             if (!retryAfter(Phase.FAIL_TO_CONNECT, failure) && !localResponse && !finished) {
                 respondError(502, "cannot connect to the backend", error); // unless a hook failed it with 500
             }
@@ -419,11 +420,21 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         return requestComplete;
     }
 
-    /** Keeps a view of a body part going upstream, for a retry. */
+    /**
+     * Keeps a view of a body part going upstream, for a retry. An empty part (the end of a request
+     * without a body) is not kept: a resend ends its message on its own ({@link #attach}).
+     */
     private void keep(HttpContent content) {
-        if (resend != null) {
-            resend.keep(content);
+        if (retriesWanted && response == null && !Resend.isEmpty(content)) { // answered: no retry any more
+            resend().keep(content);
         }
+    }
+
+    private Resend resend() {
+        if (resend == null) {
+            resend = new Resend(client.settings().upstream().retryBodyLimit());
+        }
+        return resend;
     }
 
     private void upstreamWrite(Object msg) {
@@ -614,8 +625,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             // A keep-alive connection the backend closed as we reused it: the usual race with its idle
             // timeout, not the backend's fault. The same request goes again on a fresh connection.
             log.debug("pooled connection to {} closed before a response; retrying on a new one", peer);
-            requestHeadSent = false;
-            requestFullySent = false;
+            startingOver();
             client.metrics().upstreamRetried(peer.address());
             connect(true);
             return;
@@ -647,18 +657,23 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
      * Returns true when a retry is under way, or when a hook failed the request (it is answered).
      */
     private boolean failedWhileProxying(UpstreamFailure.Kind kind, Throwable cause) {
-        if (resend == null) {
+        if (!retriesWanted) {
             return false;
         }
         dropUpstream();
         String why = response != null ? "the backend's response had started" : notResendableBecause();
-        if (why == null && attempts >= ProxyPlugin.MAX_ATTEMPTS) {
-            why = "the runtime's attempt limit is reached";
-        }
-        if (!retryAfter(Phase.ERROR_WHILE_PROXYING, new UpstreamFailure(peer, kind, cause, attempts, why))) {
+        if (!retryAfter(Phase.ERROR_WHILE_PROXYING, failure(kind, cause, why))) {
             return localResponse || finished; // a hook failed the request: it is answered already
         }
         return true;
+    }
+
+    /** This attempt's failure, with the runtime's own limit on attempts added to why it cannot be retried. */
+    private UpstreamFailure failure(UpstreamFailure.Kind kind, Throwable cause, String notRetryableBecause) {
+        if (notRetryableBecause == null && attempts >= ProxyPlugin.MAX_ATTEMPTS) {
+            notRetryableBecause = "the runtime's attempt limit is reached";
+        }
+        return new UpstreamFailure(peer, kind, cause, attempts, notRetryableBecause);
     }
 
     /**
@@ -676,7 +691,8 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
             return request.method() + " is not idempotent";
         }
         boolean hasBody = requestBody == RequestFraming.Body.CHUNKED || requestLength > 0;
-        if (hasBody && (resend == null || resend.bodyLost())) {
+        // No Resend yet means none of the body went out: it is all still held, or still to come.
+        if (hasBody && (!retriesWanted || resend != null && resend.bodyLost())) {
             return "the request body is larger than upstream.retry_body_limit ("
                     + client.settings().upstream().retryBodyLimit() + " bytes) and was not kept";
         }
@@ -706,7 +722,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
                 client.metrics().pluginTime(link.pluginId(), hook.ordinal(), hook.label(), System.nanoTime() - start);
             }
         }
-        if (!asked || !failure.retryable() || abandoned) {
+        if (!asked || !failure.retryable()) {
             if (asked && !failure.retryable()) {
                 log.debug("{}: retry after {} not possible: {}", this, failure, failure.notRetryableBecause());
             }
@@ -715,8 +731,7 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         log.debug("{}: retrying after {}", this, failure);
         client.metrics().upstreamRetried(peer.address());
         error = null;
-        requestHeadSent = false;
-        requestFullySent = false;
+        startingOver();
         upstreamWasReused = false;
         inInterim = false;
         if (resend != null) {
@@ -724,6 +739,12 @@ final class Exchange implements Session, PhaseLoop.Owner, UpstreamListener, Chan
         }
         phases.run(Phase.UPSTREAM_PEER);
         return true;
+    }
+
+    /** The request goes out again, on another connection: nothing of it has been sent there yet. */
+    private void startingOver() {
+        requestHeadSent = false;
+        requestFullySent = false;
     }
 
     /**

@@ -49,6 +49,12 @@ final class Resend {
         }
     }
 
+    /** Whether a body part carries nothing a resend would need: no bytes, and no trailers. */
+    static boolean isEmpty(HttpContent part) {
+        return part.content().readableBytes() == 0
+                && (!(part instanceof LastHttpContent last) || last.trailingHeaders().isEmpty());
+    }
+
     /** Keeps a view of a body part that is going upstream (the caller still owns {@code part}). */
     void keep(HttpContent part) {
         if (stopped || bodyLost) {

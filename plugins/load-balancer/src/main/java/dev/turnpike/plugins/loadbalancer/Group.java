@@ -80,11 +80,7 @@ final class Group {
      */
     Outcome choose(Session session, Attempts a) {
         long hash = settings.hashKey() != null ? settings.hashKey().hash(session) : 0;
-        a.health = health;
-        a.nowNanos = System.nanoTime();
-        a.activeCheck = settings.check() != null;
-        a.ignoreHealth = false;
-        a.lostTrials = 0;
+        prepare(a);
         for (int round = 0; round <= peers.length; round++) {
             int i = selector.select(hash, a);
             if (i < 0) {
@@ -122,14 +118,23 @@ final class Group {
 
     /** Whether a further attempt has a backend to go to (an untried one that is up, or fail-open). */
     boolean hasCandidate(Attempts a) {
-        long now = System.nanoTime();
-        boolean activeCheck = settings.check() != null;
+        prepare(a);
+        a.ignoreHealth = settings.failOpen();
         for (int i = 0; i < peers.length; i++) {
-            if (!a.tried(i) && (settings.failOpen() || health[i].selectable(now, activeCheck))) {
+            if (a.test(i)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Sets the request's eligibility test up for this group, now: healthy and untried backends. */
+    private void prepare(Attempts a) {
+        a.health = health;
+        a.nowNanos = System.nanoTime();
+        a.activeCheck = settings.check() != null;
+        a.ignoreHealth = false;
+        a.lostTrials = 0;
     }
 
     private Outcome hold(Attempts a, int i, boolean trial) {

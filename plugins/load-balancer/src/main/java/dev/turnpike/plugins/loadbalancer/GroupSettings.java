@@ -5,6 +5,7 @@ import dev.turnpike.api.config.ConfigSection;
 import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.plugins.loadbalancer.health.HealthCheckSettings;
 import dev.turnpike.plugins.loadbalancer.health.PassiveSettings;
+import dev.turnpike.plugins.loadbalancer.health.TimerDurations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,8 +37,8 @@ record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey
             "max_retries", "connect_timeout", "read_timeout");
 
     static GroupSettings read(ConfigSection s, String name) {
-        Duration connectTimeout = positiveDuration(s, "connect_timeout");
-        Duration readTimeout = positiveDuration(s, "read_timeout");
+        Duration connectTimeout = TimerDurations.read(s, "connect_timeout", null);
+        Duration readTimeout = TimerDurations.read(s, "read_timeout", null);
         List<Backend> backends = backends(s, connectTimeout, readTimeout);
         Policy policy = Policy.of(s.oneOf("policy", "round_robin", Policy.keys()));
         HashKey hashKey = null;
@@ -100,13 +101,5 @@ record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey
             out.add(new Backend(parsed.toBuilder().connectTimeout(connectTimeout).readTimeout(readTimeout).build(), weight));
         }
         return out;
-    }
-
-    private static Duration positiveDuration(ConfigSection s, String key) {
-        Duration d = s.duration(key, null);
-        if (d != null && d.toMillis() < 1) {
-            throw s.invalid(key, "must be at least 1ms"); // the runtime's timers count whole milliseconds
-        }
-        return d;
     }
 }

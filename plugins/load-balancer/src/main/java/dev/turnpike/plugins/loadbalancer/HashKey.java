@@ -56,8 +56,12 @@ final class HashKey {
         }
     }
 
+    /**
+     * The client address, hashed without formatting it: an IPv4 address is its own 32-bit
+     * {@code hashCode}; an IPv6 one hashes its 16 bytes (collisions only cost evenness).
+     */
     private static long clientIp(Session session) {
         InetSocketAddress a = session.clientAddress();
-        return a == null || a.getAddress() == null ? 0 : Hashing.hash64(a.getAddress().getHostAddress());
+        return a == null || a.getAddress() == null ? 0 : Hashing.hash64(a.getAddress().hashCode());
     }
 }

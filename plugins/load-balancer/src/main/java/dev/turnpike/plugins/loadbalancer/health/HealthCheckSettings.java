@@ -32,8 +32,8 @@ public record HealthCheckSettings(HttpProbe http, Duration interval, Duration ti
         }
         ConfigSection s = parent.section(key);
         String type = s.oneOf("type", "http", "http", "tcp");
-        Duration interval = positive(s, "interval", Duration.ofSeconds(2));
-        Duration timeout = positive(s, "timeout", Duration.ofSeconds(1));
+        Duration interval = TimerDurations.read(s, "interval", Duration.ofSeconds(2));
+        Duration timeout = TimerDurations.read(s, "timeout", Duration.ofSeconds(1));
         int rise = s.integer("rise", 2, 1, 100);
         int fall = s.integer("fall", 3, 1, 100);
         boolean initialUp = s.oneOf("initial", "up", "up", "down").equals("up");
@@ -58,13 +58,5 @@ public record HealthCheckSettings(HttpProbe http, Duration interval, Duration ti
             }
         }
         return new HealthCheckSettings(http, interval, timeout, rise, fall, expect, initialUp);
-    }
-
-    private static Duration positive(ConfigSection s, String key, Duration fallback) {
-        Duration d = s.duration(key, fallback);
-        if (d.toMillis() < 1) {
-            throw s.invalid(key, "must be at least 1ms");
-        }
-        return d;
     }
 }

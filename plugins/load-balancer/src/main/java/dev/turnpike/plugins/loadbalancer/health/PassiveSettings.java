@@ -25,10 +25,7 @@ public record PassiveSettings(int maxFails, Duration cooldown, StatusRanges stat
     public static PassiveSettings read(ConfigSection parent, String key) {
         ConfigSection s = parent.section(key);
         int maxFails = s.integer("max_fails", 3, 0, 1000);
-        Duration cooldown = s.duration("cooldown", Duration.ofSeconds(10));
-        if (cooldown.toMillis() < 1) {
-            throw s.invalid("cooldown", "must be at least 1ms");
-        }
+        Duration cooldown = TimerDurations.read(s, "cooldown", Duration.ofSeconds(10));
         StatusRanges statuses = StatusRanges.read(s, "statuses", "502-504");
         return new PassiveSettings(maxFails, cooldown, statuses);
     }

@@ -33,6 +33,11 @@ public final class Hashing {
         return fmix64(h);
     }
 
+    /** A well-mixed 64-bit hash of a number (an IPv4 address, say), with no text made for it. */
+    public static long hash64(long n) {
+        return fmix64(n ^ FNV_OFFSET);
+    }
+
     private static long fmix64(long k) {
         k ^= k >>> 33;
         k *= 0xff51afd7ed558ccdL;

@@ -41,4 +41,20 @@ class HashingTest {
         double mean = flipped / (double) samples;
         assertTrue(mean >= 24 && mean <= 40, "mean bits flipped " + mean);
     }
+
+    @Test
+    void neighbouringNumbersSpreadEvenlyOverARing() {
+        // Client addresses of one subnet are consecutive ints: their hashes must still spread.
+        ConsistentHash ring = new ConsistentHash(new String[] {"a:1", "b:2", "c:3", "d:4"}, new int[] {1, 1, 1, 1});
+        int[] counts = new int[4];
+        int base = (10 << 24) | (1 << 16);
+        for (int i = 0; i < 4000; i++) {
+            counts[ring.select(Hashing.hash64((long) (base + i)), b -> true)]++;
+        }
+        for (int c : counts) {
+            assertTrue(c > 700 && c < 1300, java.util.Arrays.toString(counts));
+        }
+        assertNotEquals(Hashing.hash64(1L), Hashing.hash64(2L));
+        assertEquals(Hashing.hash64(7L), Hashing.hash64(7L));
+    }
 }
