@@ -1,13 +1,16 @@
 package dev.turnpike.api;
 
 /**
- * The request line and headers of the request being proxied, as a live view.
+ * The request line and headers of a request, as a live view: the client's
+ * ({@link Session#request()}) or the one that goes to the backend ({@link Session#upstreamRequest()}).
  *
- * <p>Editable in {@code request_filter}, {@code upstream_peer} and {@code upstream_request_filter}:
- * what it holds after {@code upstream_request_filter} is what goes upstream. Hop-by-hop headers
- * (Connection and the headers it names, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade,
- * Proxy-Connection) are already removed, and framing headers are the runtime's: it recomputes them.
- * From {@code response_filter} on, treat it as read-only.
+ * <p>The client's head is editable in {@code request_filter} and the first {@code upstream_peer};
+ * the upstream head in {@code upstream_request_filter}. Outside those an edit throws
+ * {@link IllegalStateException}. Hop-by-hop headers (Connection and the headers it names,
+ * Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, Proxy-Connection) are already removed, and
+ * the framing headers ({@code Content-Length}, {@code Transfer-Encoding}) are the runtime's: edits
+ * to them are ignored. A body whose length a {@code request_body_filter} changes is declared with
+ * {@link #setBodyLength}.
  */
 public interface RequestHead {
 
@@ -37,4 +40,20 @@ public interface RequestHead {
     }
 
     Headers headers();
+
+    /**
+     * The length of the body as it will be framed: 0 for none, the {@code Content-Length}, or -1
+     * when it is sent chunked (its length is not known ahead).
+     */
+    long bodyLength();
+
+    /**
+     * Upstream head, in {@code upstream_request_filter} only: declares that the
+     * {@code request_body_filter}s will change the body's length. {@code -1} sends it chunked;
+     * a length sends that {@code Content-Length}, and a body that then comes out longer or shorter
+     * fails the attempt (the backend would misread the stream). Not for a request without a body.
+     *
+     * @throws IllegalStateException on the client's head, or outside the phase
+     */
+    void setBodyLength(long length);
 }

@@ -25,7 +25,22 @@ public interface Session {
     /** How many requests this client connection carried before this one (0 for the first). */
     long connectionRequestIndex();
 
+    /**
+     * The request as the client sent it: hop-by-hop headers removed, {@code X-Request-Id} added,
+     * and edited by {@code request_filter} and the first {@code upstream_peer}. Read-only from the
+     * first {@code upstream_request_filter} on (an edit throws {@link IllegalStateException}): what
+     * goes to the backend is {@link #upstreamRequest()}.
+     */
     RequestHead request();
+
+    /**
+     * The request head of the current attempt, the one that goes to the backend: made from
+     * {@link #request()} before each {@code upstream_request_filter} (a retry starts again from the
+     * client's head, so edits are never applied twice), editable in that phase and read-only after.
+     * {@code null} before the first {@code upstream_request_filter}; in {@code logging}, the last
+     * attempt's head. An edit costs only itself: the head is an overlay on the client's, not a copy.
+     */
+    RequestHead upstreamRequest();
 
     /**
      * The response head: {@code null} until the backend's response arrives (or a response is written
@@ -50,8 +65,11 @@ public interface Session {
     /** The status sent to the client, or 0 when no response was started (for instance, a client abort). */
     int status();
 
-    /** What failed the request (upstream error, timeout, plugin error, client abort), or {@code null}. */
-    Throwable error();
+    /**
+     * What failed the request, or {@code null} when nothing did: its {@link ErrorKind} says whose
+     * fault it was (the client's, a backend's, a plugin's, the proxy's).
+     */
+    ProxyError error();
 
     /** The id of the plugin that answered in a phase with {@link Outcome#respond}, or {@code null}. */
     String respondedBy();

@@ -9,41 +9,27 @@ import java.util.Objects;
  * <p>{@link #retryable()} is the runtime's verdict on whether another attempt would be safe; a hook
  * that asks for a retry of a failure that is not retryable is not obeyed (the hooks still run, so a
  * balancer learns about every failure, retryable or not).
+ *
+ * <p>Only failures on the backend's side come here ({@link ErrorKind.Side#UPSTREAM}): a slow or
+ * vanished client is never reported as a backend's failure.
  */
 public final class UpstreamFailure {
 
-    /** What went wrong. */
-    public enum Kind {
-        /** The connection could not be opened (refused, unreachable, connect timeout, name not resolved). */
-        CONNECT,
-        /** The connection closed or was reset before the response head arrived. */
-        RESET,
-        /** The backend stayed silent for its read timeout before the response head arrived. */
-        TIMEOUT,
-        /** The backend sent something that is not an HTTP response head. */
-        INVALID_RESPONSE
-    }
-
     private final Peer peer;
-    private final Kind kind;
-    private final Throwable cause;
+    private final ProxyError error;
     private final int attempt;
-    private final boolean retryable;
     private final String notRetryableBecause;
 
     /**
      * @param peer                 the backend of the failed attempt
-     * @param kind                 what went wrong
-     * @param cause                the underlying error
+     * @param error                what went wrong
      * @param attempt              which attempt failed, from 1
      * @param notRetryableBecause  why another attempt would not be safe, or {@code null} when it would
      */
-    public UpstreamFailure(Peer peer, Kind kind, Throwable cause, int attempt, String notRetryableBecause) {
+    public UpstreamFailure(Peer peer, ProxyError error, int attempt, String notRetryableBecause) {
         this.peer = Objects.requireNonNull(peer, "peer");
-        this.kind = Objects.requireNonNull(kind, "kind");
-        this.cause = cause;
+        this.error = Objects.requireNonNull(error, "error");
         this.attempt = attempt;
-        this.retryable = notRetryableBecause == null;
         this.notRetryableBecause = notRetryableBecause;
     }
 
@@ -52,13 +38,24 @@ public final class UpstreamFailure {
         return peer;
     }
 
-    public Kind kind() {
-        return kind;
+    /**
+     * What went wrong: {@link ErrorKind#CONNECT_REFUSED}, {@link ErrorKind#CONNECT_TIMEOUT},
+     * {@link ErrorKind#UNRESOLVABLE} or {@link ErrorKind#TLS} while connecting (then
+     * {@link ErrorKind#beforeSending()} is true), {@link ErrorKind#UPSTREAM_RESET},
+     * {@link ErrorKind#UPSTREAM_TIMEOUT} or {@link ErrorKind#INVALID_RESPONSE} after.
+     */
+    public ErrorKind kind() {
+        return error.kind();
     }
 
-    /** The underlying error (for logs); may be {@code null}. */
+    /** The failure as the request records it. */
+    public ProxyError error() {
+        return error;
+    }
+
+    /** The underlying exception (for logs); may be {@code null}. */
     public Throwable cause() {
-        return cause;
+        return error.cause();
     }
 
     /** Which attempt of this request failed: 1 for the first, 2 for the first retry... */
@@ -74,7 +71,7 @@ public final class UpstreamFailure {
      * nothing, so it is retryable whatever the method.
      */
     public boolean retryable() {
-        return retryable;
+        return notRetryableBecause == null;
     }
 
     /** Why {@link #retryable()} is false ("POST is not idempotent", ...), or {@code null}. */
@@ -84,6 +81,6 @@ public final class UpstreamFailure {
 
     @Override
     public String toString() {
-        return kind + " " + peer + " (attempt " + attempt + (cause != null ? ": " + cause : "") + ")";
+        return error.kind().label() + " " + peer + " (attempt " + attempt + ": " + error.message() + ")";
     }
 }

@@ -1,6 +1,6 @@
 package dev.turnpike.runtime;
 
-import dev.turnpike.runtime.http.LoopExecutor;
+import dev.turnpike.runtime.exchange.LoopExecutor;
 import dev.turnpike.runtime.plugin.PluginServices;
 import dev.turnpike.runtime.transport.EventLoops;
 import dev.turnpike.runtime.upstream.HealthProber;

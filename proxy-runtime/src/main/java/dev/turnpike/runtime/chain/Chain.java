@@ -1,7 +1,10 @@
 package dev.turnpike.runtime.chain;
 
+import dev.turnpike.api.BodyChunk;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.UpstreamConnection;
 import dev.turnpike.api.UpstreamFailure;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +109,14 @@ public final class Chain {
 
     /** Stops every instance, last first; a plugin that throws is logged and the rest still stop. */
     public void stop() {
+        stop(links);
+    }
+
+    /**
+     * Stops the given started instances, last first, without building a chain of them (building
+     * one reads their classes, which is what may have failed).
+     */
+    public static void stop(List<ChainLink> links) {
         for (int i = links.size() - 1; i >= 0; i--) {
             ChainLink link = links.get(i);
             try {
@@ -131,9 +142,14 @@ public final class Chain {
         REQUEST_FILTER("request_filter", "requestFilter", Session.class, Object.class),
         UPSTREAM_PEER("upstream_peer", "upstreamPeer", Session.class, Object.class),
         UPSTREAM_REQUEST_FILTER("upstream_request_filter", "upstreamRequestFilter", Session.class, Object.class),
+        CONNECTED_TO_UPSTREAM("connected_to_upstream", "connectedToUpstream", Session.class, Object.class,
+                UpstreamConnection.class),
+        REQUEST_BODY_FILTER("request_body_filter", "requestBodyFilter", Session.class, Object.class, BodyChunk.class),
         FAIL_TO_CONNECT("fail_to_connect", "failToConnect", Session.class, Object.class, UpstreamFailure.class),
         ERROR_WHILE_PROXYING("error_while_proxying", "errorWhileProxying", Session.class, Object.class, UpstreamFailure.class),
         RESPONSE_FILTER("response_filter", "responseFilter", Session.class, Object.class),
+        RESPONSE_BODY_FILTER("response_body_filter", "responseBodyFilter", Session.class, Object.class, BodyChunk.class),
+        FAIL_TO_PROXY("fail_to_proxy", "failToProxy", Session.class, Object.class, ProxyError.class),
         LOGGING("logging", "logging", Session.class, Object.class);
 
         private final String label;
@@ -151,13 +167,38 @@ public final class Chain {
             return label;
         }
 
+        /**
+         * Whether the plugin's class overrides this phase: a method of the class or a superclass, or
+         * a default method of an interface it implements other than {@link ProxyPlugin} itself (a
+         * plugin may take a phase from a mixin interface). Only ProxyPlugin's own no-op defaults are
+         * skipped.
+         */
         boolean isImplementedBy(ProxyPlugin<?> plugin) {
             for (Class<?> c = plugin.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-                for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
-                    if (m.getName().equals(method) && m.getParameterCount() == params.length && !m.isSynthetic()
-                            && m.getParameterTypes()[0] == Session.class) {
-                        return true;
-                    }
+                if (declares(c) || declaredByInterfaces(c.getInterfaces())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private boolean declaredByInterfaces(Class<?>[] interfaces) {
+            for (Class<?> i : interfaces) {
+                if (i != ProxyPlugin.class && (declares(i) || declaredByInterfaces(i.getInterfaces()))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private boolean declares(Class<?> c) {
+            for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                if (m.getName().equals(method) && m.getParameterCount() == params.length && !m.isSynthetic()
+                        && !java.lang.reflect.Modifier.isAbstract(m.getModifiers())
+                        && m.getParameterTypes()[0] == Session.class
+                        && (params[params.length - 1] == Object.class
+                            || m.getParameterTypes()[params.length - 1] == params[params.length - 1])) {
+                    return true;
                 }
             }
             return false;

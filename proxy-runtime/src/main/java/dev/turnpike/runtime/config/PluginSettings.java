@@ -22,11 +22,14 @@ import java.util.regex.Pattern;
  *              Each entry is {@code {id, config}}: {@code id} the plugin id (letters, digits,
  *              {@code . _ -}), {@code config} a mapping the runtime hands to that plugin unread (the
  *              plugin checks it). The same id may appear more than once, each with its own config.
+ * @param phaseTimeout {@code plugins.phase_timeout}: how long a phase's {@code Outcome.later} stage
+ *              may stay pending; then the request fails with 500 naming the plugin and the phase
+ *              (or is cut, if its response had started), and lets go of its chain (default 10s)
  */
-public record PluginSettings(Path dir, List<ChainEntry> chain) {
+public record PluginSettings(Path dir, List<ChainEntry> chain, java.time.Duration phaseTimeout) {
 
     /** The keys of {@code plugins:}, for the hint that goes with an unknown key. */
-    static final List<String> KEYS = List.of("dir", "chain");
+    static final List<String> KEYS = List.of("dir", "chain", "phase_timeout");
 
     /** The keys of one chain entry. */
     static final List<String> ENTRY_KEYS = List.of("id", "config");
@@ -35,6 +38,7 @@ public record PluginSettings(Path dir, List<ChainEntry> chain) {
 
     public PluginSettings {
         Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(phaseTimeout, "phaseTimeout");
         chain = List.copyOf(chain);
     }
 
@@ -68,7 +72,7 @@ public record PluginSettings(Path dir, List<ChainEntry> chain) {
             Map<String, Object> frozen = (Map<String, Object>) freeze(config);
             chain.add(new ChainEntry(id, frozen, entry.path()));
         }
-        return new PluginSettings(dir, chain);
+        return new PluginSettings(dir, chain, Limits.duration(s, "phase_timeout", java.time.Duration.ofSeconds(10)));
     }
 
     /**

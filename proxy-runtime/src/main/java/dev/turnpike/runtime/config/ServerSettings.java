@@ -33,6 +33,13 @@ import java.util.Objects;
  *                             one is answered 413 and the connection closed (default 0: no limit)
  * @param gracePeriod          {@code server.grace_period}: on SIGTERM or SIGINT, how long in-flight
  *                             requests may take to finish before the proxy exits anyway (default 30s)
+ * @param requestBodyTimeout   {@code server.request_body_timeout}: how long a client may send no
+ *                             bytes while its request body is expected; then it gets 408 (or, once
+ *                             the response has started, the connection is closed), counted as the
+ *                             client's timeout (default 60s)
+ * @param sendTimeout          {@code server.send_timeout}: how long a client may take no bytes of
+ *                             its response; then the connection is closed, counted as the client's
+ *                             timeout and never against the backend (default 60s)
  */
 public record ServerSettings(
         HostPort listen,
@@ -43,18 +50,22 @@ public record ServerSettings(
         Duration requestHeaderTimeout,
         int maxPipelined,
         long maxBodyBytes,
-        Duration gracePeriod) {
+        Duration gracePeriod,
+        Duration requestBodyTimeout,
+        Duration sendTimeout) {
 
     /** The keys of {@code server:}, for the hint that goes with an unknown key. */
     static final List<String> KEYS = List.of("listen", "workers", "max_header_size", "max_uri_length",
             "idle_timeout", "request_header_timeout", "max_pipelined", "max_body_size",
-            "grace_period");
+            "grace_period", "request_body_timeout", "send_timeout");
 
     public ServerSettings {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
         Objects.requireNonNull(gracePeriod, "gracePeriod");
+        Objects.requireNonNull(requestBodyTimeout, "requestBodyTimeout");
+        Objects.requireNonNull(sendTimeout, "sendTimeout");
     }
 
     /** The settings of an absent {@code server:} section. */
@@ -89,6 +100,8 @@ public record ServerSettings(
                 Limits.duration(s, "request_header_timeout", Duration.ofSeconds(30)),
                 s.integer("max_pipelined", 16, 1, 1024),
                 s.size("max_body_size", 0),
-                Limits.duration(s, "grace_period", Duration.ofSeconds(30)));
+                Limits.duration(s, "grace_period", Duration.ofSeconds(30)),
+                Limits.duration(s, "request_body_timeout", Duration.ofSeconds(60)),
+                Limits.duration(s, "send_timeout", Duration.ofSeconds(60)));
     }
 }

@@ -12,8 +12,16 @@ import java.util.Objects;
  *
  * @param connectTimeout {@code upstream.connect_timeout}: how long opening a connection to a peer
  *                       may take before the request fails (default 2s)
- * @param readTimeout    {@code upstream.read_timeout}: how long a peer may stay silent while a
- *                       response from it is awaited or being received (default 30s)
+ * @param readTimeout    {@code upstream.read_timeout}: how long a peer may stay silent while the
+ *                       proxy is reading from it: from the end of the request to the response head,
+ *                       and between two reads of the response body. The clock stops while the proxy
+ *                       itself has stopped reading (a slow client, a plugin's pending stage), so a
+ *                       slow client is never blamed on the backend (default 30s)
+ * @param writeTimeout   {@code upstream.write_timeout}: how long a peer may take no bytes of the
+ *                       request while the proxy has some waiting for it (default 60s)
+ * @param totalTimeout   {@code upstream.total_timeout}: the most time from the first attempt to the
+ *                       response head, over every attempt and retry; {@code null} (the default) for
+ *                       no such limit
  * @param idleTimeout    {@code upstream.idle_timeout}: how long an idle pooled connection is kept
  *                       for reuse before it is closed (default 60s)
  * @param maxIdlePerPeer {@code upstream.max_idle_per_peer}: how many idle connections to one peer
@@ -29,16 +37,19 @@ public record UpstreamSettings(
         Duration readTimeout,
         Duration idleTimeout,
         int maxIdlePerPeer,
-        int retryBodyLimit) {
+        int retryBodyLimit,
+        Duration writeTimeout,
+        Duration totalTimeout) {
 
     /** The keys of {@code upstream:}, for the hint that goes with an unknown key. */
     static final List<String> KEYS = List.of("connect_timeout", "read_timeout", "idle_timeout", "max_idle_per_peer",
-            "retry_body_limit");
+            "retry_body_limit", "write_timeout", "total_timeout");
 
     public UpstreamSettings {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(readTimeout, "readTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(writeTimeout, "writeTimeout");
     }
 
     /** The settings of an absent {@code upstream:} section. */
@@ -53,6 +64,8 @@ public record UpstreamSettings(
                 Limits.duration(s, "read_timeout", Duration.ofSeconds(30)),
                 Limits.duration(s, "idle_timeout", Duration.ofSeconds(60)),
                 s.integer("max_idle_per_peer", 64, 0, 4096),
-                Limits.size(s, "retry_body_limit", 64 << 10, 0, 16 << 20));
+                Limits.size(s, "retry_body_limit", 64 << 10, 0, 16 << 20),
+                Limits.duration(s, "write_timeout", Duration.ofSeconds(60)),
+                s.has("total_timeout") ? Limits.duration(s, "total_timeout", null) : null);
     }
 }

@@ -1,6 +1,8 @@
 package dev.turnpike.runtime.http;
 
 import dev.turnpike.runtime.config.ServerSettings;
+import dev.turnpike.runtime.exchange.LoopResources;
+import dev.turnpike.runtime.exchange.ProxyContext;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;

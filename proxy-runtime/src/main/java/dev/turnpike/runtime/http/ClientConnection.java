@@ -1,6 +1,9 @@
 package dev.turnpike.runtime.http;
 
-import dev.turnpike.runtime.metrics.ProxyMetrics;
+import dev.turnpike.runtime.exchange.Downstream;
+import dev.turnpike.runtime.exchange.LoopResources;
+import dev.turnpike.runtime.exchange.ProxyContext;
+import dev.turnpike.runtime.exchange.ProxyRequest;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,11 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: hands each decoded request to an {@link Exchange}, one at a time, and
+ * One client connection: hands each decoded request to a {@link ProxyRequest}, one at a time, and
  * queues what a pipelining client sends meanwhile so responses go out in request order. Reading
- * pauses while the exchange asks for it (backpressure) or the queue is full.
+ * pauses while the request asks for it (backpressure) or the queue is full. Owns the one timer
+ * that looks at every wait of the current request.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements Downstream {
 
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
 
@@ -31,13 +35,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> queued = new ArrayDeque<>(0);
     private final int maxQueued;
     private ChannelHandlerContext ctx;
-    private Exchange current;
+    private ProxyRequest current;
     private long requests;
     private boolean inRead;
     private boolean pausedByExchange;
     private boolean pausedByQueue;
-    private ScheduledFuture<?> upstreamTimer;
-    private long upstreamTimerDeadline;
+    private ScheduledFuture<?> timer;
+    private long timerDeadline;
 
     ClientConnection(ProxyContext proxy, LoopResources loop, HeadTimeout headTimeout) {
         this.proxy = proxy;
@@ -89,7 +93,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
         HttpRequest request = (HttpRequest) msg;
         headTimeout.headReceived();
-        current = new Exchange(this, request, proxy.acquireChain(), requests++);
+        current = ProxyRequest.create(this, request, requests++);
         current.start();
     }
 
@@ -101,9 +105,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The exchange is over; {@code keepOpen} when the connection can carry the next request. */
-    void exchangeFinished(Exchange exchange, boolean keepOpen) {
-        if (current != exchange) {
+    @Override
+    public void finished(ProxyRequest request, boolean keepOpen) {
+        if (current != request) {
             return;
         }
         current = null;
@@ -146,9 +150,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (upstreamTimer != null) {
-            upstreamTimer.cancel(false);
-            upstreamTimer = null;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
         releaseQueued();
         if (current != null) {
@@ -186,62 +190,53 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         headCtx.channel().close();
     }
 
-    // ---- what an exchange uses
+    // ---- what a request uses
 
-    Channel channel() {
+    @Override
+    public Channel channel() {
         return ctx.channel();
     }
 
-    LoopResources loop() {
+    @Override
+    public LoopResources loop() {
         return loop;
     }
 
-    ProxyContext settings() {
+    @Override
+    public ProxyContext proxy() {
         return proxy;
     }
 
-    ProxyMetrics metrics() {
-        return proxy.metrics();
-    }
-
-    boolean closing() {
-        return proxy.closing();
-    }
-
-    /**
-     * Makes sure the backend of the current exchange is checked for silence at {@code deadline}
-     * ({@link System#nanoTime()} clock). One timer per connection serves every request on it: it is
-     * moved only when a request needs an earlier check than the one already due.
-     */
-    void watchUpstream(long deadline) {
-        if (upstreamTimer != null) {
-            if (upstreamTimerDeadline <= deadline) {
+    @Override
+    public void due(long deadline) {
+        if (timer != null) {
+            if (timerDeadline - deadline <= 0) {
                 return; // an earlier check is due; it re-arms for this deadline
             }
-            upstreamTimer.cancel(false);
+            timer.cancel(false);
         }
-        upstreamTimerDeadline = deadline;
-        upstreamTimer = ctx.executor().schedule(this::checkUpstream, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        timerDeadline = deadline;
+        timer = ctx.executor().schedule(this::checkDeadlines, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
-    private void checkUpstream() {
-        upstreamTimer = null;
-        Exchange ex = current;
-        if (ex != null) {
-            long next = ex.checkUpstreamSilence();
-            if (next != 0 && current == ex) {
-                watchUpstream(next);
+    private void checkDeadlines() {
+        timer = null;
+        ProxyRequest r = current;
+        if (r != null) {
+            long next = r.checkDeadlines(System.nanoTime());
+            if (next != 0 && current == r) {
+                due(next);
             }
         }
     }
 
-    /** Whether a client read batch is being processed (writes upstream are flushed at its end). */
-    boolean inRead() {
+    @Override
+    public boolean inRead() {
         return inRead;
     }
 
-    /** The exchange asks to stop (or resume) reading from the client. */
-    void pauseForExchange(boolean pause) {
+    @Override
+    public void pauseReading(boolean pause) {
         if (pausedByExchange != pause) {
             pausedByExchange = pause;
             updateReading();

@@ -1,6 +1,7 @@
 package dev.turnpike.runtime.log;
 
 import dev.turnpike.api.Peer;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Session;
 import dev.turnpike.runtime.config.AccessLogSettings;
 import java.net.InetSocketAddress;
@@ -101,7 +102,7 @@ public final class AccessLog {
 
     String format(Session s, String uri, long endNanos) {
         Peer peer = s.peer();
-        Throwable error = s.error();
+        ProxyError error = s.error();
         Line l = json ? new JsonLine() : new TextLine();
         l.field("ts", Timestamps.now());
         l.field("client", address(s.clientAddress()));
@@ -114,7 +115,7 @@ public final class AccessLog {
         l.field("upstream", peer == null ? null : peer.address());
         l.field("request_id", s.requestId());
         l.field("responded_by", s.respondedBy());
-        l.field("error", error == null ? null : error.getMessage() != null ? error.getMessage() : error.getClass().getSimpleName());
+        l.field("error", error == null ? null : error.toString());
         return l.end();
     }
 

@@ -57,6 +57,15 @@ public final class ProxyMetrics {
             .help("Bytes sent to clients, on the wire.").register(registry);
     private final Counter clientAborts = Counter.build().name("turnpike_client_aborts_total")
             .help("Requests whose client went away before the response was complete.").register(registry);
+    private final Counter clientTimeouts = Counter.build().name("turnpike_client_timeouts_total")
+            .help("Requests failed because the client was too slow: silent while its body was expected "
+                    + "(server.request_body_timeout), or taking no bytes (server.send_timeout). Never counted "
+                    + "against a backend.").register(registry);
+    private final Counter requestErrors = Counter.build().name("turnpike_request_errors_total")
+            .help("Failed requests, by error kind (client_abort, client_timeout, bad_request, no_peer, connect_refused, "
+                    + "connect_timeout, unresolvable, tls, upstream_reset, upstream_timeout, invalid_response, plugin, "
+                    + "internal). The error log shows at most one line per kind and plugin per second; this counts all.")
+            .labelNames("kind").register(registry);
 
     private final Histogram connectTime = Histogram.build().name("turnpike_upstream_connect_duration_seconds")
             .help("Time to open a new upstream connection, by backend.")
@@ -65,7 +74,8 @@ public final class ProxyMetrics {
             .help("Failed upstream connection attempts, by backend and reason (refused, timeout, other).")
             .labelNames("backend", "reason").register(registry);
     private final Counter upstreamTimeouts = Counter.build().name("turnpike_upstream_timeouts_total")
-            .help("Exchanges failed because the backend stayed silent past its read timeout.")
+            .help("Attempts failed because the backend stayed silent past its read timeout while the proxy was reading, "
+                    + "or took no request bytes for its write timeout.")
             .labelNames("backend").register(registry);
     private final Counter retries = Counter.build().name("turnpike_upstream_retries_total")
             .help("Requests sent again on another connection after one failed before any response.")
@@ -200,6 +210,21 @@ public final class ProxyMetrics {
             return;
         }
         bytesOutChild.inc(n);
+    }
+
+    public void clientTimedOut() {
+        if (!enabled) {
+            return;
+        }
+        clientTimeouts.inc();
+    }
+
+    /** A request failed with this error kind ({@code ErrorKind.label()}). */
+    public void requestFailed(String kind) {
+        if (!enabled) {
+            return;
+        }
+        requestErrors.labels(kind).inc();
     }
 
     public void clientAborted() {

@@ -91,33 +91,40 @@ public final class ChainFactory {
     public Chain build(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded, Reuse reuse, CarriedStates.Build carried) {
         List<ChainLink> links = new ArrayList<>();
         List<ChainLink> started = new ArrayList<>();
-        Map<String, Integer> seen = new HashMap<>();
-        for (ChainEntry entry : entries) {
-            LoadedPlugin plugin = loaded.get(entry.pluginId());
-            if (plugin == null) {
-                log.error("chain entry {}: no plugin with id '{}' is loaded (is its jar in {}?); skipped",
-                        entry.path(), entry.pluginId(), dropDir);
-                continue;
-            }
-            int n = seen.merge(entry.pluginId(), 1, Integer::sum) - 1;
-            String key = entry.pluginId() + "#" + n;
-            ChainLink kept = reuse.find(entry, plugin);
-            if (kept != null) {
-                carried.kept(key, plugin);
-                links.add(kept);
-                continue;
-            }
-            ConcurrentMap<String, Object> state = carried.stateFor(key, plugin);
-            try {
-                ChainLink link = start(entry, plugin, state);
+        try {
+            Map<String, Integer> seen = new HashMap<>();
+            for (ChainEntry entry : entries) {
+                LoadedPlugin plugin = loaded.get(entry.pluginId());
+                if (plugin == null) {
+                    log.error("chain entry {}: no plugin with id '{}' is loaded (is its jar in {}?); skipped",
+                            entry.path(), entry.pluginId(), dropDir);
+                    continue;
+                }
+                int n = seen.merge(entry.pluginId(), 1, Integer::sum) - 1;
+                String key = entry.pluginId() + "#" + n;
+                ChainLink kept = reuse.find(entry, plugin);
+                if (kept != null) {
+                    carried.kept(key, plugin);
+                    links.add(kept);
+                    continue;
+                }
+                ChainLink link = start(entry, plugin, carried.stateFor(key, plugin));
                 started.add(link);
                 links.add(link);
-            } catch (InvalidConfigException e) {
-                new Chain(started).stop();
-                throw e;
             }
+            // Reading which phases each class overrides loads the classes its phase signatures name:
+            // a jar missing one fails here, and must not leave the instances started above running.
+            return new Chain(links);
+        } catch (InvalidConfigException e) {
+            Chain.stop(started);
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            Chain.stop(started);
+            InvalidConfigException refused = new InvalidConfigException("plugins.chain",
+                    "the chain could not be built: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            refused.initCause(e);
+            throw refused;
         }
-        return new Chain(links);
     }
 
     /** Offers a running link to keep for an entry, or {@code null} to start a new instance. */
@@ -146,7 +153,7 @@ public final class ChainFactory {
         ChainLink link = ChainLink.of(plugin.id(), plugin.version(), instance);
         List<String> unread = config.unreadKeys();
         if (!unread.isEmpty()) {
-            new Chain(List.of(link)).stop();
+            Chain.stop(List.of(link));
             throw new InvalidConfigException(unread.get(0), "unknown key");
         }
         return link;

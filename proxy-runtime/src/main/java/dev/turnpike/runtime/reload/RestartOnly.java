@@ -30,10 +30,13 @@ final class RestartOnly {
         add(out, "server.max_pipelined", a.maxPipelined(), b.maxPipelined());
         add(out, "server.max_body_size", a.maxBodyBytes(), b.maxBodyBytes());
         add(out, "server.grace_period", a.gracePeriod(), b.gracePeriod());
+        add(out, "server.request_body_timeout", a.requestBodyTimeout(), b.requestBodyTimeout());
+        add(out, "server.send_timeout", a.sendTimeout(), b.sendTimeout());
         add(out, "upstream", running.upstream(), next.upstream());
         add(out, "metrics", running.metrics(), next.metrics());
         add(out, "access_log", running.accessLog(), next.accessLog());
         add(out, "plugins.dir", running.plugins().dir(), next.plugins().dir());
+        add(out, "plugins.phase_timeout", running.plugins().phaseTimeout(), next.plugins().phaseTimeout());
         return out;
     }
 

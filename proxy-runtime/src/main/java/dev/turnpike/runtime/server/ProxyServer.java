@@ -3,8 +3,8 @@ package dev.turnpike.runtime.server;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.config.ProxyConfig;
 import dev.turnpike.runtime.http.ClientChannelInitializer;
-import dev.turnpike.runtime.http.LoopResources;
-import dev.turnpike.runtime.http.ProxyContext;
+import dev.turnpike.runtime.exchange.LoopResources;
+import dev.turnpike.runtime.exchange.ProxyContext;
 import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.transport.EventLoops;
@@ -63,7 +63,8 @@ public final class ProxyServer implements AutoCloseable {
         this.eventLoops = loops;
         this.ownLoops = ownLoops;
         this.transport = loops.transport();
-        this.context = new ProxyContext(config.server(), config.upstream(), chain, metrics, accessLog);
+        this.context = new ProxyContext(config.server(), config.upstream(), config.plugins().phaseTimeout(), chain, metrics,
+                accessLog);
     }
 
     /** Binds the listen address; returns once the server accepts connections. */

@@ -1,6 +1,7 @@
 package dev.turnpike.runtime.upstream;
 
 import dev.turnpike.api.Peer;
+import dev.turnpike.runtime.wire.ResponseDecoder;
 import io.netty.channel.Channel;
 
 /**
@@ -12,15 +13,22 @@ public final class PooledConnection {
     private final Channel channel;
     private final Peer peer;
     private final UpstreamPool pool;
+    private final ResponseDecoder decoder;
     private UpstreamHandler handler;
     private boolean idle;
     private boolean leased;
     private long exchanges;
 
-    PooledConnection(Channel channel, Peer peer, UpstreamPool pool) {
+    PooledConnection(Channel channel, Peer peer, UpstreamPool pool, ResponseDecoder decoder) {
         this.channel = channel;
         this.peer = peer;
         this.pool = pool;
+        this.decoder = decoder;
+    }
+
+    /** The response decoder, to be told before each request whether it is a HEAD. */
+    public ResponseDecoder decoder() {
+        return decoder;
     }
 
     void handler(UpstreamHandler handler) {

@@ -1,13 +1,14 @@
 package dev.turnpike.runtime.upstream;
 
 import dev.turnpike.api.Peer;
+import dev.turnpike.runtime.wire.ResponseDecoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.NetUtil;
@@ -36,6 +37,11 @@ public final class UpstreamPool {
     /** Response heads from backends are bigger than request heads at times (cookies, CSP). */
     private static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
     private static final int MAX_CHUNK_BYTES = 64 * 1024;
+    private static final HttpDecoderConfig DECODER = new HttpDecoderConfig()
+            .setMaxInitialLineLength(4096)
+            .setMaxHeaderSize(MAX_RESPONSE_HEADER_BYTES)
+            .setMaxChunkSize(MAX_CHUNK_BYTES)
+            .setAllowDuplicateContentLengths(false);
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -92,13 +98,16 @@ public final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        PooledConnection c = new PooledConnection(ch, peer, UpstreamPool.this);
+                        // Requests go out as bytes (the exchange writes the head and the body framing);
+                        // only responses are decoded here.
+                        ResponseDecoder decoder = new ResponseDecoder(DECODER);
+                        PooledConnection c = new PooledConnection(ch, peer, UpstreamPool.this, decoder);
                         UpstreamHandler handler = new UpstreamHandler(c);
                         c.handler(handler);
                         made[0] = c;
                         ch.pipeline().addLast(
                                 new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS),
-                                new HttpClientCodec(4096, MAX_RESPONSE_HEADER_BYTES, MAX_CHUNK_BYTES, false),
+                                decoder,
                                 handler);
                     }
                 });

@@ -46,12 +46,13 @@ class ConfigErrorsTest {
     void unknownKeyInASection() throws Exception {
         assertError(refuse("server:\n  listen: 127.0.0.1:80\n  max_header_bytes: 32k\n"),
                 "server.max_header_bytes", "unknown key; known keys here: listen, workers, max_header_size,"
-                        + " max_uri_length, idle_timeout, request_header_timeout, max_pipelined, max_body_size, grace_period");
+                        + " max_uri_length, idle_timeout, request_header_timeout, max_pipelined, max_body_size, grace_period,"
+                        + " request_body_timeout, send_timeout");
         assertError(refuse("upstream: { conect_timeout: 1s }"), "upstream.conect_timeout",
                 "unknown key; known keys here: connect_timeout, read_timeout, idle_timeout, max_idle_per_peer,"
-                        + " retry_body_limit");
+                        + " retry_body_limit, write_timeout, total_timeout");
         assertError(refuse("plugins: { directory: x }"), "plugins.directory",
-                "unknown key; known keys here: dir, chain");
+                "unknown key; known keys here: dir, chain, phase_timeout");
     }
 
     @Test

@@ -206,7 +206,9 @@ class ConfigLoaderTest {
             assertTrue(text.contains("\n  " + key + ":"), "conf/proxy.yaml lacks server." + key);
         }
         for (String key : UpstreamSettings.KEYS) {
-            assertTrue(text.contains("\n  " + key + ":"), "conf/proxy.yaml lacks upstream." + key);
+            // A key whose default is "none" is shown commented out, with an example value.
+            assertTrue(text.contains("\n  " + key + ":") || text.contains("\n  # " + key + ":"),
+                    "conf/proxy.yaml lacks upstream." + key);
         }
         for (String key : PluginSettings.KEYS) {
             assertTrue(text.contains("\n  " + key + ":"), "conf/proxy.yaml lacks plugins." + key);

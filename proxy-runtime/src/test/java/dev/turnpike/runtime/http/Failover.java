@@ -4,6 +4,7 @@ import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.UpstreamFailure;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,12 +23,12 @@ import java.util.concurrent.TimeUnit;
 final class Failover implements ProxyPlugin<Failover.Ctx> {
 
     /** One call of a failure hook. */
-    record Call(String hook, UpstreamFailure.Kind kind, int attempt, boolean retryable, String why, int peerPort,
+    record Call(String hook, ErrorKind kind, int attempt, boolean retryable, String why, int peerPort,
                 String path) {
     }
 
     /** What logging saw of one request. */
-    record Logged(String path, int status, int upstreamStatus, int attempts, long requestBodyBytes, Throwable error,
+    record Logged(String path, int status, int upstreamStatus, int attempts, long requestBodyBytes, dev.turnpike.api.ProxyError error,
                   List<Integer> peerSeenByUpstreamPeer, List<Call> calls) {
     }
 
@@ -122,7 +123,7 @@ final class Failover implements ProxyPlugin<Failover.Ctx> {
     public Outcome upstreamRequestFilter(Session session, Ctx ctx) {
         ctx.filterRuns++;
         if (editHeaders) {
-            session.request().headers().add("X-Attempt-Filter", Integer.toString(ctx.filterRuns));
+            session.upstreamRequest().headers().add("X-Attempt-Filter", Integer.toString(ctx.filterRuns));
         }
         return Outcome.proceed();
     }

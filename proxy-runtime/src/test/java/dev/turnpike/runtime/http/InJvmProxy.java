@@ -31,10 +31,13 @@ final class InJvmProxy implements AutoCloseable {
     private InJvmProxy(Builder b) throws InterruptedException {
         ServerSettings s = ServerSettings.defaults();
         ServerSettings server = new ServerSettings(new HostPort("127.0.0.1", 0), b.workers, b.maxHeaderBytes,
-                s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined(), b.maxBodyBytes, s.gracePeriod());
+                s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined(), b.maxBodyBytes, s.gracePeriod(),
+                b.requestBodyTimeout, b.sendTimeout);
         UpstreamSettings u = UpstreamSettings.defaults();
-        UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(), u.maxIdlePerPeer(), b.retryBodyLimit);
-        ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, PluginSettings.defaults(),
+        UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(), u.maxIdlePerPeer(),
+                b.retryBodyLimit, b.writeTimeout, b.totalTimeout);
+        PluginSettings p = PluginSettings.defaults();
+        ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, new PluginSettings(p.dir(), p.chain(), b.phaseTimeout),
                 MetricsSettings.defaults(), AccessLogSettings.defaults());
         Chain chain = new Chain(b.links);
         this.server = new ProxyServer(config, () -> chain, metrics, new AccessLog(AccessLogSettings.defaults())).start();
@@ -74,6 +77,36 @@ final class InJvmProxy implements AutoCloseable {
         private Duration headerTimeout = Duration.ofSeconds(30);
         private long maxBodyBytes;
         private int retryBodyLimit = 64 * 1024;
+        private Duration requestBodyTimeout = Duration.ofSeconds(60);
+        private Duration sendTimeout = Duration.ofSeconds(60);
+        private Duration writeTimeout = Duration.ofSeconds(60);
+        private Duration totalTimeout;
+        private Duration phaseTimeout = Duration.ofSeconds(10);
+
+        Builder requestBodyTimeout(Duration timeout) {
+            this.requestBodyTimeout = timeout;
+            return this;
+        }
+
+        Builder sendTimeout(Duration timeout) {
+            this.sendTimeout = timeout;
+            return this;
+        }
+
+        Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = timeout;
+            return this;
+        }
+
+        Builder totalTimeout(Duration timeout) {
+            this.totalTimeout = timeout;
+            return this;
+        }
+
+        Builder phaseTimeout(Duration timeout) {
+            this.phaseTimeout = timeout;
+            return this;
+        }
 
         Builder retryBodyLimit(int bytes) {
             this.retryBodyLimit = bytes;

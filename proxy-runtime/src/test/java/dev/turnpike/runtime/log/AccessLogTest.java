@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.Peer;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.RequestHead;
 import dev.turnpike.api.Session;
 import dev.turnpike.runtime.config.AccessLogSettings;
@@ -27,7 +29,7 @@ class AccessLogTest {
         when(s.responseBodyBytes()).thenReturn(34L);
         when(s.peer()).thenReturn(Peer.of("10.0.0.7", 8080));
         when(s.requestId()).thenReturn("abc-1");
-        when(s.error()).thenReturn(error == null ? null : new IllegalStateException(error));
+        when(s.error()).thenReturn(error == null ? null : ProxyError.of(ErrorKind.UPSTREAM_RESET, error, null));
         return s;
     }
 
@@ -38,7 +40,7 @@ class AccessLogTest {
         assertTrue(line.startsWith("ts=20"), line);
         assertTrue(line.contains(" client=127.0.0.1:5555 method=POST path=/a?b=c status=502 duration_ms=2.500 "
                 + "bytes_in=12 bytes_out=34 upstream=10.0.0.7:8080 request_id=abc-1 responded_by=- "
-                + "error=\"backend said \\\"no\\\"\""), line);
+                + "error=\"upstream_reset: backend said \\\"no\\\"\""), line);
     }
 
     @Test

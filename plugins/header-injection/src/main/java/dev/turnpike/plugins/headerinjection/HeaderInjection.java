@@ -82,9 +82,9 @@ public final class HeaderInjection implements ProxyPlugin<HeaderInjection.Reques
         if (!s.editsRequest() && ctx == null) {
             return Outcome.proceed();
         }
-        RequestHead request = session.request();
-        Headers headers = request.headers();
-        String host = s.needsHost ? request.host() : null;
+        RequestHead client = session.request();
+        Headers headers = session.upstreamRequest().headers();
+        String host = s.needsHost ? client.host() : null;
         String peerIp = null;
         boolean trusted = false;
         String clientIp = null;
@@ -128,7 +128,7 @@ public final class HeaderInjection implements ProxyPlugin<HeaderInjection.Reques
             headers.set(FORWARDED, trusted ? append(headers, FORWARDED, element) : element);
         }
         if (s.via) {
-            headers.set(VIA, append(headers, VIA, "HTTP/1.0".equals(request.version()) ? VIA_10 : VIA_11));
+            headers.set(VIA, append(headers, VIA, "HTTP/1.0".equals(client.version()) ? VIA_10 : VIA_11));
         }
         s.request.apply(headers, session, clientIp, host);
         return Outcome.proceed();

@@ -48,6 +48,8 @@ class HeaderInjectionTest {
             when(session.clientAddress()).thenReturn(new InetSocketAddress(IpLiteral.parse(peerIp), 50123));
             when(session.isTls()).thenReturn(tls);
             when(session.request()).thenReturn(head);
+            // The upstream head starts as the client's (an overlay): one fake serves both.
+            when(session.upstreamRequest()).thenReturn(head);
             when(session.response()).thenReturn(responseHead);
             when(session.peer()).thenReturn(BACKEND);
             when(session.requestId()).thenReturn("req-7");

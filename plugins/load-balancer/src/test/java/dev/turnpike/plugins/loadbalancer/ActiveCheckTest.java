@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.api.health.HealthProbes;
 import dev.turnpike.api.health.HttpProbe;
@@ -505,7 +507,7 @@ class ActiveCheckTest {
         assertEquals(Outcome.Kind.UPSTREAM, o.kind());
         assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "fail_open"));
         // And a failed attempt may still move on to another down backend.
-        assertTrue(lb.failToConnect(s, a, new UpstreamFailure(o.peer(), UpstreamFailure.Kind.CONNECT, null, 1, null)));
+        assertTrue(lb.failToConnect(s, a, new UpstreamFailure(o.peer(), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null)));
         Outcome second = lb.upstreamPeer(s, a);
         assertEquals(Outcome.Kind.UPSTREAM, second.kind());
         assertFalse(second.peer().equals(o.peer()));
@@ -518,8 +520,7 @@ class ActiveCheckTest {
         TestContext ctx = new TestContext(checked("passive", map("max_fails", 1, "cooldown", "10s")));
         LoadBalancer lb = started(ctx);
         Attempts a = requestTo(lb, "a:1");
-        lb.failToConnect(req().build(), a, new UpstreamFailure(defaultGroup(lb).peer(0), UpstreamFailure.Kind.CONNECT,
-                null, 1, null));
+        lb.failToConnect(req().build(), a, new UpstreamFailure(defaultGroup(lb).peer(0), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null));
         assertFalse(defaultGroup(lb).health[0].up(), "passive health ejects even with an active check");
         // Checks that pass during the cool-down do not bring it back early.
         round(ctx, allConnected());

@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.api.Session;
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeProbes;
@@ -35,7 +37,7 @@ class CarryOverTest {
         Group g = lb.groups().get(group);
         Session s = req().path("/").build();
         Attempts a = requestTo(lb, address);
-        lb.failToConnect(s, a, new UpstreamFailure(g.peer(indexOf(g, address)), UpstreamFailure.Kind.CONNECT, null, 1, null));
+        lb.failToConnect(s, a, new UpstreamFailure(g.peer(indexOf(g, address)), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null));
         lb.logging(s, a);
     }
 

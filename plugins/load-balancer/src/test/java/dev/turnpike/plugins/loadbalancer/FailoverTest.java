@@ -13,8 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.UpstreamFailure;
-import dev.turnpike.api.UpstreamFailure.Kind;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.util.List;
@@ -34,7 +35,7 @@ class FailoverTest {
     }
 
     private static UpstreamFailure connect(Peer peer, int attempt) {
-        return new UpstreamFailure(peer, Kind.CONNECT, REFUSED, attempt, null);
+        return new UpstreamFailure(peer, ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", REFUSED), attempt, null);
     }
 
     @Test
@@ -61,7 +62,7 @@ class FailoverTest {
         Attempts a = lb.newContext(s);
         Peer first = lb.upstreamPeer(s, a).peer();
         assertTrue(lb.errorWhileProxying(s, a,
-                new UpstreamFailure(first, Kind.RESET, new IOException("reset"), 1, null)));
+                new UpstreamFailure(first, ProxyError.of(ErrorKind.UPSTREAM_RESET, "reset", new IOException("reset")), 1, null)));
         assertNotEquals(first, lb.upstreamPeer(s, a).peer());
     }
 
@@ -139,14 +140,14 @@ class FailoverTest {
         Session s = req().build();
         Attempts a = LbTestSupport.requestTo(lb, "a:1");
         assertFalse(lb.errorWhileProxying(s, a,
-                new UpstreamFailure(g.peer(0), Kind.RESET, new IOException("reset"), 1, "POST is not idempotent")));
+                new UpstreamFailure(g.peer(0), ProxyError.of(ErrorKind.UPSTREAM_RESET, "reset", new IOException("reset")), 1, "POST is not idempotent")));
         assertTrue(g.health[0].up(), "one failure of two");
         assertEquals(0, g.health[0].active().get(), "the backend is let go");
         lb.logging(req().status(0).build(), a);
         assertEquals(0, g.health[0].active().get(), "logging does not let it go twice");
 
         Attempts b = LbTestSupport.requestTo(lb, "a:1");
-        assertFalse(lb.failToConnect(s, b, new UpstreamFailure(g.peer(0), Kind.CONNECT, REFUSED, 1, "client gone")));
+        assertFalse(lb.failToConnect(s, b, new UpstreamFailure(g.peer(0), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", REFUSED), 1, "client gone")));
         assertFalse(g.health[0].up(), "the second non-retryable failure ejects it");
     }
 

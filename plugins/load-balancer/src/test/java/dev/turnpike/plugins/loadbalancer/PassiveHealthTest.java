@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.api.Session;
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
 import dev.turnpike.plugins.loadbalancer.health.StatusRanges;
@@ -48,8 +50,7 @@ class PassiveHealthTest {
         Attempts a = requestTo(lb, address);
         Group g = defaultGroup(lb);
         Session s = req().build();
-        lb.failToConnect(s, a, new UpstreamFailure(g.peer(LbTestSupport.indexOf(g, address)), UpstreamFailure.Kind.CONNECT,
-                new ConnectException("Connection refused"), 1, null));
+        lb.failToConnect(s, a, new UpstreamFailure(g.peer(LbTestSupport.indexOf(g, address)), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", new ConnectException("Connection refused")), 1, null));
         lb.logging(s, a);
     }
 
@@ -255,8 +256,7 @@ class PassiveHealthTest {
         spinFor(5_000_000);
         Attempts trial = requestTo(lb, "a:1");
         Session s = req().build();
-        assertTrue(lb.failToConnect(s, trial, new UpstreamFailure(defaultGroup(lb).peer(0),
-                UpstreamFailure.Kind.CONNECT, null, 1, null)), "the request itself may go to another backend");
+        assertTrue(lb.failToConnect(s, trial, new UpstreamFailure(defaultGroup(lb).peer(0), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null)), "the request itself may go to another backend");
         String retry = pickAddress(lb, s, trial);
         assertFalse(retry.equals("a:1"));
         assertFalse(trial.trial, "the retry is an ordinary request");

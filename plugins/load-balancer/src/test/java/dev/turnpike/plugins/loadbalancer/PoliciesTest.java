@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.api.Session;
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.UpstreamFailure;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,8 +62,7 @@ class PoliciesTest {
                 "passive", map("max_fails", 1)));
         Session s = req().build();
         Attempts failed = LbTestSupport.requestTo(lb, "a:1");
-        lb.failToConnect(s, failed, new UpstreamFailure(defaultGroup(lb).peer(0), UpstreamFailure.Kind.CONNECT,
-                null, 1, "client gone"));
+        lb.failToConnect(s, failed, new UpstreamFailure(defaultGroup(lb).peer(0), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, "client gone"));
         Map<String, Integer> counts = new HashMap<>();
         Session ok = req().status(200).build();
         for (int i = 0; i < 400; i++) {
@@ -172,7 +173,7 @@ class PoliciesTest {
         Group g = defaultGroup(lb);
         int i = indexOf(g, first);
         assertEquals(1, g.health[i].active().get());
-        assertTrue(lb.failToConnect(s, a, new UpstreamFailure(g.peer(i), UpstreamFailure.Kind.CONNECT, null, 1, null)));
+        assertTrue(lb.failToConnect(s, a, new UpstreamFailure(g.peer(i), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null)));
         assertEquals(0, g.health[i].active().get(), "the failed attempt no longer counts");
         String second = pickAddress(lb, s, a);
         assertNotEquals(first, second);
@@ -252,8 +253,7 @@ class PoliciesTest {
         String home = pickAddress(lb, s, a);
         Group g = defaultGroup(lb);
         // Her backend fails: the retry goes elsewhere, and so do her next requests while it is out.
-        assertTrue(lb.failToConnect(s, a, new UpstreamFailure(g.peer(indexOf(g, home)), UpstreamFailure.Kind.CONNECT,
-                null, 1, null)));
+        assertTrue(lb.failToConnect(s, a, new UpstreamFailure(g.peer(indexOf(g, home)), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null)));
         String fallback = pickAddress(lb, s, a);
         assertNotEquals(home, fallback);
         lb.logging(s, a);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.UpstreamFailure;
 import java.util.List;
 import java.util.Map;
@@ -168,7 +170,7 @@ class RoutesTest {
         Attempts a = lb.newContext(s);
         Outcome first = lb.upstreamPeer(s, a);
         assertEquals(true, lb.failToConnect(s, a,
-                new UpstreamFailure(first.peer(), UpstreamFailure.Kind.CONNECT, null, 1, null)));
+                new UpstreamFailure(first.peer(), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null)));
         // The session now reads as another path: the retry still belongs to the first group.
         Session later = req().path("/web").build();
         Outcome second = lb.upstreamPeer(later, a);

@@ -2,6 +2,7 @@ package dev.turnpike.plugins.ratelimit;
 
 import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.api.Headers;
+import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.RequestHead;
 import dev.turnpike.api.ResponseHead;
@@ -71,6 +72,16 @@ final class FakeSession implements Session {
         public Headers headers() {
             return headers;
         }
+
+        @Override
+        public long bodyLength() {
+            return -1;
+        }
+
+        @Override
+        public void setBodyLength(long length) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     private final RequestHead request = new RequestHead() {
@@ -104,6 +115,16 @@ final class FakeSession implements Session {
         public String query() {
             int q = uri.indexOf('?');
             return q < 0 ? null : uri.substring(q + 1);
+        }
+
+        @Override
+        public long bodyLength() {
+            return 0;
+        }
+
+        @Override
+        public void setBodyLength(long length) {
+            throw new UnsupportedOperationException();
         }
 
         @Override
@@ -173,7 +194,12 @@ final class FakeSession implements Session {
     }
 
     @Override
-    public Throwable error() {
+    public ProxyError error() {
+        return null;
+    }
+
+    @Override
+    public RequestHead upstreamRequest() {
         return null;
     }
 

@@ -1,4 +1,4 @@
-package dev.turnpike.runtime.http;
+package dev.turnpike.runtime.wire;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -8,7 +8,7 @@ import io.netty.util.AsciiString;
  * Removes the headers that belong to one connection and must not be forwarded (RFC 9110 §7.6.1):
  * the fixed set, and every header the Connection header names.
  */
-final class HopByHop {
+public final class HopByHop {
 
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
 
@@ -21,7 +21,7 @@ final class HopByHop {
     }
 
     /** Strips hop-by-hop headers in place. */
-    static void strip(HttpHeaders headers) {
+    public static void strip(HttpHeaders headers) {
         if (headers.contains(HttpHeaderNames.CONNECTION)) {
             for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
                 ConnectionTokens.forEachToken(value, name -> {

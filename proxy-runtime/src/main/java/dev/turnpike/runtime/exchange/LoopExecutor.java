@@ -1,4 +1,4 @@
-package dev.turnpike.runtime.http;
+package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.api.EventLoopExecutor;
 import io.netty.channel.EventLoop;

@@ -1,4 +1,4 @@
-package dev.turnpike.runtime.http;
+package dev.turnpike.runtime.exchange;
 
 /**
  * Which client-sent {@code X-Request-Id} values are kept: 1 to 128 characters of letters, digits

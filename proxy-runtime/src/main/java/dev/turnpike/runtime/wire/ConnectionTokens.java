@@ -1,4 +1,4 @@
-package dev.turnpike.runtime.http;
+package dev.turnpike.runtime.wire;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
@@ -10,12 +10,12 @@ import java.util.function.Consumer;
  * says {@code close}, HTTP/1.0 only when it says {@code keep-alive}), and which other headers it
  * names. Scans in place: this runs on every message, and splitting allocates.
  */
-final class ConnectionTokens {
+public final class ConnectionTokens {
 
     private ConnectionTokens() {
     }
 
-    static boolean keepAlive(HttpMessage message) {
+    public static boolean keepAlive(HttpMessage message) {
         String connection = message.headers().get(HttpHeaderNames.CONNECTION);
         boolean http11 = message.protocolVersion().equals(HttpVersion.HTTP_1_1);
         if (connection == null) {
@@ -28,12 +28,12 @@ final class ConnectionTokens {
     }
 
     /** Whether the comma-separated {@code list} holds {@code token} (case-insensitive). */
-    static boolean has(String list, String token) {
+    public static boolean has(String list, String token) {
         return scan(list, (l, s, e) -> e - s == token.length() && l.regionMatches(true, s, token, 0, token.length()));
     }
 
     /** Calls {@code action} with each trimmed, non-empty element of a comma-separated list. */
-    static void forEachToken(String list, Consumer<String> action) {
+    public static void forEachToken(String list, Consumer<String> action) {
         scan(list, (l, s, e) -> {
             action.accept(s == 0 && e == l.length() ? l : l.substring(s, e));
             return false;

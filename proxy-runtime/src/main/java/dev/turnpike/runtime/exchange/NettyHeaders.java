@@ -1,6 +1,7 @@
-package dev.turnpike.runtime.http;
+package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.api.Headers;
+import dev.turnpike.runtime.wire.HeaderRules;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Iterator;
 import java.util.List;
@@ -9,14 +10,17 @@ import java.util.Set;
 
 /**
  * {@link Headers} over Netty's {@link HttpHeaders}, without copying. Netty's default headers
- * validate names and values on every set/add, which is what keeps a plugin from splitting a header.
+ * validate names on every set/add, and {@link HeaderRules} the values, which is what keeps a
+ * plugin from splitting a header; the owner's {@link Head} says when edits are allowed at all.
  */
 final class NettyHeaders implements Headers {
 
     private final HttpHeaders headers;
+    private final Head owner;
 
-    NettyHeaders(HttpHeaders headers) {
+    NettyHeaders(HttpHeaders headers, Head owner) {
         this.headers = headers;
+        this.owner = owner;
     }
 
     @Override
@@ -36,6 +40,7 @@ final class NettyHeaders implements Headers {
 
     @Override
     public Headers set(String name, String value) {
+        owner.checkEditable();
         HeaderRules.checkValue(name, value);
         headers.set(name, value);
         return this;
@@ -43,6 +48,7 @@ final class NettyHeaders implements Headers {
 
     @Override
     public Headers add(String name, String value) {
+        owner.checkEditable();
         HeaderRules.checkValue(name, value);
         headers.add(name, value);
         return this;
@@ -50,6 +56,7 @@ final class NettyHeaders implements Headers {
 
     @Override
     public Headers remove(String name) {
+        owner.checkEditable();
         headers.remove(name);
         return this;
     }
@@ -72,5 +79,11 @@ final class NettyHeaders implements Headers {
     @Override
     public String toString() {
         return headers.toString();
+    }
+
+    /** A head that is editable only in some phases. */
+    interface Head {
+        /** @throws IllegalStateException when the head may not be edited now */
+        void checkEditable();
     }
 }

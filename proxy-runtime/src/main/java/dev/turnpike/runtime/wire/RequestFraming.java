@@ -1,4 +1,4 @@
-package dev.turnpike.runtime.http;
+package dev.turnpike.runtime.wire;
 
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
@@ -16,12 +16,12 @@ import java.util.List;
  * Transfer-Encoding, conflicting lengths, Transfer-Encoding in HTTP/1.0 and a final coding other
  * than chunked; this adds what a proxy must refuse on top (RFC 9112 §3.2, §6.1).
  */
-final class RequestFraming {
+public final class RequestFraming {
 
-    enum Body { NONE, LENGTH, CHUNKED }
+    public enum Body { NONE, LENGTH, CHUNKED }
 
     /** A refusal: the status and the reason given to the client. */
-    record Refusal(int status, String reason) {
+    public record Refusal(int status, String reason) {
     }
 
     private RequestFraming() {
@@ -31,14 +31,13 @@ final class RequestFraming {
      * Whether a request with this method may be sent twice with the effect of once (RFC 9110
      * §9.2.2): the only ones a retry may repeat after they reached a backend.
      */
-    static boolean idempotent(io.netty.handler.codec.http.HttpMethod method) {
-        String m = method.name();
+    public static boolean idempotent(String m) {
         return m.equals("GET") || m.equals("HEAD") || m.equals("PUT") || m.equals("DELETE") || m.equals("OPTIONS")
                 || m.equals("TRACE");
     }
 
     /** Why the request cannot be proxied, or {@code null} when it can. */
-    static Refusal check(HttpRequest request) {
+    public static Refusal check(HttpRequest request) {
         DecoderResult result = request.decoderResult();
         if (result.isFailure()) {
             Throwable cause = result.cause();
@@ -67,7 +66,7 @@ final class RequestFraming {
         return null;
     }
 
-    static Body body(HttpRequest request) {
+    public static Body body(HttpRequest request) {
         if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             return Body.CHUNKED;
         }
@@ -75,7 +74,7 @@ final class RequestFraming {
         return length == null ? Body.NONE : Body.LENGTH;
     }
 
-    static long contentLength(HttpRequest request) {
+    public static long contentLength(HttpRequest request) {
         String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         return length == null ? -1 : Long.parseLong(length.trim());
     }
@@ -84,7 +83,7 @@ final class RequestFraming {
      * Turns an absolute-form target ({@code http://host/path}) into origin form and the Host header,
      * as a server must accept it (RFC 9112 §3.2.2). Returns false when the target is unusable.
      */
-    static boolean toOriginForm(HttpRequest request) {
+    public static boolean toOriginForm(HttpRequest request) {
         String uri = request.uri();
         int scheme = uri.startsWith("http://") ? 7 : uri.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
         if (scheme < 0) {

@@ -1,4 +1,4 @@
-package dev.turnpike.runtime.http;
+package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.runtime.upstream.UpstreamPool;
@@ -27,11 +27,11 @@ public final class LoopResources {
         return pool;
     }
 
-    EventLoopExecutor executor() {
+    public EventLoopExecutor executor() {
         return executor;
     }
 
-    String nextRequestId() {
+    public String nextRequestId() {
         return idPrefix + Long.toHexString(++nextId);
     }
 }

@@ -1,4 +1,4 @@
-package dev.turnpike.runtime.http;
+package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.config.ServerSettings;
@@ -10,22 +10,28 @@ import java.util.function.Supplier;
 
 /**
  * What every connection of one server shares: the settings, where the current chain comes from,
- * the metrics and access log, and whether the server is shutting down. Immutable but for the chain supplier's
- * answer and the shutdown flag.
+ * the metrics, the error log and access log, and whether the server is shutting down. Immutable
+ * but for the chain supplier's answer and the shutdown flag.
  */
 public final class ProxyContext {
 
     private final ServerSettings server;
     private final UpstreamSettings upstream;
+    private final Duration phaseTimeout;
     private final Supplier<Chain> chain;
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
+    private final ErrorLog errors = new ErrorLog();
     private volatile boolean closing;
 
-    public ProxyContext(ServerSettings server, UpstreamSettings upstream, Supplier<Chain> chain, ProxyMetrics metrics,
-                        AccessLog accessLog) {
+    /**
+     * @param phaseTimeout {@code plugins.phase_timeout}: how long a phase's stage may stay pending
+     */
+    public ProxyContext(ServerSettings server, UpstreamSettings upstream, Duration phaseTimeout, Supplier<Chain> chain,
+                        ProxyMetrics metrics, AccessLog accessLog) {
         this.server = server;
         this.upstream = upstream;
+        this.phaseTimeout = phaseTimeout;
         this.chain = chain;
         this.metrics = metrics;
         this.accessLog = accessLog;
@@ -33,6 +39,14 @@ public final class ProxyContext {
 
     AccessLog accessLog() {
         return accessLog;
+    }
+
+    ErrorLog errors() {
+        return errors;
+    }
+
+    Duration phaseTimeout() {
+        return phaseTimeout;
     }
 
     /** Hands the calling event loop's batched access-log lines to the logger (shutdown). */
@@ -46,10 +60,6 @@ public final class ProxyContext {
 
     public UpstreamSettings upstream() {
         return upstream;
-    }
-
-    Duration upstreamReadTimeout() {
-        return upstream.readTimeout();
     }
 
     /**
@@ -74,7 +84,7 @@ public final class ProxyContext {
         closing = true;
     }
 
-    boolean closing() {
+    public boolean closing() {
         return closing;
     }
 }

@@ -1,0 +1,461 @@
+package dev.turnpike.runtime.exchange;
+
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.ProxyError;
+import dev.turnpike.api.UpstreamConnection;
+import dev.turnpike.runtime.metrics.ProxyMetrics;
+import dev.turnpike.runtime.upstream.PooledConnection;
+import dev.turnpike.runtime.upstream.UpstreamListener;
+import dev.turnpike.runtime.upstream.UpstreamPool;
+import dev.turnpike.runtime.wire.ConnectionTokens;
+import dev.turnpike.runtime.wire.HeadWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * One try at getting the response from one backend: takes a connection (pooled or new), writes the
+ * head and the body the request side hands it, reads the response, and watches the backend's
+ * silence. A retry makes a new attempt, so nothing of this one (its connection, its clocks, its
+ * half-read response) can leak into the next. Pingora's {@code proxy_1to1} keeps the same state in
+ * locals, for the same reason.
+ *
+ * <p>The silence clock runs only while the proxy is actually reading from the backend: not before
+ * the request has been sent, and not while reading is paused because the client (or a plugin) is
+ * not taking the response. A slow client is therefore never the backend's timeout.
+ *
+ * <p>Confined to the request's event loop, which is also the connection's.
+ */
+final class Attempt implements UpstreamListener {
+
+    /** Reading from the backend is paused for one of these (bits), and runs only when none holds. */
+    static final int PAUSE_CLIENT = 1;
+    static final int PAUSE_RESPONSE_FILTER = 2;
+    static final int PAUSE_BODY_FILTER = 4;
+
+    /** The request going to the backend. */
+    enum Send { HEAD_PENDING, BODY, DONE }
+
+    /** The response coming from it. */
+    enum Receive { AWAITING, INTERIM, BODY, COMPLETE }
+
+    /** The connection's lifetime, as this attempt holds it. */
+    enum Link { CONNECTING, OPEN, RELEASED }
+
+    /** What an attempt reports to: the request it belongs to. */
+    interface Owner {
+        /** The connection is ready and the head about to be written (connected_to_upstream). */
+        void connected(Attempt attempt, UpstreamConnection connection);
+
+        /** The head went out: the body may follow. */
+        void headSent(Attempt attempt);
+
+        /** An informational (1xx) response other than 100. */
+        void interim(Attempt attempt, HttpResponse head);
+
+        void responseHead(Attempt attempt, HttpResponse head);
+
+        /** A part of the response body; a {@link LastHttpContent} ends it. Ownership passes. */
+        void responseContent(Attempt attempt, HttpContent part);
+
+        /** The end of a read batch from the backend: the moment to flush to the client. */
+        void readBatchDone();
+
+        /** The attempt failed; it has let its connection go. */
+        void failed(Attempt attempt, ProxyError error);
+
+        /** Whether the backend takes bytes again (false: pause the client's upload). */
+        void writabilityChanged(Attempt attempt, boolean writable);
+
+        /** A clock was armed: make sure the request's deadlines are looked at by then. */
+        void due(long deadline);
+
+        /** Whether a client read batch is in progress (writes upstream are flushed at its end). */
+        boolean inClientRead();
+    }
+
+    private final Owner owner;
+    private final UpstreamPool pool;
+    private final ProxyMetrics metrics;
+    private final Peer peer;
+    private final UpstreamHead head;
+    private final int number;
+    private final Clock readClock;
+    private final Clock writeClock;
+
+    private Link link = Link.CONNECTING;
+    private Send send = Send.HEAD_PENDING;
+    private Receive receive = Receive.AWAITING;
+    private PooledConnection connection;
+    private boolean reused;
+    private boolean abandoned;
+    private int pausedBy;
+    private boolean flushPending;
+    private boolean keepAlive;
+    private long connectStart;
+
+    Attempt(Owner owner, UpstreamPool pool, ProxyMetrics metrics, Peer peer, UpstreamHead head, int number,
+            Duration readTimeout, Duration writeTimeout) {
+        this.owner = owner;
+        this.pool = pool;
+        this.metrics = metrics;
+        this.peer = peer;
+        this.head = head;
+        this.number = number;
+        this.readClock = new Clock((peer.readTimeout() != null ? peer.readTimeout() : readTimeout).toNanos());
+        this.writeClock = new Clock(writeTimeout.toNanos());
+    }
+
+    Peer peer() {
+        return peer;
+    }
+
+    UpstreamHead head() {
+        return head;
+    }
+
+    int number() {
+        return number;
+    }
+
+    boolean reused() {
+        return reused;
+    }
+
+    /** Whether the backend's response head has arrived. */
+    boolean answered() {
+        return receive == Receive.BODY || receive == Receive.COMPLETE;
+    }
+
+    Send send() {
+        return send;
+    }
+
+    Receive receive() {
+        return receive;
+    }
+
+    /** Takes an idle pooled connection to the peer (unless {@code fresh}), or opens one on this loop. */
+    void start(boolean fresh) {
+        PooledConnection idle = fresh ? null : pool.pollIdle(peer);
+        if (idle != null) {
+            reused = true;
+            open(idle, Duration.ZERO);
+            return;
+        }
+        connectStart = System.nanoTime();
+        Future<PooledConnection> f = pool.connect(peer);
+        if (f.isDone()) {
+            onConnect(f);
+        } else {
+            f.addListener(done -> onConnect(f));
+        }
+    }
+
+    private void onConnect(Future<PooledConnection> f) {
+        if (abandoned) {
+            link = Link.RELEASED;
+            if (f.isSuccess()) {
+                f.getNow().release(); // clean and unused: good for the next request
+            }
+            return;
+        }
+        if (!f.isSuccess()) {
+            link = Link.RELEASED;
+            ProxyError error = UpstreamErrors.connectFailed(peer, f.cause());
+            metrics.upstreamConnectFailed(peer.address(), error.kind() == ErrorKind.CONNECT_TIMEOUT ? "timeout"
+                    : error.kind() == ErrorKind.CONNECT_REFUSED ? "refused" : "other");
+            owner.failed(this, error);
+            return;
+        }
+        long took = System.nanoTime() - connectStart;
+        metrics.upstreamConnected(peer.address(), took);
+        open(f.getNow(), Duration.ofNanos(took));
+    }
+
+    private void open(PooledConnection c, Duration connectTime) {
+        connection = c;
+        link = Link.OPEN;
+        c.attach(this);
+        if (pausedBy != 0) {
+            c.channel().config().setAutoRead(false);
+        }
+        metrics.upstreamRequest(peer.address(), reused);
+        Channel ch = c.channel();
+        owner.connected(this, new UpstreamConnection(peer, reused, connectTime,
+                (InetSocketAddress) ch.localAddress(), (InetSocketAddress) ch.remoteAddress()));
+        if (link != Link.OPEN || abandoned) {
+            return; // connected_to_upstream failed the request
+        }
+        c.decoder().expectResponseTo(head.isHead());
+        write(head.encode(ch.alloc()));
+        send = head.hasBody() ? Send.BODY : Send.DONE;
+        if (send == Send.DONE) {
+            armReadClock();
+        }
+        owner.headSent(this);
+        if (!ch.isWritable()) {
+            onUpstreamWritabilityChanged(false);
+        }
+    }
+
+    /** Whether the backend is taking bytes (below the channel's high-water mark). */
+    boolean writable() {
+        return link == Link.OPEN && connection.channel().isWritable();
+    }
+
+    /** A piece of the request body (ownership passes); framed as the head said. */
+    void writeBody(ByteBuf data) {
+        if (link != Link.OPEN || send != Send.BODY || !data.isReadable()) {
+            data.release();
+            return;
+        }
+        if (head.chunked()) {
+            ByteBuf size = connection.channel().alloc().buffer(10);
+            HeadWriter.chunkHeader(size, data.readableBytes());
+            write(size);
+            write(data);
+            ByteBuf crlf = connection.channel().alloc().buffer(2);
+            HeadWriter.chunkEnd(crlf);
+            write(crlf);
+        } else {
+            write(data);
+        }
+    }
+
+    /** The end of the request body, with the trailers a chunked body ended with (or null). */
+    void endBody(HttpHeaders trailers) {
+        if (link != Link.OPEN || send != Send.BODY) {
+            return;
+        }
+        if (head.chunked()) {
+            ByteBuf end = connection.channel().alloc().buffer(16);
+            HeadWriter.lastChunk(end);
+            if (trailers != null) {
+                trailers.iteratorCharSequence().forEachRemaining(e -> HeadWriter.header(end, e.getKey(), e.getValue()));
+            }
+            HeadWriter.end(end);
+            write(end);
+        }
+        send = Send.DONE;
+        if (receive == Receive.AWAITING) {
+            armReadClock();
+        }
+    }
+
+    private void write(Object msg) {
+        connection.channel().write(msg, connection.channel().voidPromise());
+        flushPending = true;
+        if (!owner.inClientRead()) {
+            flush();
+        }
+    }
+
+    /** Flushes what was written during a client read batch. */
+    void flush() {
+        if (flushPending && link == Link.OPEN) {
+            flushPending = false;
+            connection.channel().flush();
+        }
+    }
+
+    /** Stops reading from the backend for {@code reason} (a bit); its silence clock stops too. */
+    void pauseReading(int reason) {
+        int before = pausedBy;
+        pausedBy |= reason;
+        if (before == 0 && link == Link.OPEN) {
+            connection.channel().config().setAutoRead(false);
+            readClock.disarm(); // the wait is ours now, not the backend's
+        }
+    }
+
+    /** Reading may go on as far as {@code reason} is concerned. */
+    void resumeReading(int reason) {
+        if ((pausedBy & reason) == 0) {
+            return;
+        }
+        pausedBy &= ~reason;
+        if (pausedBy == 0 && link == Link.OPEN) {
+            connection.channel().config().setAutoRead(true);
+            if (send == Send.DONE || receive == Receive.BODY) {
+                armReadClock();
+            }
+        }
+    }
+
+    private void armReadClock() {
+        if (pausedBy == 0 && receive != Receive.COMPLETE && link == Link.OPEN) {
+            owner.due(readClock.arm(System.nanoTime()));
+        }
+    }
+
+    @Override
+    public void onUpstreamRead(HttpObject msg) {
+        if (link != Link.OPEN) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            fail(UpstreamErrors.invalid(peer, msg.decoderResult().cause()));
+            return;
+        }
+        if (msg instanceof HttpResponse r) {
+            onHead(r);
+            return;
+        }
+        HttpContent part = (HttpContent) msg;
+        boolean last = part instanceof LastHttpContent;
+        switch (receive) {
+            case INTERIM -> {
+                part.release(); // an informational response has no body; its end makes room for the next head
+                if (last) {
+                    receive = Receive.AWAITING;
+                }
+            }
+            case BODY -> {
+                if (last) {
+                    receive = Receive.COMPLETE;
+                    letGo(send == Send.DONE && keepAlive);
+                }
+                owner.responseContent(this, part);
+            }
+            default -> {
+                part.release();
+                fail(UpstreamErrors.invalid(peer, null));
+            }
+        }
+    }
+
+    private void onHead(HttpResponse r) {
+        if (receive != Receive.AWAITING) {
+            // A second head before the first one's body ended: the backend's framing is broken.
+            fail(UpstreamErrors.invalid(peer, null));
+            return;
+        }
+        int code = r.status().code();
+        if (code >= 200) {
+            receive = Receive.BODY;
+            keepAlive = ConnectionTokens.keepAlive(r) && (head.isHead() || code == 204 || code == 304
+                    || r.headers().contains("Content-Length") || r.headers().contains("Transfer-Encoding"));
+            if (!readClock.armed()) {
+                armReadClock(); // answered before the request was all sent: the backend is talking now
+            }
+            owner.responseHead(this, r);
+        } else if (code == 101) {
+            fail(ProxyError.of(ErrorKind.INVALID_RESPONSE, "backend " + peer.address()
+                    + " switched protocols (101), which this proxy does not carry yet", null));
+        } else {
+            receive = Receive.INTERIM;
+            if (code != 100) { // 100 Continue is the proxy's own to answer
+                owner.interim(this, r);
+            }
+        }
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        readClock.touch(System.nanoTime());
+        owner.readBatchDone();
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (link != Link.OPEN) {
+            return;
+        }
+        if (writable) {
+            writeClock.disarm();
+        } else if (send != Send.DONE) {
+            owner.due(writeClock.arm(System.nanoTime()));
+        }
+        owner.writabilityChanged(this, writable);
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (link != Link.OPEN) {
+            return;
+        }
+        link = Link.RELEASED; // the channel is gone; the pool forgot it already
+        connection = null;
+        readClock.disarm();
+        writeClock.disarm();
+        fail(UpstreamErrors.closed(peer, cause, answered()));
+    }
+
+    /**
+     * The request's timer asks: fails the attempt when the backend has been silent for its read
+     * timeout, or has taken no bytes for the write timeout. Returns when to look again (0: never).
+     */
+    long check(long now) {
+        if (link != Link.OPEN) {
+            return 0;
+        }
+        if (readClock.expired(now)) {
+            metrics.upstreamTimedOut(peer.address());
+            fail(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "backend " + peer.address() + " sent nothing for "
+                    + readClock.timeoutMillis() + " ms", null));
+            return 0;
+        }
+        if (writeClock.expired(now)) {
+            metrics.upstreamTimedOut(peer.address());
+            fail(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "backend " + peer.address() + " took no request bytes for "
+                    + writeClock.timeoutMillis() + " ms", null));
+            return 0;
+        }
+        return Clock.earliest(readClock.deadline(), writeClock.deadline());
+    }
+
+    private void fail(ProxyError error) {
+        letGo(false);
+        owner.failed(this, error);
+    }
+
+    /**
+     * The attempt is no longer wanted (the request was answered otherwise, the client left, or a
+     * retry replaces it): its connection is closed, or, when still connecting, released unused
+     * once the connect completes.
+     */
+    void abandon() {
+        abandoned = true;
+        if (link == Link.OPEN) {
+            letGo(false);
+        }
+    }
+
+    /** Gives the connection back (a clean exchange on a keep-alive connection) or closes it. */
+    private void letGo(boolean reusable) {
+        readClock.disarm();
+        writeClock.disarm();
+        if (link != Link.OPEN) {
+            return;
+        }
+        link = Link.RELEASED;
+        PooledConnection c = connection;
+        connection = null;
+        if (flushPending) {
+            flushPending = false;
+            c.channel().flush();
+        }
+        if (reusable) {
+            c.release();
+        } else {
+            c.discard();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "attempt " + number + " to " + peer.address() + " (" + link + ", send " + send + ", receive " + receive + ")";
+    }
+}

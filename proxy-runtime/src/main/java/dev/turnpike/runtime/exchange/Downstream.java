@@ -1,0 +1,34 @@
+package dev.turnpike.runtime.exchange;
+
+import io.netty.channel.Channel;
+
+/**
+ * The client connection a request arrived on, as the request needs it. Implemented by the
+ * connection's handler; a fake of it lets the engine be tested on an embedded channel.
+ */
+public interface Downstream {
+
+    Channel channel();
+
+    /** What the connection's event loop owns: the upstream pool, the request ids. */
+    LoopResources loop();
+
+    /** What every connection of the server shares: settings, chain, metrics, logs. */
+    ProxyContext proxy();
+
+    /** Whether a read batch from the client is being handled (writes upstream are flushed at its end). */
+    boolean inRead();
+
+    /** The request asks to stop (or resume) reading from the client: backpressure. */
+    void pauseReading(boolean pause);
+
+    /**
+     * Makes sure the request's {@link ProxyRequest#checkDeadlines} runs by {@code deadline}
+     * ({@link System#nanoTime()} clock). One timer per connection serves every wait of every
+     * request on it; it is moved only when a wait needs an earlier look than the one due.
+     */
+    void due(long deadline);
+
+    /** The request is over; {@code keepOpen} when the connection can carry the next one. */
+    void finished(ProxyRequest request, boolean keepOpen);
+}

@@ -1,0 +1,337 @@
+package dev.turnpike.runtime.exchange;
+
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.ProxyError;
+import dev.turnpike.runtime.wire.HopByHop;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The response side towards the client: frames what goes out (Content-Length, chunked, or the
+ * close for an HTTP/1.0 client), adds the connection headers and the request id, batches flushes,
+ * holds a body to the length its head announced, and watches the client's {@code send_timeout}:
+ * a client that takes no bytes while some wait for it is the client's timeout.
+ *
+ * <p>Confined to the request's event loop.
+ */
+final class ResponseWriter implements ChannelFutureListener {
+
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
+
+    /** Where the response to the client stands. */
+    enum State {
+        /** Nothing written: an error can still be answered with a status. */
+        NOT_STARTED,
+        /** The head went out; the body is streaming. */
+        STREAMING,
+        /** The last part is written, its write not complete yet. */
+        ENDING,
+        /** The last part's write completed (or failed). */
+        DONE,
+        /** Cut short: the connection is closing. */
+        CUT
+    }
+
+    /** What the writer reports to: the request. */
+    interface Owner {
+        /** The last part's write completed; {@code ok} false when the client went away first. */
+        void written(boolean ok);
+
+        /** The client took no bytes for {@code server.send_timeout}. */
+        void clientTimedOut(ProxyError error);
+
+        void due(long deadline);
+    }
+
+    private final Channel channel;
+    private final Owner owner;
+    private final boolean http10;
+    private final String requestId;
+    private final BooleanSupplier shuttingDown;
+    private final Clock sendClock;
+    private State state = State.NOT_STARTED;
+    private boolean closeAfter;
+    private boolean batching;
+    private boolean flushPending;
+    private long length = -1;
+    private long bodyBytes;
+    private long lastPending;
+    private int status;
+    private HttpResponse head;
+
+    /**
+     * @param keepAlive    whether the client wants the connection kept
+     * @param shuttingDown whether the proxy is shutting down (then every response closes its connection)
+     */
+    ResponseWriter(Channel channel, Owner owner, boolean http10, boolean keepAlive, BooleanSupplier shuttingDown,
+                   String requestId, long sendTimeoutNanos) {
+        this.channel = channel;
+        this.owner = owner;
+        this.http10 = http10;
+        this.shuttingDown = shuttingDown;
+        this.requestId = requestId;
+        this.closeAfter = !keepAlive;
+        this.sendClock = new Clock(sendTimeoutNanos);
+    }
+
+    State state() {
+        return state;
+    }
+
+    boolean started() {
+        return state != State.NOT_STARTED;
+    }
+
+    int status() {
+        return status;
+    }
+
+    long bodyBytes() {
+        return bodyBytes;
+    }
+
+    /** The head that went out, or null. */
+    HttpResponse head() {
+        return head;
+    }
+
+    /** The connection closes after this response (set by whoever learns it must). */
+    void closeAfter() {
+        closeAfter = true;
+    }
+
+    boolean closing() {
+        return closeAfter;
+    }
+
+    boolean writable() {
+        return channel.isWritable();
+    }
+
+    /** While the backend's read batch is handled, writes wait for one flush at its end. */
+    void batch(boolean on) {
+        batching = on;
+        if (!on) {
+            flush();
+        }
+    }
+
+    /**
+     * Sends the backend's (edited) response head.
+     *
+     * @param length     the body length to frame: -1 unknown (chunked, or close for HTTP/1.0)
+     * @param lengthText the backend's own Content-Length value, left in place when unchanged
+     * @param noBody     no body follows (a response to HEAD, 204, 304): its headers stay as they are
+     */
+    void head(HttpResponse r, long length, String lengthText, boolean noBody) {
+        r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        HttpHeaders h = r.headers();
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (noBody) {
+            this.length = 0;
+        } else if (length >= 0) {
+            if (lengthText == null || h.get(HttpHeaderNames.CONTENT_LENGTH) != lengthText) {
+                h.set(HttpHeaderNames.CONTENT_LENGTH, length); // a plugin touched it, or declared another
+            }
+            this.length = length;
+        } else {
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            if (http10) {
+                closeAfter = true; // an HTTP/1.0 client knows no chunks: the close ends the body
+            } else {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        connectionHeaders(r);
+        status = r.status().code();
+        head = r;
+        state = State.STREAMING;
+        write(r);
+    }
+
+    /** An informational response (102, 103), forwarded to an HTTP/1.1 client before the final one. */
+    void interim(HttpResponse r) {
+        if (http10 || state != State.NOT_STARTED) {
+            return;
+        }
+        HopByHop.strip(r.headers());
+        write(r);
+        write(LastHttpContent.EMPTY_LAST_CONTENT); // ends the interim message in the encoder
+    }
+
+    /** The client waits for this before it sends its body (the proxy answers Expect itself). */
+    void continue100() {
+        channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                Unpooled.EMPTY_BUFFER));
+    }
+
+    /**
+     * A piece of the body (ownership passes). Returns false, and lets go of it, when it would take
+     * the body past the length its head announced: the caller must cut the response.
+     */
+    boolean body(ByteBuf data) {
+        if (state != State.STREAMING) {
+            data.release();
+            return true;
+        }
+        bodyBytes += data.readableBytes();
+        if (length >= 0 && bodyBytes > length) {
+            data.release();
+            return false;
+        }
+        write(new DefaultHttpContent(data));
+        return true;
+    }
+
+    /**
+     * The end of the body, with the backend's trailers (or null). Returns false when the body fell
+     * short of the length its head announced: the caller must cut the response.
+     */
+    boolean end(HttpHeaders trailers) {
+        if (state != State.STREAMING) {
+            return true;
+        }
+        if (length >= 0 && bodyBytes != length) {
+            return false;
+        }
+        LastHttpContent last = trailers == null || trailers.isEmpty() ? LastHttpContent.EMPTY_LAST_CONTENT
+                : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers);
+        finalWrite(last);
+        return true;
+    }
+
+    /** A whole response the proxy wrote itself (a plugin's answer, an error). */
+    void full(FullHttpResponse res, boolean headRequest) {
+        connectionHeaders(res);
+        bodyBytes = headRequest ? 0 : res.content().readableBytes();
+        status = res.status().code();
+        head = res;
+        finalWrite(res);
+    }
+
+    /** Too late for a status: all the client can learn is that the response is cut short. */
+    void cut() {
+        if (state == State.CUT) {
+            return;
+        }
+        state = State.CUT;
+        closeAfter = true;
+        sendClock.disarm();
+        channel.close();
+    }
+
+    private void connectionHeaders(HttpResponse r) {
+        if (shuttingDown.getAsBoolean()) {
+            closeAfter = true;
+        }
+        if (closeAfter) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        r.headers().set(X_REQUEST_ID, requestId);
+    }
+
+    private void finalWrite(Object last) {
+        state = State.ENDING;
+        flushPending = false;
+        ChannelFuture f = channel.writeAndFlush(last);
+        f.addListener(this);
+        if (!f.isDone() && state == State.ENDING) {
+            watchSending(); // the client has not taken it all yet
+        }
+    }
+
+    private void write(Object msg) {
+        channel.write(msg, channel.voidPromise());
+        flushPending = true;
+        if (!batching) {
+            flush();
+        }
+    }
+
+    void flush() {
+        if (flushPending) {
+            flushPending = false;
+            channel.flush();
+        }
+    }
+
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        sendClock.disarm();
+        if (state == State.ENDING) {
+            state = State.DONE;
+        }
+        if (!future.isSuccess()) {
+            closeAfter = true;
+        }
+        owner.written(future.isSuccess());
+    }
+
+    /** The client connection's writability changed: its send clock runs while it takes nothing. */
+    void writabilityChanged(boolean writable) {
+        if (writable) {
+            if (state != State.ENDING) {
+                sendClock.disarm();
+            }
+        } else if (state == State.STREAMING || state == State.ENDING) {
+            watchSending();
+        }
+    }
+
+    private void watchSending() {
+        if (!sendClock.armed()) {
+            lastPending = pendingBytes();
+            owner.due(sendClock.arm(System.nanoTime()));
+        }
+    }
+
+    /**
+     * The request's timer asks: fails the request when bytes have waited for the client for
+     * {@code send_timeout} without any of them being taken. Returns when to look again.
+     */
+    long check(long now) {
+        if (!sendClock.armed()) {
+            return 0;
+        }
+        long pending = pendingBytes();
+        if (pending == 0 && state != State.ENDING) {
+            sendClock.disarm();
+            return 0;
+        }
+        if (pending < lastPending) {
+            sendClock.touch(now); // the client took some: it is slow, not gone
+        }
+        lastPending = pending;
+        if (sendClock.expired(now)) {
+            sendClock.disarm();
+            owner.clientTimedOut(ProxyError.of(ErrorKind.CLIENT_TIMEOUT, "client took no response bytes for "
+                    + sendClock.timeoutMillis() + " ms (server.send_timeout)", null));
+            return 0;
+        }
+        return sendClock.deadline();
+    }
+
+    private long pendingBytes() {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+}

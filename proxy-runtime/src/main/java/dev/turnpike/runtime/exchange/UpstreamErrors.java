@@ -1,0 +1,66 @@
+package dev.turnpike.runtime.exchange;
+
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.ProxyError;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import javax.net.ssl.SSLException;
+
+/**
+ * Turns what Netty reports about an upstream connection into a {@link ProxyError}: the kind, and
+ * a sentence in the proxy's words. The exception text stays in {@link ProxyError#cause()}.
+ */
+final class UpstreamErrors {
+
+    private UpstreamErrors() {
+    }
+
+    /** Opening the connection failed. */
+    static ProxyError connectFailed(Peer peer, Throwable cause) {
+        if (has(cause, ConnectTimeoutException.class)) {
+            return ProxyError.of(ErrorKind.CONNECT_TIMEOUT, "connecting to backend " + peer.address() + " timed out", cause);
+        }
+        if (has(cause, UnknownHostException.class) || has(cause, UnresolvedAddressException.class)) {
+            return ProxyError.of(ErrorKind.UNRESOLVABLE, "backend host " + peer.host() + " could not be resolved", cause);
+        }
+        if (has(cause, SSLException.class)) {
+            return ProxyError.of(ErrorKind.TLS, "TLS handshake with backend " + peer.address() + " failed", cause);
+        }
+        String how = has(cause, NoRouteToHostException.class) ? "is unreachable" : has(cause, ConnectException.class)
+                ? "refused the connection" : "could not be connected to";
+        return ProxyError.of(ErrorKind.CONNECT_REFUSED, "backend " + peer.address() + " " + how, cause);
+    }
+
+    /** The connection closed, or broke, before the response was complete. */
+    static ProxyError closed(Peer peer, Throwable cause, boolean responseStarted) {
+        if (has(cause, SSLException.class)) {
+            return ProxyError.of(ErrorKind.TLS, "TLS with backend " + peer.address() + " failed", cause);
+        }
+        if (has(cause, DecoderException.class)) {
+            return invalid(peer, cause);
+        }
+        String what = has(cause, IOException.class) ? "reset the connection" : "closed the connection";
+        return ProxyError.of(ErrorKind.UPSTREAM_RESET, "backend " + peer.address() + " " + what
+                + (responseStarted ? " in the middle of its response" : " before its response"), cause);
+    }
+
+    static ProxyError invalid(Peer peer, Throwable cause) {
+        return ProxyError.of(ErrorKind.INVALID_RESPONSE, "backend " + peer.address() + " sent an invalid response"
+                + (cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : ""), cause);
+    }
+
+    private static boolean has(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
