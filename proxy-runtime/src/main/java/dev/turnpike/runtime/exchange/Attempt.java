@@ -7,7 +7,7 @@ import dev.turnpike.api.UpstreamConnection;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.upstream.PooledConnection;
 import dev.turnpike.runtime.upstream.UpstreamListener;
-import dev.turnpike.runtime.upstream.UpstreamPool;
+import dev.turnpike.runtime.upstream.Connections;
 import dev.turnpike.runtime.wire.ConnectionTokens;
 import dev.turnpike.runtime.wire.HeadWriter;
 import io.netty.buffer.ByteBuf;
@@ -35,7 +35,7 @@ import java.time.Duration;
  *
  * <p>Confined to the request's event loop, which is also the connection's.
  */
-final class Attempt implements UpstreamListener {
+final class Attempt implements UpstreamListener, BodySink {
 
     /** Reading from the backend is paused for one of these (bits), and runs only when none holds. */
     static final int PAUSE_CLIENT = 1;
@@ -54,7 +54,7 @@ final class Attempt implements UpstreamListener {
     /** What an attempt reports to: the request it belongs to. */
     interface Owner {
         /** The connection is ready and the head about to be written (connected_to_upstream). */
-        void connected(Attempt attempt, UpstreamConnection connection);
+        void connected(Attempt attempt);
 
         /** The head went out: the body may follow. */
         void headSent(Attempt attempt);
@@ -84,7 +84,7 @@ final class Attempt implements UpstreamListener {
     }
 
     private final Owner owner;
-    private final UpstreamPool pool;
+    private final Connections pool;
     private final ProxyMetrics metrics;
     private final Peer peer;
     private final UpstreamHead head;
@@ -102,8 +102,9 @@ final class Attempt implements UpstreamListener {
     private boolean flushPending;
     private boolean keepAlive;
     private long connectStart;
+    private Duration connectTime = Duration.ZERO;
 
-    Attempt(Owner owner, UpstreamPool pool, ProxyMetrics metrics, Peer peer, UpstreamHead head, int number,
+    Attempt(Owner owner, Connections pool, ProxyMetrics metrics, Peer peer, UpstreamHead head, int number,
             Duration readTimeout, Duration writeTimeout) {
         this.owner = owner;
         this.pool = pool;
@@ -119,7 +120,8 @@ final class Attempt implements UpstreamListener {
         return peer;
     }
 
-    UpstreamHead head() {
+    @Override
+    public UpstreamHead head() {
         return head;
     }
 
@@ -129,6 +131,13 @@ final class Attempt implements UpstreamListener {
 
     boolean reused() {
         return reused;
+    }
+
+    /** The connection as connected_to_upstream sees it (made only when a plugin asks). */
+    UpstreamConnection connection() {
+        Channel ch = connection.channel();
+        return new UpstreamConnection(peer, reused, connectTime, (InetSocketAddress) ch.localAddress(),
+                (InetSocketAddress) ch.remoteAddress());
     }
 
     /** Whether the backend's response head has arrived. */
@@ -183,6 +192,7 @@ final class Attempt implements UpstreamListener {
     }
 
     private void open(PooledConnection c, Duration connectTime) {
+        this.connectTime = connectTime;
         connection = c;
         link = Link.OPEN;
         c.attach(this);
@@ -191,8 +201,7 @@ final class Attempt implements UpstreamListener {
         }
         metrics.upstreamRequest(peer.address(), reused);
         Channel ch = c.channel();
-        owner.connected(this, new UpstreamConnection(peer, reused, connectTime,
-                (InetSocketAddress) ch.localAddress(), (InetSocketAddress) ch.remoteAddress()));
+        owner.connected(this);
         if (link != Link.OPEN || abandoned) {
             return; // connected_to_upstream failed the request
         }
@@ -209,12 +218,14 @@ final class Attempt implements UpstreamListener {
     }
 
     /** Whether the backend is taking bytes (below the channel's high-water mark). */
-    boolean writable() {
+    @Override
+    public boolean writable() {
         return link == Link.OPEN && connection.channel().isWritable();
     }
 
     /** A piece of the request body (ownership passes); framed as the head said. */
-    void writeBody(ByteBuf data) {
+    @Override
+    public void writeBody(ByteBuf data) {
         if (link != Link.OPEN || send != Send.BODY || !data.isReadable()) {
             data.release();
             return;
@@ -233,7 +244,8 @@ final class Attempt implements UpstreamListener {
     }
 
     /** The end of the request body, with the trailers a chunked body ended with (or null). */
-    void endBody(HttpHeaders trailers) {
+    @Override
+    public void endBody(HttpHeaders trailers) {
         if (link != Link.OPEN || send != Send.BODY) {
             return;
         }

@@ -3,8 +3,6 @@ package dev.turnpike.runtime.exchange;
 import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Response;
-import dev.turnpike.api.Session;
-import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.Chain.Phase;
 import dev.turnpike.runtime.chain.ChainLink;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
@@ -22,14 +20,120 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * The responses the proxy writes itself: a plugin's {@link Response}, the error page a
- * {@code fail_to_proxy} plugin offers, and the runtime's own error answers with a one-line text
- * body. What the client reads names the kind of failure in general words; the details (which
- * backend, which exception) stay in the log.
+ * The responses the proxy writes itself, and the one failure path that leads to most of them: a
+ * plugin's {@link Response} (an answer, or the error page a {@code fail_to_proxy} plugin offers),
+ * and the runtime's own error answers with a one-line text body. What the client reads names the
+ * kind of failure in general words; the details (which backend, which exception) stay in the log.
+ *
+ * <p>One per request, confined to its event loop.
  */
 final class LocalAnswers {
 
-    private LocalAnswers() {
+    /** What the answers report to: the request's coordinator. */
+    interface Owner {
+        /** From now on the proxy answers on its own: no phase runs any more. */
+        void answering();
+
+        void finish();
+
+        boolean finished();
+
+        /** The request's synchronous phases (fail_to_proxy), or null before its plugins got contexts. */
+        Hooks hooks();
+    }
+
+    private final Owner owner;
+    private final RequestFacts facts;
+    private final ProxyMetrics metrics;
+    private final ErrorLog errors;
+    private final Attempts attempts;
+    private final RequestBody body;
+    private final ResponseRelay relay;
+    private final ResponseWriter writer;
+    private final ByteBufAllocator alloc;
+    private final boolean headRequest;
+
+    LocalAnswers(Owner owner, RequestFacts facts, ProxyMetrics metrics, ErrorLog errors, Attempts attempts, RequestBody body,
+                 ResponseRelay relay, ResponseWriter writer, ByteBufAllocator alloc, boolean headRequest) {
+        this.owner = owner;
+        this.facts = facts;
+        this.metrics = metrics;
+        this.errors = errors;
+        this.attempts = attempts;
+        this.body = body;
+        this.relay = relay;
+        this.writer = writer;
+        this.alloc = alloc;
+        this.headRequest = headRequest;
+    }
+
+    /** A plugin answered on its own (request_filter, upstream_peer, upstream_request_filter, request_body_filter). */
+    void respond(Response r, ChainLink by) {
+        if (writer.started()) {
+            fail(PhaseLoop.failure(by, Phase.REQUEST_BODY_FILTER, "answered after the backend's response had started"));
+            return;
+        }
+        FullHttpResponse res;
+        try {
+            res = fromPlugin(r);
+        } catch (IllegalArgumentException e) {
+            fail(PhaseLoop.failure(by, Phase.REQUEST_FILTER, e));
+            return;
+        }
+        facts.respondedBy = by.pluginId();
+        write(res);
+    }
+
+    /**
+     * The one failure path: records the error, logs it (throttled) and counts it, lets the attempt
+     * go, and then answers with the error's status (or the page a fail_to_proxy plugin offers) when
+     * nothing of the response has gone out, or cuts the response when it has.
+     */
+    void fail(ProxyError failure) {
+        if (owner.finished()) {
+            return;
+        }
+        if (facts.error == null) {
+            facts.error = failure;
+        }
+        metrics.requestFailed(failure.kind().label());
+        if (failure.kind() == ErrorKind.PLUGIN) {
+            metrics.pluginFailed(failure.pluginId(), failure.phase());
+        }
+        errors.report(failure, owner);
+        attempts.drop();
+        if (writer.started()) {
+            writer.cut();
+            owner.finish();
+            return;
+        }
+        if (failure.kind() == ErrorKind.CLIENT_ABORT) {
+            owner.finish();
+            return;
+        }
+        Response page = owner.hooks() == null ? null : owner.hooks().errorPage(failure);
+        FullHttpResponse res = null;
+        if (page != null) {
+            try {
+                res = fromPlugin(page);
+            } catch (IllegalArgumentException e) {
+                res = null; // an invalid page: the runtime's own answer goes out
+            }
+        }
+        if (closes(failure)) {
+            writer.closeAfter();
+        }
+        write(res != null ? res : error(alloc, failure));
+    }
+
+    private void write(FullHttpResponse res) {
+        owner.answering();
+        attempts.drop();
+        relay.release();
+        if (!body.discard()) {
+            writer.closeAfter(); // the rest of the body will not be read: the stream is out of step
+        }
+        writer.full(res, headRequest);
     }
 
     /** A plugin's response; its framing and connection headers are the runtime's and are dropped. */
@@ -74,33 +178,6 @@ final class LocalAnswers {
             case INVALID_RESPONSE -> "invalid response from the backend";
             case CLIENT_ABORT, PLUGIN, INTERNAL -> null;
         };
-    }
-
-    /**
-     * Asks the chain's {@code fail_to_proxy} plugins, in order, for the error page; the first
-     * non-null answer wins. A plugin that throws is logged and counted, and the next one asked.
-     * Returns null when none answers.
-     */
-    static Response errorPage(Chain chain, Object[] contexts, Session session, ProxyError error, ProxyMetrics metrics,
-                              ErrorLog log) {
-        for (int position : chain.positions(Phase.FAIL_TO_PROXY)) {
-            ChainLink link = chain.link(position);
-            long start = System.nanoTime();
-            try {
-                Response page = link.plugin().failToProxy(session, contexts[position], error);
-                if (page != null) {
-                    return page;
-                }
-            } catch (Throwable t) {
-                PhaseLoop.rethrowIfFatal(t);
-                metrics.pluginFailed(link.pluginId(), Phase.FAIL_TO_PROXY.label());
-                log.report(PhaseLoop.failure(link, Phase.FAIL_TO_PROXY, t), session);
-            } finally {
-                metrics.pluginTime(link.pluginId(), Phase.FAIL_TO_PROXY.ordinal(), Phase.FAIL_TO_PROXY.label(),
-                        System.nanoTime() - start);
-            }
-        }
-        return null;
     }
 
     /** Whether an answer to this error must close the connection: the client's stream cannot be trusted. */

@@ -2,10 +2,8 @@ package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.Outcome;
-import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Response;
-import dev.turnpike.api.UpstreamConnection;
 import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.Chain.Phase;
@@ -19,23 +17,21 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * One request, from its head to its logging phase: the coordinator. It owns the order of the
- * phases, the decision to retry, the one failure path and the finish; the work itself is done by
- * its parts, each with its own state: the {@link RequestBody} (client to backend), one
- * {@link Attempt} per try, the {@link ResponseRelay} (backend to client, through the response
- * filters) and the {@link ResponseWriter} (the client's side of the response). Plugins see it
- * through a {@link SessionView}.
+ * phases, the decision to retry, the one failure path and the finish; the work is done by its
+ * parts, each with its own state: the {@link RequestBody} (client to backend), the
+ * {@link Attempts} (one {@link Attempt} per try), the {@link ResponseRelay} (backend to client,
+ * through the response filters) and the {@link ResponseWriter} (the client's side of the
+ * response). Plugins see it through a {@link SessionView}.
  *
  * <p>Confined to the client connection's event loop.
  */
-public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, RequestBody.Owner, ResponseWriter.Owner,
-        ResponseRelay.Owner {
+public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, RequestBody.Owner, ResponseWriter.Owner,
+        ResponseRelay.Owner, LocalAnswers.Owner {
 
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
 
@@ -62,28 +58,20 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
     private final RequestBody body;
     private final ResponseWriter writer;
     private final ResponseRelay relay;
-    private final long startNanos = System.nanoTime();
-    private final long index;
+    private final Attempts attempts;
+    private final LocalAnswers answers;
+    private final RequestFacts facts;
     private final int methodIndex;
     private final String originalUri;
     private final RequestFraming.Body framing;
     private final long contentLength;
     private final boolean retriesWanted;
-    private final String requestId;
     private final boolean clientHeadMethod;
-    private boolean expectContinue;
 
     private Step step = Step.NEW;
     private Object[] contexts;
+    private Hooks hooks;
     private PhaseLoop phases;
-    private Attempt attempt;
-    private UpstreamHead upstreamHead;
-    private Peer peer;
-    private int attempts;
-    private long firstAttemptNanos;
-    private int upstreamStatus;
-    private ProxyError error;
-    private String respondedBy;
 
     private ProxyRequest(Downstream client, HttpRequest request, long index) {
         this.client = client;
@@ -91,7 +79,6 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         this.metrics = proxy.metrics();
         this.chain = proxy.acquireChain();
         this.request = request;
-        this.index = index;
         this.originalUri = request.uri();
         this.methodIndex = ProxyMetrics.methodIndex(request.method().name());
         boolean decoded = request.decoderResult().isSuccess();
@@ -99,21 +86,25 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         this.framing = decoded ? RequestFraming.body(request) : RequestFraming.Body.NONE;
         this.contentLength = framing == RequestFraming.Body.LENGTH ? RequestFraming.contentLength(request) : -1;
         String expect = decoded ? request.headers().get(HttpHeaderNames.EXPECT) : null;
-        this.expectContinue = expect != null && expect.trim().equalsIgnoreCase("100-continue") && !http10
+        boolean expectContinue = expect != null && expect.trim().equalsIgnoreCase("100-continue") && !http10
                 && framing != RequestFraming.Body.NONE && contentLength != 0;
         String incomingId = request.headers().get(X_REQUEST_ID);
-        this.requestId = RequestIds.wellFormed(incomingId) ? incomingId : client.loop().nextRequestId();
+        this.facts = new RequestFacts(RequestIds.wellFormed(incomingId) ? incomingId : client.loop().nextRequestId(), index);
         this.retriesWanted = chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
-        this.clientHead = new RequestView(request, framing, contentLength);
-        this.session = new SessionView(this);
-        this.writer = new ResponseWriter(client.channel(), this, http10, ConnectionTokens.keepAlive(request), proxy::closing,
-                requestId, proxy.server().sendTimeout().toNanos());
         // The client's own method decides its response's framing, whatever a plugin makes of it later:
         // the server codec paired the method with the response when it decoded the head.
         this.clientHeadMethod = request.method().equals(HttpMethod.HEAD);
+        this.clientHead = new RequestView(request, framing, contentLength);
+        this.writer = new ResponseWriter(client.channel(), this, http10, ConnectionTokens.keepAlive(request), proxy::closing,
+                facts.requestId, proxy.server().sendTimeout().toNanos());
         this.relay = new ResponseRelay(this, writer, clientHeadMethod);
         this.body = new RequestBody(this, framing != RequestFraming.Body.NONE, contentLength, proxy.server().maxBodyBytes(),
                 retriesWanted, proxy.upstream().retryBodyLimit(), proxy.server().requestBodyTimeout().toNanos(), expectContinue);
+        this.attempts = new Attempts(this, client, client.loop().connections(), proxy.upstream(), body, relay, writer,
+                expectContinue);
+        this.answers = new LocalAnswers(this, facts, metrics, proxy.errors(), attempts, body, relay, writer,
+                client.channel().alloc(), clientHeadMethod);
+        this.session = new SessionView(facts, attempts, client, clientHead, body, relay, writer);
     }
 
     /**
@@ -127,18 +118,7 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
 
     /** Checks the head, then runs the request-side phases, as far as they go now. */
     public void start() {
-        RequestFraming.Refusal refusal = RequestFraming.check(request);
-        if (refusal == null && !RequestFraming.toOriginForm(request)) {
-            refusal = new RequestFraming.Refusal(400, "invalid request target");
-        }
-        long maxBody = proxy.server().maxBodyBytes();
-        if (refusal == null && maxBody > 0 && contentLength > maxBody) {
-            refusal = new RequestFraming.Refusal(413, "request body larger than " + maxBody + " bytes");
-        }
-        String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        if (refusal == null && expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
-            refusal = new RequestFraming.Refusal(417, "only 100-continue is supported");
-        }
+        RequestFraming.Refusal refusal = RequestFraming.refusal(request, contentLength, proxy.server().maxBodyBytes());
         if (refusal != null) {
             // No phase runs for a head the proxy cannot take; its stream may not be trusted past it.
             fail(ProxyError.of(ErrorKind.BAD_REQUEST, refusal.reason(), null).withStatus(refusal.status()));
@@ -147,23 +127,19 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         // The proxy answers 100 itself once a backend is ready, so the expectation is not forwarded.
         request.headers().remove(HttpHeaderNames.EXPECT);
         HopByHop.strip(request.headers());
-        request.headers().set(X_REQUEST_ID, requestId);
+        request.headers().set(X_REQUEST_ID, facts.requestId);
         contexts = new Object[chain.size()];
-        long phaseTimeout = proxy.phaseTimeout().toNanos();
-        phases = new PhaseLoop(chain, contexts, session, client.channel().eventLoop(), this, metrics, phaseTimeout, this::due);
-        body.filters(loopFor(Phase.REQUEST_BODY_FILTER, body, phaseTimeout), pluginsOf(Phase.REQUEST_BODY_FILTER));
-        relay.filters(loopFor(Phase.RESPONSE_FILTER, relay, phaseTimeout), loopFor(Phase.RESPONSE_BODY_FILTER, relay, phaseTimeout),
+        hooks = new Hooks(chain, contexts, session, metrics, proxy.errors());
+        long timeout = proxy.phaseTimeout().toNanos();
+        phases = new PhaseLoop(chain, contexts, session, client.channel().eventLoop(), this, metrics, timeout, this::due);
+        body.filters(loopFor(Phase.REQUEST_BODY_FILTER, body, timeout), pluginsOf(Phase.REQUEST_BODY_FILTER));
+        relay.filters(loopFor(Phase.RESPONSE_FILTER, relay, timeout), loopFor(Phase.RESPONSE_BODY_FILTER, relay, timeout),
                 pluginsOf(Phase.RESPONSE_BODY_FILTER));
         step = Step.PHASES;
-        for (int position : chain.positions(Phase.NEW_CONTEXT)) {
-            ChainLink link = chain.link(position);
-            try {
-                contexts[position] = link.plugin().newContext(session);
-            } catch (Throwable t) {
-                PhaseLoop.rethrowIfFatal(t);
-                fail(PhaseLoop.failure(link, Phase.NEW_CONTEXT, t));
-                return;
-            }
+        ProxyError failed = hooks.newContexts();
+        if (failed != null) {
+            fail(failed);
+            return;
         }
         phases.run(Phase.REQUEST_FILTER);
     }
@@ -189,7 +165,7 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         switch (phase) {
             case REQUEST_FILTER -> {
                 if (decision != null) {
-                    respondLocal(decision.response(), by);
+                    answers.respond(decision.response(), by);
                 } else {
                     phases.run(Phase.UPSTREAM_PEER);
                 }
@@ -198,22 +174,23 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
                 if (decision == null) {
                     fail(ProxyError.of(ErrorKind.NO_PEER, "no plugin chose a backend in upstream_peer", null));
                 } else if (decision.kind() == Outcome.Kind.RESPOND) {
-                    respondLocal(decision.response(), by);
+                    answers.respond(decision.response(), by);
                 } else {
-                    peer = decision.peer();
+                    facts.peer = decision.peer();
                     // Every attempt's head is an overlay on the client's: from here on that must hold still.
                     clientHead.freeze();
-                    upstreamHead = new UpstreamHead(clientHead, framing, contentLength);
+                    facts.upstreamHead = new UpstreamHead(clientHead, framing, contentLength);
                     phases.run(Phase.UPSTREAM_REQUEST_FILTER);
                 }
             }
             case UPSTREAM_REQUEST_FILTER -> {
                 if (decision != null) {
-                    respondLocal(decision.response(), by);
+                    answers.respond(decision.response(), by);
                 } else {
-                    upstreamHead.freeze();
-                    upstreamHead.hostIfMissing(peer.address()); // an HTTP/1.0 client may have sent none
-                    startAttempt(peer, upstreamHead, false);
+                    facts.upstreamHead.freeze();
+                    facts.upstreamHead.hostIfMissing(facts.peer.address()); // an HTTP/1.0 client may have sent none
+                    step = Step.PROXYING;
+                    attempts.start(facts.peer, facts.upstreamHead, false);
                 }
             }
             default -> throw new IllegalStateException("unexpected phase " + phase);
@@ -230,94 +207,19 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         return step == Step.ANSWERING || step == Step.FINISHED;
     }
 
-    // ------------------------------------------------------------------ attempts
-
-    private void startAttempt(Peer to, UpstreamHead head, boolean fresh) {
-        if (to.tls()) {
-            fail(ProxyError.of(ErrorKind.TLS, "TLS to backends is not supported by this build (peer " + to + ")", null));
-            return;
-        }
-        attempts++;
-        if (firstAttemptNanos == 0) {
-            firstAttemptNanos = System.nanoTime();
-            if (proxy.upstream().totalTimeout() != null) {
-                due(firstAttemptNanos + proxy.upstream().totalTimeout().toNanos());
-            }
-        }
-        step = Step.PROXYING;
-        attempt = new Attempt(this, client.loop().pool(), metrics, to, head, attempts, proxy.upstream().readTimeout(),
-                proxy.upstream().writeTimeout());
-        attempt.start(fresh);
-    }
+    // ------------------------------------------------------------------ attempts and retries
 
     @Override
-    public void connected(Attempt a, UpstreamConnection connection) {
-        for (int position : chain.positions(Phase.CONNECTED_TO_UPSTREAM)) {
-            ChainLink link = chain.link(position);
-            long start = System.nanoTime();
-            try {
-                link.plugin().connectedToUpstream(session, contexts[position], connection);
-            } catch (Throwable t) {
-                PhaseLoop.rethrowIfFatal(t);
-                fail(PhaseLoop.failure(link, Phase.CONNECTED_TO_UPSTREAM, t));
-                return;
-            } finally {
-                metrics.pluginTime(link.pluginId(), Phase.CONNECTED_TO_UPSTREAM.ordinal(),
-                        Phase.CONNECTED_TO_UPSTREAM.label(), System.nanoTime() - start);
-            }
+    public void connected(Attempt attempt) {
+        ProxyError failed = hooks.connected(attempt);
+        if (failed != null) {
+            fail(failed);
         }
     }
 
     @Override
-    public void headSent(Attempt a) {
-        if (expectContinue && !body.complete()) {
-            expectContinue = false;
-            writer.continue100();
-            body.continueSent();
-        }
-        body.attach(a);
-    }
-
-    @Override
-    public void interim(Attempt a, HttpResponse head) {
-        writer.batch(true);
-        writer.interim(head);
-    }
-
-    @Override
-    public void responseHead(Attempt a, HttpResponse head) {
-        if (a != attempt) {
-            return;
-        }
-        upstreamStatus = head.status().code();
-        body.stopKeeping(); // the backend answered: no retry from here on
-        writer.batch(true);
-        relay.head(a, head);
-    }
-
-    @Override
-    public void responseContent(Attempt a, HttpContent part) {
-        if (a != attempt) {
-            ReferenceCountUtil.release(part);
-            return;
-        }
-        writer.batch(true);
-        relay.content(part);
-    }
-
-    @Override
-    public void readBatchDone() {
-        writer.batch(false);
-    }
-
-    @Override
-    public void writabilityChanged(Attempt a, boolean writable) {
-        body.sinkWritable();
-    }
-
-    @Override
-    public boolean inClientRead() {
-        return client.inRead();
+    public void answered(int status) {
+        facts.upstreamStatus = status;
     }
 
     /**
@@ -326,28 +228,27 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
      * rules say it is safe. Only the backend's failures come here.
      */
     @Override
-    public void failed(Attempt a, ProxyError failure) {
-        if (a != attempt) {
+    public void attemptFailed(Attempt a, ProxyError failure) {
+        if (over()) {
             return;
         }
-        attempt = null;
-        body.detach();
         boolean answered = a.answered() || writer.started();
         RetryRules.Facts facts = new RetryRules.Facts(failure.kind(), answered, a.head().method(),
                 framing == RequestFraming.Body.CHUNKED || contentLength > 0, body.kept(),
-                proxy.upstream().retryBodyLimit(), attempts);
+                proxy.upstream().retryBodyLimit(), attempts.count());
         if (!answered && RetryRules.pooledRace(a.reused(), facts)) {
             metrics.upstreamRetried(a.peer().address());
-            startAttempt(a.peer(), a.head(), true);
+            attempts.start(a.peer(), a.head(), true);
             return;
         }
         if (retriesWanted) {
             UpstreamFailure f = new UpstreamFailure(a.peer(), failure, a.number(), RetryRules.notRetryableBecause(facts));
-            Boolean asked = runFailureHooks(failure.kind().beforeSending() ? Phase.FAIL_TO_CONNECT : Phase.ERROR_WHILE_PROXYING, f);
-            if (asked == null) {
-                return; // a hook threw: the request has failed with that
+            Hooks.Asked asked = hooks.failure(failure.kind().beforeSending() ? Phase.FAIL_TO_CONNECT : Phase.ERROR_WHILE_PROXYING, f);
+            if (asked.thrown() != null) {
+                fail(asked.thrown());
+                return;
             }
-            if (asked && f.retryable()) {
+            if (asked.retry() && f.retryable()) {
                 metrics.upstreamRetried(a.peer().address());
                 step = Step.PHASES;
                 phases.run(Phase.UPSTREAM_PEER); // session.peer() still names the failed backend
@@ -357,114 +258,33 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         fail(failure);
     }
 
-    /** Tells every plugin with the hook; returns whether any asked for a retry, or null when one threw. */
-    private Boolean runFailureHooks(Phase hook, UpstreamFailure failure) {
-        boolean asked = false;
-        for (int position : chain.positions(hook)) {
-            ChainLink link = chain.link(position);
-            long start = System.nanoTime();
-            try {
-                asked |= hook == Phase.FAIL_TO_CONNECT
-                        ? link.plugin().failToConnect(session, contexts[position], failure)
-                        : link.plugin().errorWhileProxying(session, contexts[position], failure);
-            } catch (Throwable t) {
-                PhaseLoop.rethrowIfFatal(t);
-                fail(PhaseLoop.failure(link, hook, t));
-                return null;
-            } finally {
-                metrics.pluginTime(link.pluginId(), hook.ordinal(), hook.label(), System.nanoTime() - start);
-            }
-        }
-        return asked;
-    }
-
-    private void dropAttempt() {
-        if (attempt != null) {
-            Attempt a = attempt;
-            attempt = null;
-            a.abandon();
-        }
-        body.detach();
-    }
-
     // ------------------------------------------------------------------ answers and failures
 
     /** A plugin answered on its own (request_filter, upstream_peer, upstream_request_filter, request_body_filter). */
     @Override
     public void refused(Response r, ChainLink by) {
-        respondLocal(r, by);
+        answers.respond(r, by);
     }
 
-    private void respondLocal(Response r, ChainLink by) {
-        if (writer.started()) {
-            fail(PhaseLoop.failure(by, Phase.REQUEST_BODY_FILTER, "answered after the backend's response had started"));
-            return;
-        }
-        FullHttpResponse res;
-        try {
-            res = LocalAnswers.fromPlugin(r);
-        } catch (IllegalArgumentException e) {
-            fail(PhaseLoop.failure(by, Phase.REQUEST_FILTER, e));
-            return;
-        }
-        respondedBy = by.pluginId();
-        writeLocal(res);
+    /** The one failure path (see {@link LocalAnswers#fail}). */
+    @Override
+    public void fail(ProxyError failure) {
+        answers.fail(failure);
     }
 
-    /**
-     * The one failure path: records the error, logs it (throttled) and counts it, lets the attempt
-     * go, and then answers with the error's status (or the page a fail_to_proxy plugin offers) when
-     * nothing of the response has gone out, or cuts the response when it has.
-     */
-    void fail(ProxyError failure) {
-        if (step == Step.FINISHED) {
-            return;
-        }
-        if (error == null) {
-            error = failure;
-        }
-        metrics.requestFailed(failure.kind().label());
-        if (failure.kind() == ErrorKind.PLUGIN) {
-            metrics.pluginFailed(failure.pluginId(), failure.phase());
-        }
-        proxy.errors().report(failure, this);
-        dropAttempt();
-        if (writer.started()) {
-            writer.cut();
-            finish();
-            return;
-        }
-        if (failure.kind() == ErrorKind.CLIENT_ABORT) {
-            finish();
-            return;
-        }
-        FullHttpResponse res = null;
-        Response page = contexts == null ? null
-                : LocalAnswers.errorPage(chain, contexts, session, failure, metrics, proxy.errors());
-        if (page != null) {
-            try {
-                res = LocalAnswers.fromPlugin(page);
-            } catch (IllegalArgumentException e) {
-                res = null; // an invalid page: the runtime's own answer goes out
-            }
-        }
-        if (res == null) {
-            res = LocalAnswers.error(client.channel().alloc(), failure);
-        }
-        if (LocalAnswers.closes(failure)) {
-            writer.closeAfter();
-        }
-        writeLocal(res);
-    }
-
-    private void writeLocal(FullHttpResponse res) {
+    @Override
+    public void answering() {
         step = Step.ANSWERING;
-        dropAttempt();
-        relay.release();
-        if (!body.discard()) {
-            writer.closeAfter(); // the rest of the body will not be read: the stream is out of step
-        }
-        writer.full(res, clientHeadMethod);
+    }
+
+    @Override
+    public boolean finished() {
+        return step == Step.FINISHED;
+    }
+
+    @Override
+    public Hooks hooks() {
+        return hooks;
     }
 
     @Override
@@ -508,21 +328,13 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
 
     /** The end of a client read batch: flush what went upstream during it. */
     public void flushUpstream() {
-        if (attempt != null) {
-            attempt.flush();
-        }
+        attempts.flush();
     }
 
     /** The client connection's writability changed: pause or resume reading from the backend. */
     public void onClientWritabilityChanged(boolean writable) {
         writer.writabilityChanged(writable);
-        if (attempt != null) {
-            if (writable) {
-                attempt.resumeReading(Attempt.PAUSE_CLIENT);
-            } else {
-                attempt.pauseReading(Attempt.PAUSE_CLIENT);
-            }
-        }
+        attempts.clientWritable(writable);
     }
 
     /** The client connection closed under this request. */
@@ -554,18 +366,8 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         if (step != Step.FINISHED) {
             next = Clock.earliest(next, writer.check(now));
         }
-        if (step != Step.FINISHED && attempt != null) {
-            next = Clock.earliest(next, attempt.check(now));
-        }
-        if (step != Step.FINISHED && !over() && firstAttemptNanos != 0 && upstreamStatus == 0
-                && proxy.upstream().totalTimeout() != null) {
-            long deadline = firstAttemptNanos + proxy.upstream().totalTimeout().toNanos();
-            if (now - deadline >= 0) {
-                fail(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "no response head within upstream.total_timeout ("
-                        + proxy.upstream().totalTimeout().toMillis() + " ms) over " + attempts + " attempt(s)", null));
-            } else {
-                next = Clock.earliest(next, deadline);
-            }
+        if (step != Step.FINISHED && !over()) {
+            next = Clock.earliest(next, attempts.check(now));
         }
         return step == Step.FINISHED ? 0 : next;
     }
@@ -598,21 +400,22 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         }
     }
 
-    private void finish() {
+    @Override
+    public void finish() {
         if (step == Step.FINISHED) {
             return;
         }
         step = Step.FINISHED;
         try {
-            dropAttempt();
+            attempts.drop();
             body.release();
             relay.release();
-            if (contexts != null) {
-                runLogging();
+            if (hooks != null) {
+                hooks.logging();
             }
             long end = System.nanoTime();
-            metrics.requestFinished(methodIndex, writer.status(), end - startNanos);
-            if (error != null && error.kind() == ErrorKind.CLIENT_ABORT) {
+            metrics.requestFinished(methodIndex, writer.status(), end - facts.startNanos);
+            if (facts.error != null && facts.error.kind() == ErrorKind.CLIENT_ABORT) {
                 metrics.clientAborted();
             }
             proxy.accessLog().record(session, originalUri, end);
@@ -622,79 +425,8 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempt.Owner, Reque
         client.finished(this, !writer.closing() && body.complete());
     }
 
-    private void runLogging() {
-        for (int position : chain.positions(Phase.LOGGING)) {
-            ChainLink link = chain.link(position);
-            try {
-                link.plugin().logging(session, contexts[position]);
-            } catch (Throwable t) {
-                PhaseLoop.rethrowIfFatal(t);
-                metrics.pluginFailed(link.pluginId(), Phase.LOGGING.label());
-                proxy.errors().report(PhaseLoop.failure(link, Phase.LOGGING, t), this);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------ for the session view
-
-    Downstream downstream() {
-        return client;
-    }
-
-    String requestId() {
-        return requestId;
-    }
-
-    long index() {
-        return index;
-    }
-
-    RequestView clientHead() {
-        return clientHead;
-    }
-
-    UpstreamHead upstreamHead() {
-        return upstreamHead;
-    }
-
-    ResponseRelay relay() {
-        return relay;
-    }
-
-    ResponseWriter writer() {
-        return writer;
-    }
-
-    RequestBody body() {
-        return body;
-    }
-
-    Peer peer() {
-        return peer;
-    }
-
-    long startNanos() {
-        return startNanos;
-    }
-
-    ProxyError error() {
-        return error;
-    }
-
-    String respondedBy() {
-        return respondedBy;
-    }
-
-    int upstreamStatus() {
-        return upstreamStatus;
-    }
-
-    int attempts() {
-        return attempts;
-    }
-
     @Override
     public String toString() {
-        return "request " + requestId + " " + request.method() + " " + originalUri;
+        return "request " + facts.requestId + " " + request.method() + " " + originalUri;
     }
 }

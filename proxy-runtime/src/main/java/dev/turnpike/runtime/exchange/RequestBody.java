@@ -80,7 +80,7 @@ final class RequestBody implements PhaseLoop.Owner {
     private boolean paused;
     private boolean awaitingContinue;
 
-    private Attempt sink;
+    private BodySink sink;
     private boolean endSent;
     private long sentToSink;
     private boolean deliveredAny;
@@ -207,7 +207,7 @@ final class RequestBody implements PhaseLoop.Owner {
     // ---- to the current attempt
 
     /** The attempt's head went out: it takes what was kept from earlier attempts, then the rest. */
-    void attach(Attempt attempt) {
+    void attach(BodySink attempt) {
         sink = attempt;
         endSent = false;
         sentToSink = 0;

@@ -15,27 +15,40 @@ import java.net.InetSocketAddress;
  */
 final class SessionView implements Session {
 
-    private final ProxyRequest request;
+    private final RequestFacts facts;
+    private final Attempts attempts;
+    private final Downstream client;
+    private final RequestView clientHead;
+    private final RequestBody body;
+    private final ResponseRelay relay;
+    private final ResponseWriter writer;
     /** The view of a head the proxy wrote itself, made when first asked for. */
     private ResponseView local;
 
-    SessionView(ProxyRequest request) {
-        this.request = request;
+    SessionView(RequestFacts facts, Attempts attempts, Downstream client, RequestView clientHead, RequestBody body, ResponseRelay relay,
+                ResponseWriter writer) {
+        this.facts = facts;
+        this.attempts = attempts;
+        this.client = client;
+        this.clientHead = clientHead;
+        this.body = body;
+        this.relay = relay;
+        this.writer = writer;
     }
 
     @Override
     public String requestId() {
-        return request.requestId();
+        return facts.requestId;
     }
 
     @Override
     public InetSocketAddress clientAddress() {
-        return (InetSocketAddress) request.downstream().channel().remoteAddress();
+        return (InetSocketAddress) client.channel().remoteAddress();
     }
 
     @Override
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) request.downstream().channel().localAddress();
+        return (InetSocketAddress) client.channel().localAddress();
     }
 
     @Override
@@ -45,23 +58,23 @@ final class SessionView implements Session {
 
     @Override
     public long connectionRequestIndex() {
-        return request.index();
+        return facts.index;
     }
 
     @Override
     public RequestHead request() {
-        return request.clientHead();
+        return clientHead;
     }
 
     @Override
     public RequestHead upstreamRequest() {
-        return request.upstreamHead();
+        return facts.upstreamHead;
     }
 
     @Override
     public ResponseHead response() {
-        ResponseView relayed = request.relay().view();
-        HttpResponse sent = request.writer().head();
+        ResponseView relayed = relay.view();
+        HttpResponse sent = writer.head();
         if (relayed != null && (sent == null || sent == relayed.netty())) {
             return relayed; // the backend's head: in response_filter, and after it went out
         }
@@ -69,63 +82,63 @@ final class SessionView implements Session {
             return null;
         }
         if (local == null || local.netty() != sent) {
-            local = new ResponseView(sent, request.writer().bodyBytes());
+            local = new ResponseView(sent, writer.bodyBytes());
         }
         return local;
     }
 
     @Override
     public Peer peer() {
-        return request.peer();
+        return facts.peer;
     }
 
     @Override
     public EventLoopExecutor executor() {
-        return request.downstream().loop().executor();
+        return client.loop().executor();
     }
 
     @Override
     public long startNanos() {
-        return request.startNanos();
+        return facts.startNanos;
     }
 
     @Override
     public int status() {
-        return request.writer().status();
+        return writer.status();
     }
 
     @Override
     public ProxyError error() {
-        return request.error();
+        return facts.error;
     }
 
     @Override
     public String respondedBy() {
-        return request.respondedBy();
+        return facts.respondedBy;
     }
 
     @Override
     public int upstreamStatus() {
-        return request.upstreamStatus();
+        return facts.upstreamStatus;
     }
 
     @Override
     public int upstreamAttempts() {
-        return request.attempts();
+        return attempts.count();
     }
 
     @Override
     public long requestBodyBytes() {
-        return request.body().receivedBytes();
+        return body.receivedBytes();
     }
 
     @Override
     public long responseBodyBytes() {
-        return request.writer().bodyBytes();
+        return writer.bodyBytes();
     }
 
     @Override
     public String toString() {
-        return request.toString();
+        return "request " + facts.requestId + " " + clientHead;
     }
 }

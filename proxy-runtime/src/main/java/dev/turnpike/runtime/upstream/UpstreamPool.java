@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Idle connections are reused most-recently-used first (the warmest socket, and the ones at the
  * bottom age out through {@code upstream.idle_timeout}); at most {@code maxIdlePerPeer} are kept.
  */
-public final class UpstreamPool {
+public final class UpstreamPool implements Connections {
 
     /** Response heads from backends are bigger than request heads at times (cookies, CSP). */
     private static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
@@ -67,7 +67,7 @@ public final class UpstreamPool {
                 .option(ChannelOption.SO_KEEPALIVE, true);
     }
 
-    /** An idle connection to {@code peer} that is still open, or {@code null}. */
+    @Override
     public PooledConnection pollIdle(Peer peer) {
         ArrayDeque<PooledConnection> q = idle.get(peer);
         if (q == null) {
@@ -89,6 +89,7 @@ public final class UpstreamPool {
      * ({@link io.netty.channel.ConnectTimeoutException} after the peer's or the default connect
      * timeout).
      */
+    @Override
     public Future<PooledConnection> connect(Peer peer) {
         Promise<PooledConnection> promise = loop.newPromise();
         Duration timeout = peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout;
@@ -98,17 +99,7 @@ public final class UpstreamPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        // Requests go out as bytes (the exchange writes the head and the body framing);
-                        // only responses are decoded here.
-                        ResponseDecoder decoder = new ResponseDecoder(DECODER);
-                        PooledConnection c = new PooledConnection(ch, peer, UpstreamPool.this, decoder);
-                        UpstreamHandler handler = new UpstreamHandler(c);
-                        c.handler(handler);
-                        made[0] = c;
-                        ch.pipeline().addLast(
-                                new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS),
-                                decoder,
-                                handler);
+                        made[0] = adopt(ch, peer);
                     }
                 });
         ChannelFuture f = b.connect(address(peer));
@@ -120,6 +111,22 @@ public final class UpstreamPool {
             }
         });
         return promise;
+    }
+
+    /**
+     * Makes {@code ch}, a channel to {@code peer} on this loop, one of this pool's connections: adds
+     * the upstream handlers to its pipeline. {@link #connect} does it for the channels it opens; a
+     * test does it for an embedded channel.
+     */
+    public PooledConnection adopt(Channel ch, Peer peer) {
+        // Requests go out as bytes (the exchange writes the head and the body framing); only
+        // responses are decoded here.
+        ResponseDecoder decoder = new ResponseDecoder(DECODER);
+        PooledConnection c = new PooledConnection(ch, peer, this, decoder);
+        UpstreamHandler handler = new UpstreamHandler(c);
+        c.handler(handler);
+        ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS), decoder, handler);
+        return c;
     }
 
     /** Keeps a connection that ended an exchange cleanly, or closes it when the pool is full. */

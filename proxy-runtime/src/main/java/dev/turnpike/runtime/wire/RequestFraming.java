@@ -36,6 +36,27 @@ public final class RequestFraming {
                 || m.equals("TRACE");
     }
 
+    /**
+     * Everything that refuses a head before any phase runs, in order: {@link #check}, a target that
+     * is not origin or absolute form (rewritten to origin form here), a declared body over
+     * {@code maxBody} (0: no limit), an expectation other than {@code 100-continue}. Null when the
+     * request can be proxied.
+     */
+    public static Refusal refusal(HttpRequest request, long contentLength, long maxBody) {
+        Refusal refusal = check(request);
+        if (refusal == null && !toOriginForm(request)) {
+            refusal = new Refusal(400, "invalid request target");
+        }
+        if (refusal == null && maxBody > 0 && contentLength > maxBody) {
+            refusal = new Refusal(413, "request body larger than " + maxBody + " bytes");
+        }
+        String expect = request.headers().get(HttpHeaderNames.EXPECT);
+        if (refusal == null && expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
+            refusal = new Refusal(417, "only 100-continue is supported");
+        }
+        return refusal;
+    }
+
     /** Why the request cannot be proxied, or {@code null} when it can. */
     public static Refusal check(HttpRequest request) {
         DecoderResult result = request.decoderResult();

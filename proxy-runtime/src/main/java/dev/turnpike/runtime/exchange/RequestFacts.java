@@ -1,0 +1,32 @@
+package dev.turnpike.runtime.exchange;
+
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.ProxyError;
+
+/**
+ * What one request has come to, as its {@link SessionView} (and so the logging phase and the access
+ * log) reads it: written by the coordinator as the request goes, read by the view. A plain record of
+ * facts rather than getters on the coordinator, so the view depends on data, not on the engine.
+ * Confined to the request's event loop.
+ */
+final class RequestFacts {
+
+    final String requestId;
+    final long index;
+    final long startNanos = System.nanoTime();
+    /** The peer the last upstream_peer chose (after a failure, still the failed one until the next choice). */
+    Peer peer;
+    /** The current (or last) attempt's head. */
+    UpstreamHead upstreamHead;
+    /** What failed the request: the first failure that was not retried. */
+    ProxyError error;
+    /** The plugin that answered on its own. */
+    String respondedBy;
+    /** The backend's own status, before any response_filter edit. */
+    int upstreamStatus;
+
+    RequestFacts(String requestId, long index) {
+        this.requestId = requestId;
+        this.index = index;
+    }
+}
