@@ -45,6 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       bytes of {@link DeterministicBytes} ({@code ?seed=<long>}, default
  *       {@link DeterministicBytes#DEFAULT_SEED}), streamed in 64 KiB chunks as the connection
  *       drains, so any size works</td></tr>
+ *   <tr><td>{@code /text/<n>}</td><td>200 {@code text/plain} with {@code Content-Length: n}: the
+ *       first {@code n} bytes of {@link TextLines} (one English line, repeated), streamed like
+ *       {@code /bytes}</td></tr>
  *   <tr><td>{@code /upload}</td><td>reads a request body of any size (Content-Length or chunked)
  *       piece by piece and answers {@code {"bytes":N,"sha256":"<hex>"}} ({@code application/json})</td></tr>
  * </table>

@@ -51,6 +51,7 @@ final class TestBackendHandler extends ChannelInboundHandlerAdapter {
     private long bodyBytes;
 
     private long streamSeed;
+    private boolean streamText;
     private long streamPos;
     private long streamRemaining;
     private boolean streaming;
@@ -168,7 +169,8 @@ final class TestBackendHandler extends ChannelInboundHandlerAdapter {
                     }
                     sendName(ctx, HttpResponseStatus.valueOf(code));
                 }
-                case "bytes" -> startStream(ctx, Long.parseLong(arg));
+                case "bytes" -> startStream(ctx, Long.parseLong(arg), false);
+                case "text" -> startStream(ctx, Long.parseLong(arg), true);
                 default -> sendName(ctx, HttpResponseStatus.OK);
             }
         } catch (NumberFormatException e) {
@@ -195,14 +197,15 @@ final class TestBackendHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(response).addListener(f -> finished(ctx, f));
     }
 
-    private void startStream(ChannelHandlerContext ctx, long length) {
+    private void startStream(ChannelHandlerContext ctx, long length, boolean text) {
         if (length < 0) {
             throw new NumberFormatException("negative length " + length);
         }
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
+                .set(HttpHeaderNames.CONTENT_TYPE, text ? "text/plain; charset=utf-8" : HttpHeaderValues.APPLICATION_OCTET_STREAM)
                 .set(HttpHeaderNames.CONTENT_LENGTH, length);
+        streamText = text;
         addCommonHeaders(response);
         ctx.write(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         List<String> seed = new QueryStringDecoder(request.uri()).parameters().get("seed");
@@ -220,7 +223,11 @@ final class TestBackendHandler extends ChannelInboundHandlerAdapter {
         }
         while (streaming && streamRemaining > 0 && ctx.channel().isWritable()) {
             int len = (int) Math.min(STREAM_CHUNK, streamRemaining);
-            DeterministicBytes.fill(streamSeed, streamPos, streamScratch, 0, len);
+            if (streamText) {
+                TextLines.fill(streamPos, streamScratch, 0, len);
+            } else {
+                DeterministicBytes.fill(streamSeed, streamPos, streamScratch, 0, len);
+            }
             ByteBuf chunk = ctx.alloc().buffer(len).writeBytes(streamScratch, 0, len);
             ctx.write(new DefaultHttpContent(chunk)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             streamPos += len;

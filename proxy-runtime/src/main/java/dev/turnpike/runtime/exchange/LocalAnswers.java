@@ -130,7 +130,7 @@ final class LocalAnswers {
         owner.answering();
         attempts.drop();
         relay.release();
-        if (!body.discard()) {
+        if (!body.discard(!writer.closing())) {
             writer.closeAfter(); // the rest of the body will not be read: the stream is out of step
         }
         writer.full(res, headRequest);

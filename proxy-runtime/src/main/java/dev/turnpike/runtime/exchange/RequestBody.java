@@ -367,11 +367,12 @@ final class RequestBody implements PhaseLoop.Owner {
     // ---- answered without the body
 
     /**
-     * The request was answered without (the rest of) its body: drop what is held, and read and drop
-     * what is still coming when that is little enough. Returns false when the connection must close
-     * instead (a client waiting for 100 Continue may never send; a large rest is not worth reading).
+     * The request was answered without (the rest of) its body: drop what is held, and, when
+     * {@code keepConnection}, read and drop what is still coming if that is little enough. Returns
+     * false when the connection must close instead (it closes anyway; a client waiting for
+     * 100 Continue may never send; a large rest is not worth reading).
      */
-    boolean discard() {
+    boolean discard(boolean keepConnection) {
         releaseHeld();
         releaseKept();
         sink = null;
@@ -379,7 +380,7 @@ final class RequestBody implements PhaseLoop.Owner {
             return true;
         }
         long remaining = clientLength >= 0 ? clientLength - received : Long.MAX_VALUE;
-        if (awaitingContinue || remaining > MAX_DISCARD_BYTES) {
+        if (!keepConnection || awaitingContinue || remaining > MAX_DISCARD_BYTES) {
             idle.disarm();
             return false;
         }

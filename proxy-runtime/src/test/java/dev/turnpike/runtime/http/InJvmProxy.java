@@ -27,6 +27,7 @@ final class InJvmProxy implements AutoCloseable {
 
     private final ProxyServer server;
     private final ProxyMetrics metrics = new ProxyMetrics();
+    private final Chain chain;
 
     private InJvmProxy(Builder b) throws InterruptedException {
         ServerSettings s = ServerSettings.defaults();
@@ -39,7 +40,7 @@ final class InJvmProxy implements AutoCloseable {
         PluginSettings p = PluginSettings.defaults();
         ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, new PluginSettings(p.dir(), p.chain(), b.phaseTimeout),
                 MetricsSettings.defaults(), AccessLogSettings.defaults());
-        Chain chain = new Chain(b.links);
+        this.chain = new Chain(b.links);
         this.server = new ProxyServer(config, () -> chain, metrics, new AccessLog(AccessLogSettings.defaults())).start();
     }
 
@@ -61,6 +62,24 @@ final class InJvmProxy implements AutoCloseable {
 
     ProxyServer server() {
         return server;
+    }
+
+    /** The chain every request runs: its lease count shows whether requests let go of it. */
+    Chain chain() {
+        return chain;
+    }
+
+    /** The sum over every label of a counter or gauge sample of this name (0 when it has none). */
+    double metric(String name) {
+        double sum = 0;
+        for (var family : java.util.Collections.list(metrics.registry().metricFamilySamples())) {
+            for (var sample : family.samples) {
+                if (sample.name.equals(name)) {
+                    sum += sample.value;
+                }
+            }
+        }
+        return sum;
     }
 
     @Override
