@@ -537,6 +537,26 @@ public final class ProxyProcess implements AutoCloseable {
         return jars.get(0);
     }
 
+    /**
+     * The jar a project under {@code docs/} built: {@code <docsDir>/<project>/target/<artifact>-*.jar}
+     * (from the system property {@code turnpike.docsDir}). Fails when there is none.
+     */
+    public static Path docsJar(String project, String artifact) throws IOException {
+        String p = System.getProperty("turnpike.docsDir");
+        if (p == null) {
+            fail("system property turnpike.docsDir is not set");
+        }
+        Path target = Path.of(p, project, "target");
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(target, artifact + "-*.jar")) {
+            for (Path j : s) {
+                return j;
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // reported below
+        }
+        return fail("no " + artifact + "-*.jar in " + target + " (is docs/" + project + " built?)");
+    }
+
     /** The java launcher of the JVM running the tests. */
     public static String javaBin() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
