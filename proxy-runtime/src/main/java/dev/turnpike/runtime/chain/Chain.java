@@ -102,6 +102,15 @@ public final class Chain {
         return byPhase[phase.ordinal()];
     }
 
+    /** The ids of the plugins that implement {@code phase}, comma-separated, or null when none does. */
+    public String pluginIds(Phase phase) {
+        StringBuilder ids = new StringBuilder();
+        for (int p : positions(phase)) {
+            ids.append(ids.length() == 0 ? "" : ",").append(links.get(p).pluginId());
+        }
+        return ids.length() == 0 ? null : ids.toString();
+    }
+
     /** Whether any plugin needs a per-request context (the others get {@code null} without a call). */
     public boolean needsContexts() {
         return positions(Phase.NEW_CONTEXT).length > 0;

@@ -132,9 +132,9 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, Requ
         hooks = new Hooks(chain, contexts, session, metrics, proxy.errors());
         long timeout = proxy.phaseTimeout().toNanos();
         phases = new PhaseLoop(chain, contexts, session, client.channel().eventLoop(), this, metrics, timeout, this::due);
-        body.filters(loopFor(Phase.REQUEST_BODY_FILTER, body, timeout), pluginsOf(Phase.REQUEST_BODY_FILTER));
+        body.filters(loopFor(Phase.REQUEST_BODY_FILTER, body, timeout), chain.pluginIds(Phase.REQUEST_BODY_FILTER));
         relay.filters(loopFor(Phase.RESPONSE_FILTER, relay, timeout), loopFor(Phase.RESPONSE_BODY_FILTER, relay, timeout),
-                pluginsOf(Phase.RESPONSE_BODY_FILTER));
+                chain.pluginIds(Phase.RESPONSE_BODY_FILTER));
         step = Step.PHASES;
         ProxyError failed = hooks.newContexts();
         if (failed != null) {
@@ -148,14 +148,6 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, Requ
     private PhaseLoop loopFor(Phase phase, PhaseLoop.Owner owner, long timeoutNanos) {
         return chain.positions(phase).length == 0 ? null
                 : new PhaseLoop(chain, contexts, session, client.channel().eventLoop(), owner, metrics, timeoutNanos, this::due);
-    }
-
-    private String pluginsOf(Phase phase) {
-        StringBuilder ids = new StringBuilder();
-        for (int p : chain.positions(phase)) {
-            ids.append(ids.length() == 0 ? "" : ",").append(chain.link(p).pluginId());
-        }
-        return ids.length() == 0 ? null : ids.toString();
     }
 
     // ------------------------------------------------------------------ the head phases
