@@ -3,6 +3,7 @@ package dev.turnpike.runtime.exchange;
 import dev.turnpike.api.Headers;
 import dev.turnpike.runtime.wire.HeaderRules;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.AbstractMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +74,28 @@ final class NettyHeaders implements Headers {
 
     @Override
     public Iterator<Map.Entry<String, String>> iterator() {
-        return headers.iteratorAsString();
+        return readOnly(headers.iteratorAsString());
+    }
+
+    /**
+     * Netty's entries write through on {@code setValue}, unchecked: handed to a plugin, one would
+     * get around the value check (a CR/LF could split the message) and the phase's edit rules, and,
+     * through an {@link OverlayHeaders}, change the client's headers. The entries handed out are
+     * immutable copies.
+     */
+    static Iterator<Map.Entry<String, String>> readOnly(Iterator<Map.Entry<String, String>> entries) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return entries.hasNext();
+            }
+
+            @Override
+            public Map.Entry<String, String> next() {
+                Map.Entry<String, String> e = entries.next();
+                return new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue());
+            }
+        };
     }
 
     @Override

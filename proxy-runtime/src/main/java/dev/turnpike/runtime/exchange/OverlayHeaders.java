@@ -163,13 +163,13 @@ final class OverlayHeaders implements Headers {
     @Override
     public Iterator<Map.Entry<String, String>> iterator() {
         if (overrides == null) {
-            return base.iteratorAsString();
+            return NettyHeaders.readOnly(base.iteratorAsString());
         }
         List<Map.Entry<String, String>> all = new ArrayList<>();
         for (Iterator<Map.Entry<String, String>> it = base.iteratorAsString(); it.hasNext(); ) {
             Map.Entry<String, String> e = it.next();
             if (find(e.getKey()) == null) {
-                all.add(e);
+                all.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue())); // Netty's writes through
             }
         }
         for (Edit o : overrides) {
