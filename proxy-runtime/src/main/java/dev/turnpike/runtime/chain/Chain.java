@@ -25,6 +25,7 @@ public final class Chain {
 
     private final List<ChainLink> links;
     private final int[][] byPhase = new int[Phase.values().length][];
+    private final String[] idsByPhase = new String[Phase.values().length];
     /** Requests holding this chain: counted per request, so a retired chain knows when it is drained. */
     private final LongAdder leases = new LongAdder();
     private volatile boolean retired;
@@ -39,6 +40,11 @@ public final class Chain {
                 }
             }
             byPhase[phase.ordinal()] = positions.stream().mapToInt(Integer::intValue).toArray();
+            StringBuilder ids = new StringBuilder();
+            for (int p : byPhase[phase.ordinal()]) {
+                ids.append(ids.length() == 0 ? "" : ",").append(this.links.get(p).pluginId());
+            }
+            idsByPhase[phase.ordinal()] = ids.length() == 0 ? null : ids.toString();
         }
     }
 
@@ -104,11 +110,7 @@ public final class Chain {
 
     /** The ids of the plugins that implement {@code phase}, comma-separated, or null when none does. */
     public String pluginIds(Phase phase) {
-        StringBuilder ids = new StringBuilder();
-        for (int p : positions(phase)) {
-            ids.append(ids.length() == 0 ? "" : ",").append(links.get(p).pluginId());
-        }
-        return ids.length() == 0 ? null : ids.toString();
+        return idsByPhase[phase.ordinal()];
     }
 
     /** Whether any plugin needs a per-request context (the others get {@code null} without a call). */

@@ -13,6 +13,7 @@ import dev.turnpike.runtime.wire.HeadWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -358,7 +359,7 @@ final class Attempt implements UpstreamListener, BodySink {
         if (code >= 200) {
             receive = Receive.BODY;
             keepAlive = ConnectionTokens.keepAlive(r) && (head.isHead() || code == 204 || code == 304
-                    || r.headers().contains("Content-Length") || r.headers().contains("Transfer-Encoding"));
+                    || r.headers().contains(HttpHeaderNames.CONTENT_LENGTH) || r.headers().contains(HttpHeaderNames.TRANSFER_ENCODING));
             if (!readClock.armed()) {
                 armReadClock(); // answered before the request was all sent: the backend is talking now
             }

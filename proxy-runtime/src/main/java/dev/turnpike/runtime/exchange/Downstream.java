@@ -23,12 +23,12 @@ public interface Downstream {
     void pauseReading(boolean pause);
 
     /**
-     * Makes sure the request's {@link ProxyRequest#checkDeadlines} runs by {@code deadline}
+     * Makes sure the request's {@link ClientRequest#checkDeadlines} runs by {@code deadline}
      * ({@link System#nanoTime()} clock). One timer per connection serves every wait of every
      * request on it; it is moved only when a wait needs an earlier look than the one due.
      */
     void due(long deadline);
 
     /** The request is over; {@code keepOpen} when the connection can carry the next one. */
-    void finished(ProxyRequest request, boolean keepOpen);
+    void finished(ClientRequest request, boolean keepOpen);
 }

@@ -102,6 +102,12 @@ final class OverlayHeaders implements Headers {
         return this;
     }
 
+    /** Whether {@code name} is present, for the runtime's own checks (a constant name hashes once). */
+    boolean has(CharSequence name) {
+        Edit o = find(name);
+        return o == null ? base.contains(name) : !o.values.isEmpty();
+    }
+
     /** The runtime's own edit (the Host it adds for an HTTP/1.0 client), allowed after the phase. */
     void setUnchecked(String name, String value) {
         HeaderRules.checkName(name);

@@ -23,6 +23,7 @@ public final class ProxyContext {
     private final AccessLog accessLog;
     private final ErrorLog errors = new ErrorLog();
     private volatile boolean closing;
+    private final java.util.function.BooleanSupplier closingCheck = () -> closing;
 
     /**
      * @param phaseTimeout {@code plugins.phase_timeout}: how long a phase's stage may stay pending
@@ -86,5 +87,10 @@ public final class ProxyContext {
 
     public boolean closing() {
         return closing;
+    }
+
+    /** {@link #closing()} as a supplier, made once rather than per request. */
+    java.util.function.BooleanSupplier closingCheck() {
+        return closingCheck;
     }
 }

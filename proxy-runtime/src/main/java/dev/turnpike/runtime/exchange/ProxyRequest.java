@@ -30,7 +30,7 @@ import io.netty.util.AsciiString;
  *
  * <p>Confined to the client connection's event loop.
  */
-public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, RequestBody.Owner, ResponseWriter.Owner,
+final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Owner, RequestBody.Owner, ResponseWriter.Owner,
         ResponseRelay.Owner, LocalAnswers.Owner {
 
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
@@ -73,7 +73,7 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, Requ
     private Hooks hooks;
     private PhaseLoop phases;
 
-    private ProxyRequest(Downstream client, HttpRequest request, long index) {
+    ProxyRequest(Downstream client, HttpRequest request, long index) {
         this.client = client;
         this.proxy = client.proxy();
         this.metrics = proxy.metrics();
@@ -95,7 +95,7 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, Requ
         // the server codec paired the method with the response when it decoded the head.
         this.clientHeadMethod = request.method().equals(HttpMethod.HEAD);
         this.clientHead = new RequestView(request, framing, contentLength);
-        this.writer = new ResponseWriter(client.channel(), this, http10, ConnectionTokens.keepAlive(request), proxy::closing,
+        this.writer = new ResponseWriter(client.channel(), this, http10, ConnectionTokens.keepAlive(request), proxy.closingCheck(),
                 facts.requestId, proxy.server().sendTimeout().toNanos());
         this.relay = new ResponseRelay(this, writer, clientHeadMethod);
         this.body = new RequestBody(this, framing != RequestFraming.Body.NONE, contentLength, proxy.server().maxBodyBytes(),
@@ -107,16 +107,7 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, Requ
         this.session = new SessionView(facts, attempts, client, clientHead, body, relay, writer);
     }
 
-    /**
-     * The request whose head {@code client} just decoded; {@link #start()} runs it. Two steps, so the
-     * connection knows its current request before any of it runs: a request may be answered, and
-     * finished, within its start.
-     */
-    public static ProxyRequest create(Downstream client, HttpRequest head, long index) {
-        return new ProxyRequest(client, head, index);
-    }
-
-    /** Checks the head, then runs the request-side phases, as far as they go now. */
+    @Override
     public void start() {
         RequestFraming.Refusal refusal = RequestFraming.refusal(request, contentLength, proxy.server().maxBodyBytes());
         if (refusal != null) {
@@ -124,8 +115,10 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, Requ
             fail(ProxyError.of(ErrorKind.BAD_REQUEST, refusal.reason(), null).withStatus(refusal.status()));
             return;
         }
-        // The proxy answers 100 itself once a backend is ready, so the expectation is not forwarded.
-        request.headers().remove(HttpHeaderNames.EXPECT);
+        if (request.headers().contains(HttpHeaderNames.EXPECT)) {
+            // The proxy answers 100 itself once a backend is ready, so the expectation is not forwarded.
+            request.headers().remove(HttpHeaderNames.EXPECT);
+        }
         HopByHop.strip(request.headers());
         request.headers().set(X_REQUEST_ID, facts.requestId);
         contexts = new Object[chain.size()];
@@ -308,28 +301,28 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, Requ
 
     // ------------------------------------------------------------------ the client connection's events
 
-    /** A part of the request body from the client (ownership passes). */
+    @Override
     public void onRequestContent(HttpContent content) {
         body.onPart(content);
     }
 
-    /** Whether the client's request has arrived whole (the next bytes are the next request). */
+    @Override
     public boolean requestComplete() {
         return body.complete();
     }
 
-    /** The end of a client read batch: flush what went upstream during it. */
+    @Override
     public void flushUpstream() {
         attempts.flush();
     }
 
-    /** The client connection's writability changed: pause or resume reading from the backend. */
+    @Override
     public void onClientWritabilityChanged(boolean writable) {
         writer.writabilityChanged(writable);
         attempts.clientWritable(writable);
     }
 
-    /** The client connection closed under this request. */
+    @Override
     public void onClientClosed() {
         if (step == Step.FINISHED) {
             return;
@@ -343,10 +336,7 @@ public final class ProxyRequest implements PhaseLoop.Owner, Attempts.Owner, Requ
                 + (writer.started() ? "before the response was complete" : "before it was answered"), null));
     }
 
-    /**
-     * The connection's timer asks: fails whatever waited too long (a plugin's stage, the client's
-     * body or reading, the backend, the total budget). Returns when to look again (0: nothing waits).
-     */
+    @Override
     public long checkDeadlines(long now) {
         long next = phases == null ? 0 : phases.check(now);
         if (step != Step.FINISHED) {

@@ -128,11 +128,24 @@ final class ResponseRelay implements PhaseLoop.Owner {
     /** Returns false when a body filter parked on the part. */
     private boolean forward(HttpContent part) {
         boolean last = part instanceof LastHttpContent;
-        HttpHeaders trailers = last ? ((LastHttpContent) part).trailingHeaders() : null;
-        if (bodyFilters == null || clientNoBody) {
-            write(part.content(), last, trailers);
+        if (clientNoBody) {
+            part.release(); // a HEAD (or 204/304) answer: nothing of a body goes to the client
+            if (last) {
+                stage = Stage.DONE;
+                writer.end(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
             return true;
         }
+        if (bodyFilters == null) {
+            if (last) {
+                stage = Stage.DONE;
+            }
+            if (!writer.body(part)) { // the decoder's own part, passed on as it is
+                lengthBroken(last);
+            }
+            return true;
+        }
+        HttpHeaders trailers = last ? ((LastHttpContent) part).trailingHeaders() : null;
         filtering = new BodyPart(part.content(), last, trailers);
         bodyFilters.run(Phase.RESPONSE_BODY_FILTER, filtering);
         if (filtering != null) {
@@ -142,27 +155,22 @@ final class ResponseRelay implements PhaseLoop.Owner {
         return true;
     }
 
+    /** What came out of the body filters. */
     private void write(ByteBuf data, boolean last, HttpHeaders trailers) {
-        if (clientNoBody || !data.isReadable()) {
-            data.release();
-        } else if (!writer.body(data)) {
-            lengthBroken(false);
-            return;
-        }
         if (last) {
             stage = Stage.DONE;
-            if (!writer.end(trailers)) {
-                lengthBroken(true);
-            }
+        }
+        if (!(last ? writer.end(data, trailers) : writer.body(data))) {
+            lengthBroken(last);
         }
     }
 
-    private void lengthBroken(boolean shortOfIt) {
+    private void lengthBroken(boolean atTheEnd) {
         stage = Stage.DONE;
         owner.failed(ProxyError.plugin(bodyFilterPlugins != null ? bodyFilterPlugins : "-",
-                Phase.RESPONSE_BODY_FILTER.label(), "the response body came out of response_body_filter "
-                        + (shortOfIt ? "shorter" : "longer") + " than the " + writer.head().headers().get(HttpHeaderNames.CONTENT_LENGTH)
-                        + " bytes its head announced", null));
+                Phase.RESPONSE_BODY_FILTER.label(), "the response body came out of response_body_filter at "
+                        + (atTheEnd ? "" : "more than ") + writer.bodyBytes() + " bytes, not the "
+                        + writer.head().headers().get(HttpHeaderNames.CONTENT_LENGTH) + " its head announced", null));
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -183,38 +184,61 @@ final class ResponseWriter implements ChannelFutureListener {
     }
 
     /**
-     * A piece of the body (ownership passes). Returns false, and lets go of it, when it would take
-     * the body past the length its head announced: the caller must cut the response.
+     * A part of the body as the backend's decoder made it (ownership passes), written as it is; a
+     * {@link LastHttpContent} ends the body. Returns false, and lets go of it, when the body would
+     * not match the length its head announced: the caller must cut the response.
      */
-    boolean body(ByteBuf data) {
+    boolean body(HttpContent part) {
+        if (part instanceof LastHttpContent last) {
+            return end(last);
+        }
         if (state != State.STREAMING) {
-            data.release();
+            part.release();
             return true;
         }
-        bodyBytes += data.readableBytes();
+        bodyBytes += part.content().readableBytes();
         if (length >= 0 && bodyBytes > length) {
-            data.release();
+            part.release();
             return false;
         }
-        write(new DefaultHttpContent(data));
+        write(part);
         return true;
     }
 
-    /**
-     * The end of the body, with the backend's trailers (or null). Returns false when the body fell
-     * short of the length its head announced: the caller must cut the response.
-     */
-    boolean end(HttpHeaders trailers) {
-        if (state != State.STREAMING) {
+    /** A piece of a body a plugin replaced (ownership passes); as {@link #body(HttpContent)}. */
+    boolean body(ByteBuf data) {
+        if (!data.isReadable()) {
+            data.release();
             return true;
         }
+        return body(new DefaultHttpContent(data));
+    }
+
+    /**
+     * The last part of the body (its bytes, if any, and the backend's trailers), in one write.
+     * Returns false when the body came out longer or shorter than its head announced.
+     */
+    boolean end(LastHttpContent last) {
+        if (state != State.STREAMING) {
+            last.release();
+            return true;
+        }
+        bodyBytes += last.content().readableBytes();
         if (length >= 0 && bodyBytes != length) {
+            last.release();
             return false;
         }
-        LastHttpContent last = trailers == null || trailers.isEmpty() ? LastHttpContent.EMPTY_LAST_CONTENT
-                : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers);
         finalWrite(last);
         return true;
+    }
+
+    /** The end of a body a plugin replaced: its last bytes and the trailers (or null). */
+    boolean end(ByteBuf data, HttpHeaders trailers) {
+        if (!data.isReadable() && (trailers == null || trailers.isEmpty())) {
+            data.release();
+            return end(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        return end(trailers == null ? new DefaultLastHttpContent(data) : new DefaultLastHttpContent(data, trailers));
     }
 
     /** A whole response the proxy wrote itself (a plugin's answer, an error). */

@@ -54,7 +54,7 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
 
     /** Names the backend for an HTTP/1.0 client that sent no Host, or where a plugin removed it. */
     void hostIfMissing(String authority) {
-        if (!headers.contains("Host")) {
+        if (!headers.has(HttpHeaderNames.HOST)) {
             headers.setUnchecked("Host", authority);
         }
     }

@@ -3,7 +3,7 @@ package dev.turnpike.runtime.http;
 import dev.turnpike.runtime.exchange.Downstream;
 import dev.turnpike.runtime.exchange.LoopResources;
 import dev.turnpike.runtime.exchange.ProxyContext;
-import dev.turnpike.runtime.exchange.ProxyRequest;
+import dev.turnpike.runtime.exchange.ClientRequest;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: hands each decoded request to a {@link ProxyRequest}, one at a time, and
+ * One client connection: hands each decoded request to a {@link ClientRequest}, one at a time, and
  * queues what a pipelining client sends meanwhile so responses go out in request order. Reading
  * pauses while the request asks for it (backpressure) or the queue is full. Owns the one timer
  * that looks at every wait of the current request.
@@ -35,7 +35,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
     private final ArrayDeque<Object> queued = new ArrayDeque<>(0);
     private final int maxQueued;
     private ChannelHandlerContext ctx;
-    private ProxyRequest current;
+    private ClientRequest current;
     private long requests;
     private boolean inRead;
     private boolean pausedByExchange;
@@ -93,7 +93,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
         }
         HttpRequest request = (HttpRequest) msg;
         headTimeout.headReceived();
-        current = ProxyRequest.create(this, request, requests++);
+        current = ClientRequest.create(this, request, requests++);
         current.start();
     }
 
@@ -106,7 +106,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
     }
 
     @Override
-    public void finished(ProxyRequest request, boolean keepOpen) {
+    public void finished(ClientRequest request, boolean keepOpen) {
         if (current != request) {
             return;
         }
@@ -221,7 +221,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
 
     private void checkDeadlines() {
         timer = null;
-        ProxyRequest r = current;
+        ClientRequest r = current;
         if (r != null) {
             long next = r.checkDeadlines(System.nanoTime());
             if (next != 0 && current == r) {

@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -107,9 +109,23 @@ class ResponseWriterTest {
 
         assertTrue(w.body(ascii("hello")));
         assertEquals("5\r\nhello\r\n", written());
-        assertTrue(w.end(null));
+        assertTrue(w.end(LastHttpContent.EMPTY_LAST_CONTENT));
         assertEquals("0\r\n\r\n", written());
         assertEquals(List.of(true), owner.written);
+    }
+
+    @Test
+    void aLastPartWithDataGoesOutInOneWrite() {
+        ResponseWriter w = writer(false, true);
+        w.head(response(HttpResponseStatus.OK, "Content-Length", "5"), 5, null, false);
+        written();
+        LastHttpContent last = new DefaultLastHttpContent(Unpooled.directBuffer().writeBytes("hello".getBytes(US_ASCII)));
+
+        assertTrue(w.body(last), "a last part is the end of the body");
+        assertEquals("hello", written());
+        assertEquals(0, last.refCnt(), "the decoder's own part was written (and so released), not copied");
+        assertEquals(List.of(true), owner.written);
+        assertEquals(5, w.bodyBytes());
     }
 
     @Test
@@ -175,7 +191,7 @@ class ResponseWriterTest {
         ResponseWriter w = writer(false, true);
 
         w.head(response(HttpResponseStatus.OK, "Transfer-Encoding", "chunked", "ETag", "\"v1\""), -1, null, true);
-        assertTrue(w.end(null), "a bodyless response ends at once");
+        assertTrue(w.end(LastHttpContent.EMPTY_LAST_CONTENT), "a bodyless response ends at once");
 
         Message m = Message.parse(written());
         assertNull(m.header("transfer-encoding"));
@@ -205,7 +221,7 @@ class ResponseWriterTest {
         w.head(response(HttpResponseStatus.OK), 5, null, false);
         assertTrue(w.body(ascii("hel")));
 
-        assertFalse(w.end(null));
+        assertFalse(w.end(LastHttpContent.EMPTY_LAST_CONTENT));
 
         assertTrue(owner.written.isEmpty());
         assertEquals(ResponseWriter.State.STREAMING, w.state());
@@ -218,7 +234,7 @@ class ResponseWriterTest {
         assertTrue(w.body(ascii("hello")));
         gate.holding = true; // the client has not taken the last part yet
 
-        assertTrue(w.end(null));
+        assertTrue(w.end(LastHttpContent.EMPTY_LAST_CONTENT));
         assertEquals(ResponseWriter.State.ENDING, w.state());
         assertTrue(owner.written.isEmpty(), "not written before the write completes");
         assertEquals(1, owner.deadlines.size(), "a pending last write is watched by the send clock");
