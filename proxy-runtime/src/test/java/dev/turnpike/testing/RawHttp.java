@@ -118,6 +118,29 @@ public final class RawHttp {
         }
     }
 
+    /**
+     * Reads up to {@code n} bytes from {@code in} into {@code digest}, stopping early at the end of
+     * the stream or a reset; returns how many came. For bodies too large to hold.
+     */
+    public static long digestUpTo(InputStream in, long n, java.security.MessageDigest digest) throws IOException {
+        byte[] buf = new byte[16 * 1024];
+        long got = 0;
+        while (got < n) {
+            int r;
+            try {
+                r = in.read(buf, 0, (int) Math.min(buf.length, n - got));
+            } catch (java.net.SocketException reset) {
+                return got;
+            }
+            if (r < 0) {
+                return got;
+            }
+            digest.update(buf, 0, r);
+            got += r;
+        }
+        return got;
+    }
+
     /** {@link #readResponse(InputStream, boolean)} for a response to anything but HEAD. */
     public static Response readResponse(InputStream in) throws IOException {
         return readResponse(in, false);

@@ -17,7 +17,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -62,26 +61,6 @@ class TimeoutBlameTest {
         return s;
     }
 
-    /** Reads up to {@code n} bytes into the digest; returns how many came before the end of the stream. */
-    private static long read(InputStream in, long n, MessageDigest digest) throws IOException {
-        byte[] buf = new byte[16 * 1024];
-        long got = 0;
-        while (got < n) {
-            int r;
-            try {
-                r = in.read(buf, 0, (int) Math.min(buf.length, n - got));
-            } catch (SocketException reset) {
-                return got;
-            }
-            if (r < 0) {
-                return got;
-            }
-            digest.update(buf, 0, r);
-            got += r;
-        }
-        return got;
-    }
-
     @Test
     void aClientThatPausesIsNotTheBackendsTimeout() throws Exception {
         Witness w = new Witness();
@@ -93,9 +72,9 @@ class TimeoutBlameTest {
             RawHttp.Response head = RawHttp.readResponse(in, true);
             assertEquals(200, head.status());
             MessageDigest digest = DeterministicBytes.sha256();
-            long got = read(in, 200 * 1024, digest);
+            long got = RawHttp.digestUpTo(in, 200 * 1024, digest);
             Thread.sleep(PAUSE_MILLIS); // four read timeouts: the old clock cut the download here
-            got += read(in, SIZE - got, digest);
+            got += RawHttp.digestUpTo(in, SIZE - got, digest);
             assertEquals(SIZE, got, "the whole body arrives");
             assertEquals(DeterministicBytes.sha256Hex(DeterministicBytes.DEFAULT_SEED, SIZE), HexFormat.of().formatHex(digest.digest()));
             Witness.Seen seen = w.next();
@@ -114,9 +93,9 @@ class TimeoutBlameTest {
             s.getOutputStream().write(("GET /bytes/" + SIZE + " HTTP/1.1\r\nHost: t\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             InputStream in = new BufferedInputStream(s.getInputStream());
             assertEquals(200, RawHttp.readResponse(in, true).status());
-            long got = read(in, 200 * 1024, DeterministicBytes.sha256());
+            long got = RawHttp.digestUpTo(in, 200 * 1024, DeterministicBytes.sha256());
             Witness.Seen seen = w.next(); // the proxy gives up on the client while it pauses
-            got += read(in, SIZE, DeterministicBytes.sha256());
+            got += RawHttp.digestUpTo(in, SIZE, DeterministicBytes.sha256());
             assertTrue(got < SIZE, "the response was cut: " + got + " of " + SIZE);
             assertEquals(ErrorKind.CLIENT_TIMEOUT, seen.kind(), seen.toString());
             assertTrue(seen.message().contains("server.send_timeout"), seen.message());

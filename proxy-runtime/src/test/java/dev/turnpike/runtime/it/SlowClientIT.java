@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -50,8 +49,12 @@ class SlowClientIT {
         backend.close();
     }
 
-    /** Downloads with a pause after 200 KiB; returns the bytes and the SHA-256 of what arrived. */
-    private static Object[] pausedDownload(ProxyProcess proxy) throws IOException, InterruptedException {
+    /** What arrived of a download: how many bytes, and their SHA-256. */
+    private record Download(long bytes, String sha256) {
+    }
+
+    /** Downloads with a pause after 200 KiB. */
+    private static Download pausedDownload(ProxyProcess proxy) throws IOException, InterruptedException {
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(32 * 1024);
             s.setSoTimeout(60_000);
@@ -60,30 +63,11 @@ class SlowClientIT {
             InputStream in = new BufferedInputStream(s.getInputStream());
             assertEquals(200, RawHttp.readResponse(in, true).status());
             MessageDigest digest = DeterministicBytes.sha256();
-            long got = read(in, 200 * 1024, digest);
+            long got = RawHttp.digestUpTo(in, 200 * 1024, digest);
             Thread.sleep(PAUSE_MILLIS);
-            got += read(in, SIZE - got, digest);
-            return new Object[] {got, HexFormat.of().formatHex(digest.digest())};
+            got += RawHttp.digestUpTo(in, SIZE - got, digest);
+            return new Download(got, HexFormat.of().formatHex(digest.digest()));
         }
-    }
-
-    private static long read(InputStream in, long n, MessageDigest digest) throws IOException {
-        byte[] buf = new byte[16 * 1024];
-        long got = 0;
-        while (got < n) {
-            int r;
-            try {
-                r = in.read(buf, 0, (int) Math.min(buf.length, n - got));
-            } catch (SocketException reset) {
-                return got;
-            }
-            if (r < 0) {
-                return got;
-            }
-            digest.update(buf, 0, r);
-            got += r;
-        }
-        return got;
     }
 
     private static int status(ProxyProcess proxy, String path) throws IOException {
@@ -99,9 +83,9 @@ class SlowClientIT {
         try (ProxyProcess proxy = ProxyProcess.builder(dir.resolve("whole")).backends(backend)
                 .extraYaml("upstream:\n  read_timeout: 1s\n").start()) {
             for (int i = 0; i < 3; i++) { // three: passive health would have ejected the backend by now
-                Object[] r = pausedDownload(proxy);
-                assertEquals((long) SIZE, r[0], "download " + i + " arrives whole");
-                assertEquals(expected, r[1]);
+                Download r = pausedDownload(proxy);
+                assertEquals(SIZE, r.bytes(), "download " + i + " arrives whole");
+                assertEquals(expected, r.sha256());
             }
             assertEquals(200, status(proxy, "/name"));
             assertTrue(!proxy.log().contains("upstream_timeout"), proxy.log());
@@ -113,8 +97,8 @@ class SlowClientIT {
         try (ProxyProcess proxy = ProxyProcess.builder(dir.resolve("cut")).backends(backend)
                 .serverYaml("  send_timeout: 1s\n").start()) {
             for (int i = 0; i < 3; i++) {
-                Object[] r = pausedDownload(proxy);
-                assertTrue((long) r[0] < SIZE, "download " + i + " is cut: " + r[0]);
+                Download r = pausedDownload(proxy);
+                assertTrue(r.bytes() < SIZE, "download " + i + " is cut: " + r.bytes());
             }
             assertEquals(200, status(proxy, "/name"), "the backend was never blamed, so never ejected");
             String log = proxy.log();
