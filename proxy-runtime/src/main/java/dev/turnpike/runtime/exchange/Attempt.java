@@ -8,16 +8,13 @@ import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.upstream.PooledConnection;
 import dev.turnpike.runtime.upstream.UpstreamListener;
 import dev.turnpike.runtime.upstream.Connections;
-import dev.turnpike.runtime.wire.ConnectionTokens;
 import dev.turnpike.runtime.wire.HeadWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
@@ -45,9 +42,6 @@ final class Attempt implements UpstreamListener, BodySink {
 
     /** The request going to the backend. */
     enum Send { HEAD_PENDING, BODY, DONE }
-
-    /** The response coming from it. */
-    enum Receive { AWAITING, INTERIM, BODY, COMPLETE }
 
     /** The connection's lifetime, as this attempt holds it. */
     enum Link { CONNECTING, OPEN, RELEASED }
@@ -92,16 +86,15 @@ final class Attempt implements UpstreamListener, BodySink {
     private final int number;
     private final Clock readClock;
     private final Clock writeClock;
+    private final ResponseReader reader;
 
     private Link link = Link.CONNECTING;
     private Send send = Send.HEAD_PENDING;
-    private Receive receive = Receive.AWAITING;
     private PooledConnection connection;
     private boolean reused;
     private boolean abandoned;
     private int pausedBy;
     private boolean flushPending;
-    private boolean keepAlive;
     private long connectStart;
     private Duration connectTime = Duration.ZERO;
 
@@ -115,6 +108,7 @@ final class Attempt implements UpstreamListener, BodySink {
         this.number = number;
         this.readClock = new Clock((peer.readTimeout() != null ? peer.readTimeout() : readTimeout).toNanos());
         this.writeClock = new Clock(writeTimeout.toNanos());
+        this.reader = new ResponseReader(head.isHead());
     }
 
     Peer peer() {
@@ -143,15 +137,15 @@ final class Attempt implements UpstreamListener, BodySink {
 
     /** Whether the backend's response head has arrived. */
     boolean answered() {
-        return receive == Receive.BODY || receive == Receive.COMPLETE;
+        return reader.answered();
     }
 
     Send send() {
         return send;
     }
 
-    Receive receive() {
-        return receive;
+    ResponseReader.Receive receive() {
+        return reader.state();
     }
 
     /** Takes an idle pooled connection to the peer (unless {@code fresh}), or opens one on this loop. */
@@ -231,17 +225,7 @@ final class Attempt implements UpstreamListener, BodySink {
             data.release();
             return;
         }
-        if (head.chunked()) {
-            ByteBuf size = connection.channel().alloc().buffer(10);
-            HeadWriter.chunkHeader(size, data.readableBytes());
-            write(size);
-            write(data);
-            ByteBuf crlf = connection.channel().alloc().buffer(2);
-            HeadWriter.chunkEnd(crlf);
-            write(crlf);
-        } else {
-            write(data);
-        }
+        write(head.chunked() ? HeadWriter.chunk(connection.channel().alloc(), data) : data);
     }
 
     /** The end of the request body, with the trailers a chunked body ended with (or null). */
@@ -251,16 +235,10 @@ final class Attempt implements UpstreamListener, BodySink {
             return;
         }
         if (head.chunked()) {
-            ByteBuf end = connection.channel().alloc().buffer(16);
-            HeadWriter.lastChunk(end);
-            if (trailers != null) {
-                trailers.iteratorCharSequence().forEachRemaining(e -> HeadWriter.header(end, e.getKey(), e.getValue()));
-            }
-            HeadWriter.end(end);
-            write(end);
+            write(HeadWriter.lastChunk(connection.channel().alloc(), trailers));
         }
         send = Send.DONE;
-        if (receive == Receive.AWAITING) {
+        if (reader.state() == ResponseReader.Receive.AWAITING) {
             armReadClock();
         }
     }
@@ -299,14 +277,14 @@ final class Attempt implements UpstreamListener, BodySink {
         pausedBy &= ~reason;
         if (pausedBy == 0 && link == Link.OPEN) {
             connection.channel().config().setAutoRead(true);
-            if (send == Send.DONE || receive == Receive.BODY) {
+            if (send == Send.DONE || reader.state() == ResponseReader.Receive.BODY) {
                 armReadClock();
             }
         }
     }
 
     private void armReadClock() {
-        if (pausedBy == 0 && receive != Receive.COMPLETE && link == Link.OPEN) {
+        if (pausedBy == 0 && reader.state() != ResponseReader.Receive.COMPLETE && link == Link.OPEN) {
             owner.due(readClock.arm(System.nanoTime()));
         }
     }
@@ -317,60 +295,26 @@ final class Attempt implements UpstreamListener, BodySink {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (msg.decoderResult().isFailure()) {
-            ReferenceCountUtil.release(msg);
-            fail(UpstreamErrors.invalid(peer, msg.decoderResult().cause()));
-            return;
-        }
-        if (msg instanceof HttpResponse r) {
-            onHead(r);
-            return;
-        }
-        HttpContent part = (HttpContent) msg;
-        boolean last = part instanceof LastHttpContent;
-        switch (receive) {
-            case INTERIM -> {
-                part.release(); // an informational response has no body; its end makes room for the next head
-                if (last) {
-                    receive = Receive.AWAITING;
+        switch (reader.accept(msg)) {
+            case HEAD -> {
+                if (!readClock.armed()) {
+                    armReadClock(); // answered before the request was all sent: the backend is talking now
                 }
+                owner.responseHead(this, (HttpResponse) msg);
             }
-            case BODY -> {
-                if (last) {
-                    receive = Receive.COMPLETE;
-                    letGo(send == Send.DONE && keepAlive);
-                }
-                owner.responseContent(this, part);
+            case INTERIM -> owner.interim(this, (HttpResponse) msg);
+            case CONTENT -> owner.responseContent(this, (HttpContent) msg);
+            case END -> {
+                letGo(send == Send.DONE && reader.keepAlive());
+                owner.responseContent(this, (HttpContent) msg);
             }
-            default -> {
-                part.release();
-                fail(UpstreamErrors.invalid(peer, null));
-            }
-        }
-    }
-
-    private void onHead(HttpResponse r) {
-        if (receive != Receive.AWAITING) {
-            // A second head before the first one's body ended: the backend's framing is broken.
-            fail(UpstreamErrors.invalid(peer, null));
-            return;
-        }
-        int code = r.status().code();
-        if (code >= 200) {
-            receive = Receive.BODY;
-            keepAlive = ConnectionTokens.keepAlive(r) && (head.isHead() || code == 204 || code == 304
-                    || r.headers().contains(HttpHeaderNames.CONTENT_LENGTH) || r.headers().contains(HttpHeaderNames.TRANSFER_ENCODING));
-            if (!readClock.armed()) {
-                armReadClock(); // answered before the request was all sent: the backend is talking now
-            }
-            owner.responseHead(this, r);
-        } else if (code == 101) {
-            fail(ProxyError.of(ErrorKind.INVALID_RESPONSE, "backend " + peer.address()
+            case IGNORED -> ReferenceCountUtil.release(msg);
+            case SWITCHED -> fail(ProxyError.of(ErrorKind.INVALID_RESPONSE, "backend " + peer.address()
                     + " switched protocols (101), which this proxy does not carry yet", null));
-        } else {
-            receive = Receive.INTERIM;
-            if (code != 100) { // 100 Continue is the proxy's own to answer
-                owner.interim(this, r);
+            case INVALID -> {
+                Throwable cause = msg.decoderResult().cause();
+                ReferenceCountUtil.release(msg);
+                fail(UpstreamErrors.invalid(peer, cause));
             }
         }
     }
@@ -469,6 +413,6 @@ final class Attempt implements UpstreamListener, BodySink {
 
     @Override
     public String toString() {
-        return "attempt " + number + " to " + peer.address() + " (" + link + ", send " + send + ", receive " + receive + ")";
+        return "attempt " + number + " to " + peer.address() + " (" + link + ", send " + send + ", receive " + reader.state() + ")";
     }
 }

@@ -65,8 +65,6 @@ final class RequestBody implements PhaseLoop.Owner {
     private final Owner owner;
     private final long clientLength;
     private final long maxBody;
-    private final boolean keeping;
-    private final int keepLimit;
     private final Clock idle;
     private State state;
     private PhaseLoop filters;
@@ -85,11 +83,7 @@ final class RequestBody implements PhaseLoop.Owner {
     private long sentToSink;
     private boolean deliveredAny;
 
-    private ArrayDeque<ByteBuf> kept;
-    private long keptBytes;
-    private boolean keptEnd;
-    private HttpHeaders keptTrailers;
-    private boolean lost;
+    private final KeptBody kept;
 
     /**
      * @param hasBody        whether the client's head announced a body
@@ -104,8 +98,7 @@ final class RequestBody implements PhaseLoop.Owner {
         this.owner = owner;
         this.clientLength = clientLength;
         this.maxBody = maxBody;
-        this.keeping = keeping && keepLimit > 0;
-        this.keepLimit = keepLimit;
+        this.kept = new KeptBody(keeping, keepLimit);
         this.idle = new Clock(timeoutNanos);
         this.state = hasBody ? State.RECEIVING : State.COMPLETE;
         this.awaitingContinue = expectContinue;
@@ -142,7 +135,7 @@ final class RequestBody implements PhaseLoop.Owner {
      * send it again: nothing went out, or all of it is kept.
      */
     boolean kept() {
-        return !deliveredAny || (keeping && !lost);
+        return !deliveredAny || kept.intact();
     }
 
     // ---- from the client
@@ -209,18 +202,9 @@ final class RequestBody implements PhaseLoop.Owner {
     /** The attempt's head went out: it takes what was kept from earlier attempts, then the rest. */
     void attach(BodySink attempt) {
         sink = attempt;
-        endSent = false;
-        sentToSink = 0;
-        if (kept != null) {
-            for (ByteBuf b : kept) {
-                sentToSink += b.readableBytes();
-                attempt.writeBody(b.retainedDuplicate());
-            }
-        }
-        if (keptEnd) {
-            attempt.endBody(keptTrailers);
-            endSent = true;
-        } else if (state == State.COMPLETE && held.isEmpty() && filtering == null && !deliveredAny) {
+        sentToSink = kept.replay(attempt);
+        endSent = kept.hasEnd();
+        if (!endSent && state == State.COMPLETE && held.isEmpty() && filtering == null && !deliveredAny) {
             // A body-less request: nothing is held, nothing will come.
             attempt.endBody(null);
             endSent = true;
@@ -237,8 +221,7 @@ final class RequestBody implements PhaseLoop.Owner {
 
     /** The backend's answer arrived: no retry from here on, so nothing more is kept. */
     void stopKeeping() {
-        releaseKept();
-        lost = true;
+        kept.stop();
     }
 
     /** The current attempt's writability changed. */
@@ -316,7 +299,7 @@ final class RequestBody implements PhaseLoop.Owner {
             return;
         }
         deliveredAny = true;
-        keep(data, p);
+        kept.keep(data, p.last(), p.trailers());
         if (n > 0) {
             sink.writeBody(data);
         } else {
@@ -325,28 +308,6 @@ final class RequestBody implements PhaseLoop.Owner {
         if (p.last()) {
             sink.endBody(p.trailers());
             endSent = true;
-        }
-    }
-
-    private void keep(ByteBuf data, BodyPart p) {
-        if (!keeping || lost) {
-            return;
-        }
-        keptBytes += data.readableBytes();
-        if (keptBytes > keepLimit) {
-            lost = true;
-            releaseKept();
-            return;
-        }
-        if (data.isReadable()) {
-            if (kept == null) {
-                kept = new ArrayDeque<>(4);
-            }
-            kept.add(data.retainedDuplicate());
-        }
-        if (p.last()) {
-            keptEnd = true;
-            keptTrailers = p.trailers();
         }
     }
 
@@ -374,7 +335,7 @@ final class RequestBody implements PhaseLoop.Owner {
      */
     boolean discard(boolean keepConnection) {
         releaseHeld();
-        releaseKept();
+        kept.release();
         sink = null;
         if (state != State.RECEIVING) {
             return true;
@@ -397,7 +358,7 @@ final class RequestBody implements PhaseLoop.Owner {
     void release() {
         idle.disarm();
         releaseHeld();
-        releaseKept();
+        kept.release();
         sink = null;
     }
 
@@ -410,13 +371,6 @@ final class RequestBody implements PhaseLoop.Owner {
         if (filtering != null) {
             filtering.release();
             filtering = null;
-        }
-    }
-
-    private void releaseKept() {
-        if (kept != null) {
-            kept.forEach(ByteBuf::release);
-            kept = null;
         }
     }
 }

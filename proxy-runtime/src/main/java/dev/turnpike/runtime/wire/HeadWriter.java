@@ -1,6 +1,9 @@
 package dev.turnpike.runtime.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.netty.util.CharsetUtil;
 
@@ -16,6 +19,9 @@ public final class HeadWriter {
     private static final byte[] COLON_SP = {':', ' '};
     private static final short CRLF = ('\r' << 8) | '\n';
     private static final byte[] LAST_CHUNK = "0\r\n".getBytes(CharsetUtil.US_ASCII);
+    /** The CRLF after each chunk's data, shared: duplicates of it are never released. */
+    private static final ByteBuf CHUNK_END = Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer(new byte[] {'\r', '\n'}).asReadOnly());
 
     private HeadWriter() {
     }
@@ -41,20 +47,26 @@ public final class HeadWriter {
         out.writeShort(CRLF);
     }
 
-    /** A chunk's size line, {@code <hex> CRLF}, for a chunk of {@code length} (more than 0) bytes. */
-    public static void chunkHeader(ByteBuf out, int length) {
-        write(out, Integer.toHexString(length));
-        out.writeShort(CRLF);
+    /**
+     * {@code data} (more than 0 bytes; ownership passes) framed as one chunk: {@code <hex> CRLF},
+     * the bytes, CRLF, as one buffer, so a chunk is one write whatever its size.
+     */
+    public static ByteBuf chunk(ByteBufAllocator alloc, ByteBuf data) {
+        ByteBuf size = alloc.buffer(10);
+        write(size, Integer.toHexString(data.readableBytes()));
+        size.writeShort(CRLF);
+        return Unpooled.wrappedBuffer(size, data, CHUNK_END.duplicate());
     }
 
-    /** The CRLF after a chunk's data. */
-    public static void chunkEnd(ByteBuf out) {
-        out.writeShort(CRLF);
-    }
-
-    /** The last chunk, {@code 0 CRLF}; trailers (or none) and {@link #end} follow. */
-    public static void lastChunk(ByteBuf out) {
+    /** The last chunk, {@code 0 CRLF}, then the trailers (or none) and the empty line that ends the message. */
+    public static ByteBuf lastChunk(ByteBufAllocator alloc, HttpHeaders trailers) {
+        ByteBuf out = alloc.buffer(16);
         out.writeBytes(LAST_CHUNK);
+        if (trailers != null) {
+            trailers.iteratorCharSequence().forEachRemaining(e -> header(out, e.getKey(), e.getValue()));
+        }
+        end(out);
+        return out;
     }
 
     private static void write(ByteBuf out, CharSequence s) {

@@ -206,7 +206,7 @@ class AttemptTest {
         assertEquals(1, pool.idleCount(), "a clean keep-alive exchange gives the connection back");
         assertEquals(0, pool.inUseCount());
         assertTrue(ch.isOpen());
-        assertEquals(Attempt.Receive.COMPLETE, attempt.receive());
+        assertEquals(ResponseReader.Receive.COMPLETE, attempt.receive());
         assertTrue(attempt.answered());
         assertTrue(owner.failures.isEmpty());
     }
@@ -509,7 +509,7 @@ class AttemptTest {
 
         ProxyError error = assertFailed(ErrorKind.UPSTREAM_RESET);
         assertTrue(error.message().contains("in the middle"), error.message());
-        assertEquals(Attempt.Receive.BODY, attempt.receive());
+        assertEquals(ResponseReader.Receive.BODY, attempt.receive());
         assertEquals(0, attempt.check(System.nanoTime() + FAR_FUTURE), "no clock outlives the connection");
     }
 
