@@ -56,7 +56,10 @@ public final class Outcome {
     /**
      * Decide later: the chain pauses (without blocking the event loop) and resumes with the stage's
      * outcome, on the request's event loop, whichever thread completes the stage. A stage that
-     * completes exceptionally or with {@code null} fails the request like a throwing phase.
+     * completes exceptionally, with {@code null} or with another {@code later}, or that is still
+     * pending after {@code plugins.phase_timeout} (10 s by default), fails the request like a
+     * throwing phase; a completion after the timeout is ignored. In a body phase the body waits
+     * meanwhile, and reading from its source pauses (backpressure).
      */
     public static Outcome later(CompletionStage<Outcome> stage) {
         return new Outcome(Kind.LATER, null, null, Objects.requireNonNull(stage, "stage"));
