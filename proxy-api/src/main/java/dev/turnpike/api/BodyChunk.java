@@ -9,13 +9,15 @@ import java.nio.charset.Charset;
  * read it, or as an earlier plugin of the chain replaced it.
  *
  * <p>The bytes are the runtime's: {@link #bytes()} is a read-only view, valid only during the call
- * (or, when the phase returned {@link Outcome#later}, until its stage completes). To change the
+ * (or, when the phase returned {@link Outcome#later}, until its stage completes, and never past
+ * {@code plugins.phase_timeout} or the end of the request). To change the
  * body, {@link #replace} the chunk; to add to the end of the body, replace the {@link #last() last}
  * chunk with itself plus the addition; to drop a chunk, {@link #clear()} it.
  *
  * <p>Confined to the request's event loop, except that a plugin whose phase returned
- * {@link Outcome#later} may replace the chunk from the thread that completes the stage, before it
- * completes it (never after).
+ * {@link Outcome#later} may call {@link #replace} from the thread that completes the stage, before
+ * it completes it (never after). A replacement that comes after the request gave up on the stage
+ * is released, not sent.
  */
 public interface BodyChunk {
 

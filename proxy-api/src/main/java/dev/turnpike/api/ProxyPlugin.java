@@ -123,8 +123,11 @@ public interface ProxyPlugin<C> extends ExtensionPoint {
      * {@link Session#request()} is read-only now); hop-by-hop headers and framing are the runtime's
      * (it recomputes them after this phase), except that a plugin whose {@code request_body_filter}
      * changes the body's length declares it with {@link RequestHead#setBodyLength}.
-     * {@link Session#peer()} is set. Runs for every attempt, each time on a new upstream head made
-     * from the client's, so edits are never applied twice.
+     * {@link Session#peer()} is set. Hop-by-hop headers a plugin sets here (Connection, Upgrade,
+     * TE, ...) are not sent: the connection's headers are the runtime's. Runs for every attempt the
+     * failure hooks ask for, each time on a new upstream head made from the client's, so edits are
+     * never applied twice. (The runtime's own resend after a pooled connection lost the keep-alive
+     * race goes to the same backend with the same head, without running it again.)
      *
      * <p>Allowed outcomes: {@code proceed}, {@code respond}, {@code later}.
      */
@@ -149,7 +152,8 @@ public interface ProxyPlugin<C> extends ExtensionPoint {
      *
      * <p>May replace or clear the chunk, or add to the end of the body by replacing the last chunk. A
      * plugin that changes the body's length declares it in {@code upstream_request_filter}
-     * ({@link RequestHead#setBodyLength}), or the backend would misread the stream.
+     * ({@link RequestHead#setBodyLength}): a body framed by Content-Length that comes out at another
+     * length fails the request (the backend would misread the stream), declared or not.
      * {@link Outcome#later} pauses the body (and the client's upload with it: backpressure) until the
      * stage completes; {@link Outcome#respond} refuses the request (a WAF's 403): the attempt is
      * dropped and the response goes out as given.
@@ -242,7 +246,8 @@ public interface ProxyPlugin<C> extends ExtensionPoint {
      * <p>Not called when the client has gone ({@link ErrorKind#CLIENT_ABORT}), when the response
      * had started (then the connection is cut), nor for a request whose head could not be parsed
      * (no phase runs for those). Runs on the event loop, synchronously; never block. A throw is
-     * logged and counted, and the runtime's own answer goes out.
+     * logged and counted, and the next plugin is asked; an invalid page (a header name that is not
+     * a token) is logged and counted too. When none gives a page, the runtime's own answer goes out.
      */
     default Response failToProxy(Session session, C ctx, ProxyError error) {
         return null;

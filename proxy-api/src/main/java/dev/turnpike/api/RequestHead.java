@@ -50,8 +50,10 @@ public interface RequestHead {
     /**
      * Upstream head, in {@code upstream_request_filter} only: declares that the
      * {@code request_body_filter}s will change the body's length. {@code -1} sends it chunked;
-     * a length sends that {@code Content-Length}, and a body that then comes out longer or shorter
-     * fails the attempt (the backend would misread the stream). Not for a request without a body.
+     * a length sends that {@code Content-Length}. A body framed by a length (this one, or the
+     * client's when none is declared) that comes out longer or shorter fails the request and closes
+     * the backend's connection: the backend would misread the stream. Not for a request without a
+     * body. Declare it again on every attempt: each starts from the client's head.
      *
      * @throws IllegalStateException on the client's head, or outside the phase
      */

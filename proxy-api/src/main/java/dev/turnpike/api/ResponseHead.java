@@ -13,7 +13,11 @@ public interface ResponseHead {
 
     int status();
 
-    /** Changes the status (100..599); the reason phrase follows the code. */
+    /**
+     * Changes the status: a final one, 200..599 (the reason phrase follows the code). The framing
+     * follows too: a 204 or 304 goes without a body, and a 204 or 304 from the backend made another
+     * status goes with an empty one.
+     */
     void setStatus(int status);
 
     Headers headers();

@@ -19,9 +19,10 @@ import java.util.Objects;
  *                       slow client is never blamed on the backend (default 30s)
  * @param writeTimeout   {@code upstream.write_timeout}: how long a peer may take no bytes of the
  *                       request while the proxy has some waiting for it (default 60s)
- * @param totalTimeout   {@code upstream.total_timeout}: the most time from the first attempt to the
- *                       response head, over every attempt and retry; {@code null} (the default) for
- *                       no such limit
+ * @param totalTimeout   {@code upstream.total_timeout}: the most time the backends have to start
+ *                       answering, over every attempt and retry: from the end of the request (its
+ *                       body included) or the first attempt, whichever comes later, to the response
+ *                       head; {@code null} (the default) for no such limit
  * @param idleTimeout    {@code upstream.idle_timeout}: how long an idle pooled connection is kept
  *                       for reuse before it is closed (default 60s)
  * @param maxIdlePerPeer {@code upstream.max_idle_per_peer}: how many idle connections to one peer

@@ -44,7 +44,18 @@ final class Attempt implements UpstreamListener, BodySink {
     enum Send { HEAD_PENDING, BODY, DONE }
 
     /** The connection's lifetime, as this attempt holds it. */
-    enum Link { CONNECTING, OPEN, RELEASED }
+    enum Link {
+        CONNECTING,
+        /** Still connecting, but no longer wanted: the connection goes to the pool unused. */
+        ABANDONED,
+        OPEN,
+        /**
+         * The response is complete; the connection goes back at the end of the read batch, once the
+         * decoder has had its say about any bytes after the response (then it is closed instead).
+         */
+        ENDED,
+        RELEASED
+    }
 
     /** What an attempt reports to: the request it belongs to. */
     interface Owner {
@@ -92,7 +103,8 @@ final class Attempt implements UpstreamListener, BodySink {
     private Send send = Send.HEAD_PENDING;
     private PooledConnection connection;
     private boolean reused;
-    private boolean abandoned;
+    /** At the end: whether the connection can carry another request. */
+    private boolean reusableAtEnd;
     private int pausedBy;
     private boolean flushPending;
     private long connectStart;
@@ -166,7 +178,7 @@ final class Attempt implements UpstreamListener, BodySink {
     }
 
     private void onConnect(Future<PooledConnection> f) {
-        if (abandoned) {
+        if (link == Link.ABANDONED) {
             link = Link.RELEASED;
             if (f.isSuccess()) {
                 f.getNow().release(); // clean and unused: good for the next request
@@ -197,7 +209,7 @@ final class Attempt implements UpstreamListener, BodySink {
         metrics.upstreamRequest(peer.address(), reused);
         Channel ch = c.channel();
         owner.connected(this);
-        if (link != Link.OPEN || abandoned) {
+        if (link != Link.OPEN) {
             return; // connected_to_upstream failed the request
         }
         c.decoder().expectResponseTo(head.isHead());
@@ -238,9 +250,7 @@ final class Attempt implements UpstreamListener, BodySink {
             write(HeadWriter.lastChunk(connection.channel().alloc(), trailers));
         }
         send = Send.DONE;
-        if (reader.state() == ResponseReader.Receive.AWAITING) {
-            armReadClock();
-        }
+        armReadClock(); // from now on the backend owes the rest of the response
     }
 
     private void write(Object msg) {
@@ -277,7 +287,7 @@ final class Attempt implements UpstreamListener, BodySink {
         pausedBy &= ~reason;
         if (pausedBy == 0 && link == Link.OPEN) {
             connection.channel().config().setAutoRead(true);
-            if (send == Send.DONE || reader.state() == ResponseReader.Receive.BODY) {
+            if (send == Send.DONE) {
                 armReadClock();
             }
         }
@@ -292,20 +302,21 @@ final class Attempt implements UpstreamListener, BodySink {
     @Override
     public void onUpstreamRead(HttpObject msg) {
         if (link != Link.OPEN) {
+            if (link == Link.ENDED) {
+                reusableAtEnd = false; // the backend talks past its response: not to be trusted with another
+            }
             ReferenceCountUtil.release(msg);
             return;
         }
         switch (reader.accept(msg)) {
-            case HEAD -> {
-                if (!readClock.armed()) {
-                    armReadClock(); // answered before the request was all sent: the backend is talking now
-                }
-                owner.responseHead(this, (HttpResponse) msg);
-            }
+            case HEAD -> owner.responseHead(this, (HttpResponse) msg);
             case INTERIM -> owner.interim(this, (HttpResponse) msg);
             case CONTENT -> owner.responseContent(this, (HttpContent) msg);
             case END -> {
-                letGo(send == Send.DONE && reader.keepAlive());
+                link = Link.ENDED;
+                reusableAtEnd = send == Send.DONE && reader.keepAlive();
+                readClock.disarm();
+                writeClock.disarm();
                 owner.responseContent(this, (HttpContent) msg);
             }
             case IGNORED -> ReferenceCountUtil.release(msg);
@@ -323,6 +334,11 @@ final class Attempt implements UpstreamListener, BodySink {
     public void onUpstreamReadComplete() {
         readClock.touch(System.nanoTime());
         owner.readBatchDone();
+        if (link == Link.ENDED) {
+            // Handed back only now: a pipelined request started while the last part was handled
+            // must not get a connection whose decoder is still at work on this response's bytes.
+            letGo(reusableAtEnd);
+        }
     }
 
     @Override
@@ -340,6 +356,11 @@ final class Attempt implements UpstreamListener, BodySink {
 
     @Override
     public void onUpstreamClosed(Throwable cause) {
+        if (link == Link.ENDED) {
+            link = Link.RELEASED; // closed after a complete response: nothing lost
+            connection = null;
+            return;
+        }
         if (link != Link.OPEN) {
             return;
         }
@@ -381,11 +402,13 @@ final class Attempt implements UpstreamListener, BodySink {
     /**
      * The attempt is no longer wanted (the request was answered otherwise, the client left, or a
      * retry replaces it): its connection is closed, or, when still connecting, released unused
-     * once the connect completes.
+     * once the connect completes. After a complete response nothing changes: the connection goes
+     * back at the end of the read batch.
      */
     void abandon() {
-        abandoned = true;
-        if (link == Link.OPEN) {
+        if (link == Link.CONNECTING) {
+            link = Link.ABANDONED;
+        } else if (link == Link.OPEN) {
             letGo(false);
         }
     }
@@ -394,7 +417,7 @@ final class Attempt implements UpstreamListener, BodySink {
     private void letGo(boolean reusable) {
         readClock.disarm();
         writeClock.disarm();
-        if (link != Link.OPEN) {
+        if (link != Link.OPEN && link != Link.ENDED) {
             return;
         }
         link = Link.RELEASED;

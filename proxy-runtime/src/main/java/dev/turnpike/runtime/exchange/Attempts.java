@@ -45,7 +45,8 @@ final class Attempts implements Attempt.Owner {
     private final ResponseWriter writer;
     private Attempt current;
     private int count;
-    private long firstNanos;
+    /** When the backends' budget (upstream.total_timeout) started: the first attempt, or the end of the upload if later. */
+    private long budgetStart;
     private boolean answered;
     private boolean expectContinue;
 
@@ -74,14 +75,28 @@ final class Attempts implements Attempt.Owner {
             return;
         }
         count++;
-        if (firstNanos == 0) {
-            firstNanos = System.nanoTime();
-            if (settings.totalTimeout() != null) {
-                client.due(firstNanos + settings.totalTimeout().toNanos());
-            }
+        if (count == 1 && body.complete()) {
+            startBudget();
         }
         current = new Attempt(this, connections, metrics, peer, head, count, settings.readTimeout(), settings.writeTimeout());
         current.start(fresh);
+    }
+
+    /**
+     * The client's body has arrived: the backends' time budget runs from now (or from the first
+     * attempt, if that comes later). A slow upload is the client's to answer for, not the backends'.
+     */
+    void bodyReceived() {
+        if (count > 0) {
+            startBudget();
+        }
+    }
+
+    private void startBudget() {
+        if (budgetStart == 0 && settings.totalTimeout() != null) {
+            budgetStart = System.nanoTime();
+            client.due(budgetStart + settings.totalTimeout().toNanos());
+        }
     }
 
     /** Lets the current attempt go (the request was answered otherwise, or is over). */
@@ -115,15 +130,15 @@ final class Attempts implements Attempt.Owner {
     /** The request's timer asks: the current attempt's clocks, and the total budget until a response head. */
     long check(long now) {
         long next = current == null ? 0 : current.check(now);
-        if (settings.totalTimeout() == null || firstNanos == 0 || answered) {
+        if (budgetStart == 0 || answered) {
             return next;
         }
-        long deadline = firstNanos + settings.totalTimeout().toNanos();
+        long deadline = budgetStart + settings.totalTimeout().toNanos();
         if (now - deadline < 0) {
             return Clock.earliest(next, deadline);
         }
         owner.fail(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "no response head within upstream.total_timeout ("
-                + settings.totalTimeout().toMillis() + " ms) over " + count + " attempt(s)", null));
+                + settings.totalTimeout().toMillis() + " ms, from the end of the request) over " + count + " attempt(s)", null));
         return 0;
     }
 

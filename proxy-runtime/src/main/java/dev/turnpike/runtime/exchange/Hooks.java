@@ -22,6 +22,10 @@ final class Hooks {
     record Asked(boolean retry, ProxyError thrown) {
     }
 
+    /** An error page, and the plugin that wrote it. */
+    record Page(Response response, ChainLink by) {
+    }
+
     private final Chain chain;
     private final Object[] contexts;
     private final Session session;
@@ -96,14 +100,14 @@ final class Hooks {
      * The error page a fail_to_proxy plugin offers: the first non-null answer in chain order wins.
      * A plugin that throws is logged and counted, and the next one asked; null when none answers.
      */
-    Response errorPage(ProxyError error) {
+    Page errorPage(ProxyError error) {
         for (int position : chain.positions(Phase.FAIL_TO_PROXY)) {
             ChainLink link = chain.link(position);
             long start = System.nanoTime();
             try {
                 Response page = link.plugin().failToProxy(session, contexts[position], error);
                 if (page != null) {
-                    return page;
+                    return new Page(page, link);
                 }
             } catch (Throwable t) {
                 PhaseLoop.rethrowIfFatal(t);

@@ -67,17 +67,17 @@ final class LocalAnswers {
         this.headRequest = headRequest;
     }
 
-    /** A plugin answered on its own (request_filter, upstream_peer, upstream_request_filter, request_body_filter). */
-    void respond(Response r, ChainLink by) {
+    /** A plugin answered on its own in {@code phase} (request_filter, upstream_peer, upstream_request_filter, request_body_filter). */
+    void respond(Response r, ChainLink by, Phase phase) {
         if (writer.started()) {
-            fail(PhaseLoop.failure(by, Phase.REQUEST_BODY_FILTER, "answered after the backend's response had started"));
+            fail(PhaseLoop.failure(by, phase, "answered after the backend's response had started"));
             return;
         }
         FullHttpResponse res;
         try {
             res = fromPlugin(r);
         } catch (IllegalArgumentException e) {
-            fail(PhaseLoop.failure(by, Phase.REQUEST_FILTER, e));
+            fail(PhaseLoop.failure(by, phase, "answered with an invalid response: " + e.getMessage()));
             return;
         }
         facts.respondedBy = by.pluginId();
@@ -94,13 +94,15 @@ final class LocalAnswers {
             return;
         }
         if (facts.error == null) {
+            // Counted and logged once per request, as the access log names it: what follows the
+            // first failure (a client leaving while the error page goes out) is its consequence.
             facts.error = failure;
+            metrics.requestFailed(failure.kind().label());
+            if (failure.kind() == ErrorKind.PLUGIN) {
+                metrics.pluginFailed(failure.pluginId(), failure.phase());
+            }
+            errors.report(failure, owner);
         }
-        metrics.requestFailed(failure.kind().label());
-        if (failure.kind() == ErrorKind.PLUGIN) {
-            metrics.pluginFailed(failure.pluginId(), failure.phase());
-        }
-        errors.report(failure, owner);
         attempts.drop();
         if (writer.started()) {
             writer.cut();
@@ -111,13 +113,17 @@ final class LocalAnswers {
             owner.finish();
             return;
         }
-        Response page = owner.hooks() == null ? null : owner.hooks().errorPage(failure);
+        Hooks.Page page = owner.hooks() == null ? null : owner.hooks().errorPage(failure);
         FullHttpResponse res = null;
         if (page != null) {
             try {
-                res = fromPlugin(page);
+                res = fromPlugin(page.response());
             } catch (IllegalArgumentException e) {
-                res = null; // an invalid page: the runtime's own answer goes out
+                // An invalid page: counted and logged as its plugin's fault; the runtime's answer goes out.
+                ProxyError invalid = PhaseLoop.failure(page.by(), Phase.FAIL_TO_PROXY,
+                        "returned an invalid error page: " + e.getMessage());
+                metrics.pluginFailed(page.by().pluginId(), Phase.FAIL_TO_PROXY.label());
+                errors.report(invalid, owner);
             }
         }
         if (closes(failure)) {
@@ -185,7 +191,8 @@ final class LocalAnswers {
         if (error.kind() == ErrorKind.CLIENT_TIMEOUT) {
             return true;
         }
-        // 405 and 417 leave the stream in step: the head was read whole, nothing else is pending.
-        return error.kind() == ErrorKind.BAD_REQUEST && error.status() != 405 && error.status() != 417;
+        // 405 (CONNECT) leaves the stream in step. After a 417 the client may hold back a body it
+        // declared (it waited for a 100 that never comes), so the next bytes cannot be trusted.
+        return error.kind() == ErrorKind.BAD_REQUEST && error.status() != 405;
     }
 }

@@ -3,6 +3,7 @@ package dev.turnpike.runtime.exchange;
 import dev.turnpike.api.Headers;
 import dev.turnpike.runtime.wire.HeadWriter;
 import dev.turnpike.runtime.wire.HeaderRules;
+import dev.turnpike.runtime.wire.HopByHop;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -91,8 +92,7 @@ final class OverlayHeaders implements Headers {
 
     @Override
     public boolean contains(String name) {
-        Edit o = find(name);
-        return o == null ? base.contains(name) : !o.values.isEmpty();
+        return has(name);
     }
 
     @Override
@@ -189,7 +189,9 @@ final class OverlayHeaders implements Headers {
     /**
      * Writes every header line but the framing ones ({@code Content-Length}, {@code Transfer-Encoding}),
      * which the caller writes as the runtime frames the body: the client's lines that no plugin
-     * touched, in their order, then the touched names with their values now.
+     * touched, in their order, then the touched names with their values now. A hop-by-hop name a
+     * plugin set is not sent: the connection's headers are the runtime's (the client's were stripped
+     * before any phase ran).
      */
     void writeTo(ByteBuf out) {
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = base.iteratorCharSequence(); it.hasNext(); ) {
@@ -201,7 +203,7 @@ final class OverlayHeaders implements Headers {
         }
         if (overrides != null) {
             for (Edit o : overrides) {
-                if (!isFraming(o.name)) {
+                if (!isFraming(o.name) && !HopByHop.isHopByHop(o.name)) {
                     for (String v : o.values) {
                         HeadWriter.header(out, o.name, v);
                     }

@@ -98,6 +98,11 @@ final class PhaseLoop {
         if (!parked) {
             return 0;
         }
+        if (owner.over()) {
+            parked = false; // the request was answered meanwhile: the stage no longer matters
+            parkId++;
+            return 0;
+        }
         long deadline = parkedAt + timeoutNanos;
         if (now - deadline < 0) {
             return deadline;

@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.AsciiString;
 
 /**
  * One request, from its head to its logging phase: the coordinator. It owns the order of the
@@ -32,8 +31,6 @@ import io.netty.util.AsciiString;
  */
 final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Owner, RequestBody.Owner, ResponseWriter.Owner,
         ResponseRelay.Owner, LocalAnswers.Owner {
-
-    private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
 
     /** Where the request stands. */
     enum Step {
@@ -88,7 +85,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         String expect = decoded ? request.headers().get(HttpHeaderNames.EXPECT) : null;
         boolean expectContinue = expect != null && expect.trim().equalsIgnoreCase("100-continue") && !http10
                 && framing != RequestFraming.Body.NONE && contentLength != 0;
-        String incomingId = request.headers().get(X_REQUEST_ID);
+        String incomingId = request.headers().get(RequestIds.HEADER);
         this.facts = new RequestFacts(RequestIds.wellFormed(incomingId) ? incomingId : client.loop().nextRequestId(), index);
         this.retriesWanted = chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
         // The client's own method decides its response's framing, whatever a plugin makes of it later:
@@ -120,7 +117,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             request.headers().remove(HttpHeaderNames.EXPECT);
         }
         HopByHop.strip(request.headers());
-        request.headers().set(X_REQUEST_ID, facts.requestId);
+        request.headers().set(RequestIds.HEADER, facts.requestId);
         contexts = new Object[chain.size()];
         hooks = new Hooks(chain, contexts, session, metrics, proxy.errors());
         long timeout = proxy.phaseTimeout().toNanos();
@@ -150,7 +147,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         switch (phase) {
             case REQUEST_FILTER -> {
                 if (decision != null) {
-                    answers.respond(decision.response(), by);
+                    answers.respond(decision.response(), by, phase);
                 } else {
                     phases.run(Phase.UPSTREAM_PEER);
                 }
@@ -159,7 +156,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
                 if (decision == null) {
                     fail(ProxyError.of(ErrorKind.NO_PEER, "no plugin chose a backend in upstream_peer", null));
                 } else if (decision.kind() == Outcome.Kind.RESPOND) {
-                    answers.respond(decision.response(), by);
+                    answers.respond(decision.response(), by, phase);
                 } else {
                     facts.peer = decision.peer();
                     // Every attempt's head is an overlay on the client's: from here on that must hold still.
@@ -170,7 +167,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             }
             case UPSTREAM_REQUEST_FILTER -> {
                 if (decision != null) {
-                    answers.respond(decision.response(), by);
+                    answers.respond(decision.response(), by, phase);
                 } else {
                     facts.upstreamHead.freeze();
                     facts.upstreamHead.hostIfMissing(facts.peer.address()); // an HTTP/1.0 client may have sent none
@@ -218,8 +215,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             return;
         }
         boolean answered = a.answered() || writer.started();
-        RetryRules.Facts facts = new RetryRules.Facts(failure.kind(), answered, a.head().method(),
-                framing == RequestFraming.Body.CHUNKED || contentLength > 0, body.kept(),
+        RetryRules.Facts facts = new RetryRules.Facts(failure.kind(), answered, a.head().method(), a.head().hasBody(), body.kept(),
                 proxy.upstream().retryBodyLimit(), attempts.count());
         if (!answered && RetryRules.pooledRace(a.reused(), facts)) {
             metrics.upstreamRetried(a.peer().address());
@@ -248,7 +244,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
     /** A plugin answered on its own (request_filter, upstream_peer, upstream_request_filter, request_body_filter). */
     @Override
     public void refused(Response r, ChainLink by) {
-        answers.respond(r, by);
+        answers.respond(r, by, Phase.REQUEST_BODY_FILTER);
     }
 
     /** The one failure path (see {@link LocalAnswers#fail}). */
@@ -282,11 +278,6 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
     public void clientTimedOut(ProxyError timeout) {
         metrics.clientTimedOut();
         fail(timeout);
-    }
-
-    @Override
-    public void failed(ProxyError failure) {
-        fail(failure);
     }
 
     @Override
@@ -376,6 +367,11 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
     }
 
     @Override
+    public void bodyReceived() {
+        attempts.bodyReceived();
+    }
+
+    @Override
     public void discarded() {
         if (writer.state() == ResponseWriter.State.DONE) {
             finish();
@@ -403,8 +399,10 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             proxy.accessLog().record(session, originalUri, end);
         } finally {
             chain.release(); // after logging: the chain's plugins may be stopped once the last lease is back
+            // Whatever happened above, the connection must learn the request is over, or it would
+            // wait for it forever.
+            client.finished(this, !writer.closing() && body.complete());
         }
-        client.finished(this, !writer.closing() && body.complete());
     }
 
     @Override

@@ -49,10 +49,13 @@ final class RequestBody implements PhaseLoop.Owner {
         void refused(Response response, ChainLink by);
 
         /** A request_body_filter failed, or the body came out at another length than declared. */
-        void failed(ProxyError error);
+        void fail(ProxyError error);
 
         /** The last part arrived while the body was being dropped. */
         void discarded();
+
+        /** The whole body has arrived from the client (not called for a request without one). */
+        void bodyReceived();
 
         boolean over();
     }
@@ -63,6 +66,7 @@ final class RequestBody implements PhaseLoop.Owner {
     static final long MAX_DISCARD_BYTES = 64 * 1024;
 
     private final Owner owner;
+    private final boolean hasBody;
     private final long clientLength;
     private final long maxBody;
     private final Clock idle;
@@ -81,7 +85,9 @@ final class RequestBody implements PhaseLoop.Owner {
     private BodySink sink;
     private boolean endSent;
     private long sentToSink;
-    private boolean deliveredAny;
+    /** Body bytes that went to any attempt, and whether the body's end did: what a resend must repeat. */
+    private long bytesDelivered;
+    private boolean endDelivered;
 
     private final KeptBody kept;
 
@@ -96,6 +102,7 @@ final class RequestBody implements PhaseLoop.Owner {
     RequestBody(Owner owner, boolean hasBody, long clientLength, long maxBody, boolean keeping, int keepLimit,
                 long timeoutNanos, boolean expectContinue) {
         this.owner = owner;
+        this.hasBody = hasBody;
         this.clientLength = clientLength;
         this.maxBody = maxBody;
         this.kept = new KeptBody(keeping, keepLimit);
@@ -135,7 +142,7 @@ final class RequestBody implements PhaseLoop.Owner {
      * send it again: nothing went out, or all of it is kept.
      */
     boolean kept() {
-        return !deliveredAny || kept.intact();
+        return bytesDelivered == 0 || kept.intact();
     }
 
     // ---- from the client
@@ -170,6 +177,7 @@ final class RequestBody implements PhaseLoop.Owner {
         if (last) {
             state = State.COMPLETE;
             idle.disarm();
+            owner.bodyReceived();
         }
         held.add(new BodyPart(content.content(), last, trailers));
         heldBytes += n;
@@ -204,13 +212,34 @@ final class RequestBody implements PhaseLoop.Owner {
         sink = attempt;
         sentToSink = kept.replay(attempt);
         endSent = kept.hasEnd();
-        if (!endSent && state == State.COMPLETE && held.isEmpty() && filtering == null && !deliveredAny) {
-            // A body-less request: nothing is held, nothing will come.
+        if (!endSent && (!hasBody || endDelivered && bytesDelivered == 0)) {
+            // No body, or an empty one (Content-Length: 0) whose end went to an earlier attempt:
+            // nothing was kept, nothing will come, and this attempt's message must end too.
             attempt.endBody(null);
             endSent = true;
         }
+        if (lengthBroken(attempt, endSent)) {
+            return;
+        }
         pump();
         updatePause();
+    }
+
+    /**
+     * A body framed by Content-Length must come out at that length, or the backend would read the
+     * rest as a request of its own (or wait for bytes that never come): fails the request when what
+     * went to {@code to} so far is already past the length, or short of it at the end.
+     */
+    private boolean lengthBroken(BodySink to, boolean ended) {
+        UpstreamHead head = to.head();
+        long announced = head.chunked() ? -1 : head.bodyLength();
+        if (announced < 0 || (sentToSink <= announced && (!ended || sentToSink == announced))) {
+            return false;
+        }
+        owner.fail(ProxyError.plugin(filterPlugins != null ? filterPlugins : "-", Phase.REQUEST_BODY_FILTER.label(),
+                "the request body came out of request_body_filter at " + (ended ? "" : "more than ") + sentToSink
+                        + " bytes, not the " + announced + " its upstream head announced", null));
+        return true;
     }
 
     /** The attempt failed or was let go: what arrives now is held for the next one. */
@@ -278,7 +307,7 @@ final class RequestBody implements PhaseLoop.Owner {
             filtering.release();
             filtering = null;
         }
-        owner.failed(error);
+        owner.fail(error);
     }
 
     @Override
@@ -290,15 +319,12 @@ final class RequestBody implements PhaseLoop.Owner {
         ByteBuf data = p.take();
         int n = data.readableBytes();
         sentToSink += n;
-        long declared = sink.head().declaredLength();
-        if (declared >= 0 && (sentToSink > declared || p.last() && sentToSink != declared)) {
+        if (lengthBroken(sink, p.last())) {
             data.release();
-            owner.failed(ProxyError.plugin(filterPlugins != null ? filterPlugins : "-", Phase.REQUEST_BODY_FILTER.label(),
-                    "the request body came out of request_body_filter at " + (p.last() ? "" : "more than ") + sentToSink
-                            + " bytes, not the " + declared + " declared in upstream_request_filter", null));
             return;
         }
-        deliveredAny = true;
+        bytesDelivered += n;
+        endDelivered |= p.last();
         kept.keep(data, p.last(), p.trailers());
         if (n > 0) {
             sink.writeBody(data);

@@ -8,6 +8,9 @@ package dev.turnpike.runtime.exchange;
  */
 final class RequestIds {
 
+    /** The header that carries the id, upstream and back to the client. */
+    static final io.netty.util.AsciiString HEADER = io.netty.util.AsciiString.cached("X-Request-Id");
+
     static final int MAX_LENGTH = 128;
 
     private RequestIds() {

@@ -51,7 +51,7 @@ final class RequestView implements RequestHead, NettyHeaders.Head {
     @Override
     public void setMethod(String method) {
         checkEditable();
-        request.setMethod(HttpMethod.valueOf(method));
+        request.setMethod(HttpMethod.valueOf(UpstreamHead.checkMethod(method)));
     }
 
     @Override

@@ -27,10 +27,20 @@ final class ResponseRelay implements PhaseLoop.Owner {
     /** Where the relayed response stands. */
     enum Stage { AWAITING_HEAD, FILTERING_HEAD, STREAMING, DONE }
 
+    /** What of a body goes to the client: decided as the head goes, from its final status. */
+    enum ToClient {
+        /** None, and the head tells of the body a GET would get: the client asked HEAD, or the status is 204/304. */
+        NONE,
+        /** None came from the backend (a HEAD went upstream, or its 204/304 became another status): length 0. */
+        EMPTY,
+        /** The backend's body, as the filters leave it. */
+        BODY
+    }
+
     /** What the relay reports to: the request. */
     interface Owner {
         /** A response filter failed, or the body came out at another length than its head said. */
-        void failed(ProxyError error);
+        void fail(ProxyError error);
 
         boolean over();
     }
@@ -48,8 +58,9 @@ final class ResponseRelay implements PhaseLoop.Owner {
     private ResponseView view;
     private long length;
     private String lengthText;
+    /** Whether the backend sends no body (a HEAD went upstream, or it answered 204/304). */
     private boolean upstreamNoBody;
-    private boolean clientNoBody;
+    private ToClient toClient = ToClient.BODY;
     private final ArrayDeque<HttpContent> held = new ArrayDeque<>(0);
     private BodyPart filtering;
     private boolean inDrain;
@@ -81,15 +92,12 @@ final class ResponseRelay implements PhaseLoop.Owner {
     void head(Attempt from, HttpResponse r) {
         attempt = from;
         head = r;
-        int code = r.status().code();
-        boolean bodiless = code == 204 || code == 304;
-        upstreamNoBody = from.head().isHead() || bodiless;
-        clientNoBody = clientHead || bodiless;
+        upstreamNoBody = from.head().isHead() || bodiless(r.status().code());
         boolean chunked = HttpUtil.isTransferEncodingChunked(r);
         lengthText = chunked ? null : r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         length = upstreamNoBody ? 0 : lengthText != null ? Long.parseLong(lengthText.trim()) : -1;
         HopByHop.strip(r.headers());
-        view = new ResponseView(r, clientNoBody && !upstreamNoBody ? 0 : length);
+        view = new ResponseView(r, length);
         if (headFilters == null) {
             sendHead();
             return;
@@ -102,13 +110,20 @@ final class ResponseRelay implements PhaseLoop.Owner {
         }
     }
 
+    private static boolean bodiless(int status) {
+        return status == 204 || status == 304;
+    }
+
     private void sendHead() {
         view.editable(false);
         stage = Stage.STREAMING;
-        if (clientNoBody) {
-            writer.head(head, 0, null, true); // a HEAD or 204/304: the headers describe what is not sent
-        } else if (upstreamNoBody) {
-            writer.head(head, 0, null, false); // the upstream request became a HEAD: nothing follows
+        // From the status as the filters left it: a 204 made a 200 needs a length, a 200 made a 204 none.
+        toClient = clientHead || bodiless(head.status().code()) ? ToClient.NONE
+                : upstreamNoBody ? ToClient.EMPTY : ToClient.BODY;
+        if (toClient == ToClient.NONE) {
+            writer.head(head, 0, null, true); // the headers describe what is not sent
+        } else if (toClient == ToClient.EMPTY) {
+            writer.head(head, 0, null, false); // nothing follows: the client is told so
         } else {
             long declared = view.declaredLength();
             writer.head(head, declared != ResponseView.UNDECLARED ? declared : length,
@@ -128,8 +143,8 @@ final class ResponseRelay implements PhaseLoop.Owner {
     /** Returns false when a body filter parked on the part. */
     private boolean forward(HttpContent part) {
         boolean last = part instanceof LastHttpContent;
-        if (clientNoBody) {
-            part.release(); // a HEAD (or 204/304) answer: nothing of a body goes to the client
+        if (toClient != ToClient.BODY) {
+            part.release(); // nothing of a body goes to the client
             if (last) {
                 stage = Stage.DONE;
                 writer.end(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -167,7 +182,7 @@ final class ResponseRelay implements PhaseLoop.Owner {
 
     private void lengthBroken(boolean atTheEnd) {
         stage = Stage.DONE;
-        owner.failed(ProxyError.plugin(bodyFilterPlugins != null ? bodyFilterPlugins : "-",
+        owner.fail(ProxyError.plugin(bodyFilterPlugins != null ? bodyFilterPlugins : "-",
                 Phase.RESPONSE_BODY_FILTER.label(), "the response body came out of response_body_filter at "
                         + (atTheEnd ? "" : "more than ") + writer.bodyBytes() + " bytes, not the "
                         + writer.head().headers().get(HttpHeaderNames.CONTENT_LENGTH) + " its head announced", null));
@@ -203,12 +218,15 @@ final class ResponseRelay implements PhaseLoop.Owner {
 
     @Override
     public void phaseFailed(Phase phase, ProxyError error) {
+        if (view != null) {
+            view.editable(false); // logging and fail_to_proxy see it, read-only
+        }
         if (filtering != null) {
             filtering.release();
             filtering = null;
         }
         stage = Stage.DONE;
-        owner.failed(error);
+        owner.fail(error);
     }
 
     @Override

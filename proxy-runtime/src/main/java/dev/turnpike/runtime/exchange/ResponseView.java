@@ -52,8 +52,9 @@ final class ResponseView implements ResponseHead, NettyHeaders.Head {
     @Override
     public void setStatus(int status) {
         checkEditable();
-        if (status < 100 || status > 599) {
-            throw new IllegalArgumentException("status " + status + " is outside 100..599");
+        if (status < 200 || status > 599) {
+            // A 1xx is not a final answer: the client would wait for another, out of step with us.
+            throw new IllegalArgumentException("a final status is 200..599, not " + status);
         }
         response.setStatus(HttpResponseStatus.valueOf(status));
     }

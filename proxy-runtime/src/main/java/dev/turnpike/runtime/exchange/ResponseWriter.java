@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -33,8 +32,6 @@ import java.util.function.BooleanSupplier;
  * <p>Confined to the request's event loop.
  */
 final class ResponseWriter implements ChannelFutureListener {
-
-    private static final AsciiString X_REQUEST_ID = AsciiString.cached("X-Request-Id");
 
     /** Where the response to the client stands. */
     enum State {
@@ -270,7 +267,7 @@ final class ResponseWriter implements ChannelFutureListener {
         } else if (http10) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        r.headers().set(X_REQUEST_ID, requestId);
+        r.headers().set(RequestIds.HEADER, requestId);
     }
 
     private void finalWrite(Object last) {
@@ -316,7 +313,9 @@ final class ResponseWriter implements ChannelFutureListener {
             if (state != State.ENDING) {
                 sendClock.disarm();
             }
-        } else if (state == State.STREAMING || state == State.ENDING) {
+        } else if (state != State.DONE && state != State.CUT) {
+            // Also before the head: interim responses (a 100, 103s) may be what fills the channel,
+            // and the backend's reading is paused meanwhile: without this clock, nothing would run.
             watchSending();
         }
     }

@@ -18,8 +18,9 @@ final class RetryRules {
      * @param responseStarted whether the backend's response head had arrived (then the client is
      *                        being answered, and nothing can be taken back)
      * @param method          the method that went upstream
-     * @param hasBody         whether the request has a body
-     * @param bodyKept        whether every byte of the body that went out is kept for a resend
+     * @param hasBody         whether the request has a body (framed: Content-Length, even 0, or chunked)
+     * @param bodyKept        whether every byte of the body that went out is kept for a resend (none
+     *                        went out counts as kept)
      * @param bodyLimit       {@code upstream.retry_body_limit}, for the reason
      * @param attempts        the attempts made so far, the failed one included
      */

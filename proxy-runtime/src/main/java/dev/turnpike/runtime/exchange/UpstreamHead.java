@@ -3,6 +3,7 @@ package dev.turnpike.runtime.exchange;
 import dev.turnpike.api.Headers;
 import dev.turnpike.api.RequestHead;
 import dev.turnpike.runtime.wire.HeadWriter;
+import dev.turnpike.runtime.wire.HeaderRules;
 import dev.turnpike.runtime.wire.RequestFraming;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -103,11 +104,7 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
     @Override
     public void setMethod(String method) {
         checkEditable();
-        if (method == null || method.isEmpty()) {
-            throw new IllegalArgumentException("empty method");
-        }
-        dev.turnpike.runtime.wire.HeaderRules.checkName(method); // a method is a token too
-        this.method = method;
+        this.method = checkMethod(method);
     }
 
     @Override
@@ -165,6 +162,19 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
     @Override
     public String toString() {
         return method() + " " + uri();
+    }
+
+    /** A method a plugin may set: an HTTP token (RFC 9110 §9.1). */
+    static String checkMethod(String method) {
+        if (method == null || method.isEmpty()) {
+            throw new IllegalArgumentException("empty method");
+        }
+        try {
+            HeaderRules.checkName(method); // the same token rule as a header name
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("method '" + method + "' is not an HTTP token");
+        }
+        return method;
     }
 
     /** A request target a plugin may set: non-empty, no spaces or control characters. */

@@ -36,6 +36,12 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         UpstreamListener l = listener;
+        if (failure != null) {
+            // The connection broke (a reset): the decoder may still end a close-delimited body as if
+            // the close were clean. Nothing more from it is trusted; channelInactive reports the failure.
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (l != null && msg instanceof HttpObject) {
             l.onUpstreamRead((HttpObject) msg);
         } else {

@@ -20,6 +20,19 @@ public final class HopByHop {
     private HopByHop() {
     }
 
+    /**
+     * Whether {@code name} is one of the fixed hop-by-hop headers (or Expect, which the proxy
+     * answers itself): a name a plugin may not send on, whatever it sets.
+     */
+    public static boolean isHopByHop(CharSequence name) {
+        for (AsciiString h : FIXED) {
+            if (h.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return HttpHeaderNames.EXPECT.contentEqualsIgnoreCase(name);
+    }
+
     /** Strips hop-by-hop headers in place. */
     public static void strip(HttpHeaders headers) {
         if (headers.contains(HttpHeaderNames.CONNECTION)) {

@@ -212,6 +212,44 @@ class AttemptTest {
     }
 
     @Test
+    void theConnectionGoesBackOnlyAtTheEndOfTheReadBatch() {
+        startGet();
+        owner.onLast = a -> assertEquals(0, pool.idleCount(),
+                "while the last part is handled (a pipelined request may start), the connection is not in the pool");
+
+        ch.writeInbound(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+
+        assertEquals(1, pool.idleCount(), "back once the read batch ended");
+        assertEquals(1, owner.batches, "and the owner's batch ended with it");
+    }
+
+    @Test
+    void bytesAfterTheResponseInTheSameReadKeepTheConnectionOutOfThePool() {
+        startGet();
+
+        ch.writeInbound(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nbad"));
+
+        assertEquals(List.of("connected", "headSent", "head 200", "last ok"), owner.events);
+        assertEquals(0, pool.idleCount(), "a backend that talks past its response is not trusted with another request");
+        assertFalse(ch.isOpen());
+        assertTrue(owner.failures.isEmpty(), "the response itself was whole");
+    }
+
+    @Test
+    void aResetCuttingACloseDelimitedBodyIsAFailureNotAnEnd() {
+        startGet();
+        ch.writeInbound(ascii("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\npart"));
+
+        ch.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
+        ch.runPendingTasks();
+
+        assertEquals(List.of("connected", "headSent", "head 200", "content part", "failed UPSTREAM_RESET"), owner.events,
+                "no clean end");
+        assertEquals(1, owner.failures.size());
+        assertEquals(dev.turnpike.api.ErrorKind.UPSTREAM_RESET, owner.failures.get(0).kind());
+    }
+
+    @Test
     void connectionCloseResponseDiscardsTheConnectionWithoutAFailure() {
         startGet();
 
@@ -731,6 +769,7 @@ class AttemptTest {
         final List<Long> deadlines = new ArrayList<>();
         BiConsumer<Attempt, HttpResponse> onHead = (a, r) -> { };
         Consumer<Attempt> onConnected = a -> { };
+        Consumer<Attempt> onLast = a -> { };
         boolean inClientRead;
         int batches;
         int outboundAtConnected = -1;
@@ -766,6 +805,9 @@ class AttemptTest {
         public void responseContent(Attempt attempt, HttpContent part) {
             try {
                 events.add((part instanceof LastHttpContent ? "last " : "content ") + part.content().toString(US_ASCII));
+                if (part instanceof LastHttpContent) {
+                    onLast.accept(attempt);
+                }
             } finally {
                 part.release();
             }

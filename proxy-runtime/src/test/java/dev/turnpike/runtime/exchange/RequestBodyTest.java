@@ -70,8 +70,10 @@ class RequestBodyTest {
 
         body.onPart(part("hello"));
         assertFalse(body.complete());
+        assertEquals(0, owner.received);
         body.onPart(last("world", "X-Checksum", "abc"));
         assertTrue(body.complete(), "all of it has arrived");
+        assertEquals(1, owner.received, "the owner hears the body is in (the backends' budget starts)");
         assertFalse(body.fullySent(), "but none of it went anywhere yet");
 
         body.attach(sink);
@@ -196,18 +198,60 @@ class RequestBodyTest {
 
     @Test
     void stopKeepingDropsWhatWasKept() {
-        body = body(true, 4, 0, true, 100, false);
-        body.attach(new RecordingSink(lengthHead(4)));
+        body = body(true, -1, 0, true, 100, false);
+        body.attach(new RecordingSink(chunkedHead()));
         body.onPart(part("abc"));
 
         body.stopKeeping();
         assertFalse(body.kept());
         body.detach();
-        RecordingSink second = new RecordingSink(lengthHead(4));
+        RecordingSink second = new RecordingSink(chunkedHead());
         body.attach(second);
         body.onPart(last("d"));
 
         assertEquals(List.of("d"), second.writes, "nothing kept is sent again");
+    }
+
+    @Test
+    void aResendOfAnEmptyBodyThatWasNotKeptStillEndsIt() {
+        body = body(true, 0, 0, false, 0, false); // Content-Length: 0, nothing kept (no failure hooks)
+        RecordingSink first = new RecordingSink(lengthHead(0));
+        body.attach(first);
+        body.onPart(last(""));
+        assertEquals(1, first.ends);
+        assertTrue(body.kept(), "no body byte went out: a resend loses nothing");
+
+        body.detach();
+        RecordingSink second = new RecordingSink(lengthHead(0));
+        body.attach(second);
+
+        assertEquals(1, second.ends, "the new attempt's message is ended too, or its backend would wait");
+        assertTrue(body.fullySent());
+    }
+
+    @Test
+    void aBodyThatComesOutLongerThanTheClientsLengthFailsEvenUndeclared() {
+        body = body(true, 5, 0, false, 0, false);
+        RecordingSink sink = new RecordingSink(lengthHead(5));
+        body.attach(sink);
+
+        body.onPart(last("hello world")); // as if a filter had grown it without declaring a length
+
+        assertEquals(1, owner.failures.size(), "the backend would read the rest as a request of its own");
+        assertEquals(ErrorKind.PLUGIN, owner.failures.get(0).kind());
+        assertTrue(sink.writes.isEmpty(), "nothing past the length went out");
+    }
+
+    @Test
+    void aKeptBodyReplayedUnderAShorterLengthFailsTheRequest() {
+        body = body(true, -1, 0, true, 100, false);
+        body.attach(new RecordingSink(chunkedHead()));
+        body.onPart(last("hello"));
+        body.detach();
+
+        body.attach(new RecordingSink(lengthHead(3))); // the retry's head announces another length
+
+        assertEquals(1, owner.failures.size());
     }
 
     // ---- limits
@@ -498,6 +542,7 @@ class RequestBodyTest {
         final List<ProxyError> timeouts = new ArrayList<>();
         final List<ProxyError> failures = new ArrayList<>();
         int discarded;
+        int received;
 
         @Override
         public void pauseClient(boolean pause) {
@@ -525,8 +570,13 @@ class RequestBodyTest {
         }
 
         @Override
-        public void failed(ProxyError error) {
+        public void fail(ProxyError error) {
             failures.add(error);
+        }
+
+        @Override
+        public void bodyReceived() {
+            received++;
         }
 
         @Override

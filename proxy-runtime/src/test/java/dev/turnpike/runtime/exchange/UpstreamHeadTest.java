@@ -397,4 +397,20 @@ class UpstreamHeadTest {
         assertEquals(-1, new RequestView(client, RequestFraming.Body.CHUNKED, -1).bodyLength());
         assertEquals(9, new RequestView(client, RequestFraming.Body.LENGTH, 9).bodyLength());
     }
+
+    @Test
+    void hopByHopHeadersAPluginSetsAreNotSent() {
+        UpstreamHead head = new UpstreamHead(new RequestView(new io.netty.handler.codec.http.DefaultHttpRequest(
+                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET, "/"),
+                dev.turnpike.runtime.wire.RequestFraming.Body.NONE, -1), dev.turnpike.runtime.wire.RequestFraming.Body.NONE, -1);
+        head.headers().set("Connection", "upgrade").set("Upgrade", "websocket").set("TE", "trailers")
+                .set("Expect", "100-continue").set("X-Kept", "yes");
+        io.netty.buffer.ByteBuf b = head.encode(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+        try {
+            assertEquals("GET / HTTP/1.1\r\nX-Kept: yes\r\n\r\n", b.toString(java.nio.charset.StandardCharsets.ISO_8859_1),
+                    "the connection's headers are the runtime's");
+        } finally {
+            b.release();
+        }
+    }
 }

@@ -103,6 +103,11 @@ class BadInputTest {
     }
 
     @Test
+    void anUnknownExpectationIs417AndClosedSinceTheBodyMayBeHeldBack() throws Exception {
+        assertStatusAndClosed("POST /upload HTTP/1.1\r\nHost: t\r\nExpect: something-else\r\nContent-Length: 10\r\n\r\n", 417);
+    }
+
+    @Test
     void missingHostInHttp11Is400() throws Exception {
         assertStatusAndClosed("GET /name HTTP/1.1\r\n\r\n", 400);
     }

@@ -130,4 +130,41 @@ class TwoHeadsTest {
             assertTrue(late.get() != null);
         }
     }
+
+    /** response_filter: sets the status X-Status asks for, and records a refused 1xx. */
+    static final class Restatus implements ProxyPlugin<Void> {
+        final AtomicReference<Throwable> refused = new AtomicReference<>();
+
+        @Override
+        public Outcome responseFilter(Session s, Void ctx) {
+            try {
+                s.response().setStatus(101);
+            } catch (IllegalArgumentException e) {
+                refused.set(e);
+            }
+            s.response().setStatus(Integer.parseInt(s.request().headers().get("X-Status")));
+            return Outcome.proceed();
+        }
+    }
+
+    @Test
+    void aBodilessStatusMadeAnotherGetsAnEmptyBodyAndTheConnectionGoesOn() throws Exception {
+        Restatus restatus = new Restatus();
+        try (InJvmProxy proxy = InJvmProxy.builder().plugin("restatus", restatus).plugin("route", new Route(backend.port())).start();
+             Socket s = RawHttp.connect(proxy.port(), Duration.ofSeconds(20))) {
+            OutputStream out = s.getOutputStream();
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            out.write("GET /status/204 HTTP/1.1\r\nHost: t\r\nX-Status: 200\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            RawHttp.Response r = RawHttp.readResponse(in);
+            assertEquals(200, r.status());
+            assertEquals("0", r.header("Content-Length"), "a 200 needs a length; nothing came with the 204");
+            out.write("GET /name HTTP/1.1\r\nHost: t\r\nX-Status: 204\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            RawHttp.Response made204 = RawHttp.readResponse(in);
+            assertEquals(204, made204.status());
+            assertEquals(0, made204.body().length, "a 204 carries no body, whatever the backend sent");
+            out.write("GET /name HTTP/1.1\r\nHost: t\r\nX-Status: 200\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("b", RawHttp.readResponse(in).bodyText(), "still in step");
+            assertTrue(restatus.refused.get() instanceof IllegalArgumentException, "a 1xx is no final status");
+        }
+    }
 }
