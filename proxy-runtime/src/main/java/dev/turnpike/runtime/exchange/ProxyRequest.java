@@ -12,7 +12,6 @@ import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.wire.ConnectionTokens;
 import dev.turnpike.runtime.wire.HopByHop;
 import dev.turnpike.runtime.wire.RequestFraming;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
