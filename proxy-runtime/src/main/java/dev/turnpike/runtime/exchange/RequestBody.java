@@ -149,6 +149,14 @@ final class RequestBody implements PhaseLoop.Owner {
 
     /** A part of the body from the client; ownership passes. */
     void onPart(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            // The rest of the stream cannot be framed: the body stays incomplete, so the attempt is
+            // never ended and the connection closes after the answer.
+            content.release();
+            owner.fail(ProxyError.of(ErrorKind.BAD_REQUEST, "malformed request body: "
+                    + content.decoderResult().cause().getMessage(), null).withStatus(400));
+            return;
+        }
         int n = content.content().readableBytes();
         boolean last = content instanceof LastHttpContent;
         if (state == State.COMPLETE) {

@@ -2,7 +2,10 @@ package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.ProxyError;
+import dev.turnpike.runtime.wire.HeadWriter;
 import dev.turnpike.runtime.wire.HopByHop;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -32,6 +35,9 @@ import java.util.function.BooleanSupplier;
  * <p>Confined to the request's event loop.
  */
 final class ResponseWriter implements ChannelFutureListener {
+
+    private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
+            "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).asReadOnly());
 
     /** Where the response to the client stands. */
     enum State {
@@ -64,7 +70,10 @@ final class ResponseWriter implements ChannelFutureListener {
     private final String requestId;
     private final BooleanSupplier shuttingDown;
     private final Clock sendClock;
+    private final ByteBufAllocator alloc;
     private State state = State.NOT_STARTED;
+    /** Whether the body goes out in chunks (the writer frames them; nothing below it does). */
+    private boolean chunked;
     private boolean closeAfter;
     private boolean batching;
     private boolean flushPending;
@@ -87,6 +96,7 @@ final class ResponseWriter implements ChannelFutureListener {
         this.requestId = requestId;
         this.closeAfter = !keepAlive;
         this.sendClock = new Clock(sendTimeoutNanos);
+        this.alloc = channel.alloc();
     }
 
     State state() {
@@ -157,11 +167,12 @@ final class ResponseWriter implements ChannelFutureListener {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
         }
+        chunked = !noBody && length < 0 && !http10;
         connectionHeaders(r);
         status = r.status().code();
         head = r;
         state = State.STREAMING;
-        write(r);
+        write(HeadWriter.responseHead(alloc, r));
     }
 
     /** An informational response (102, 103), forwarded to an HTTP/1.1 client before the final one. */
@@ -170,14 +181,12 @@ final class ResponseWriter implements ChannelFutureListener {
             return;
         }
         HopByHop.strip(r.headers());
-        write(r);
-        write(LastHttpContent.EMPTY_LAST_CONTENT); // ends the interim message in the encoder
+        write(HeadWriter.responseHead(alloc, r));
     }
 
     /** The client waits for this before it sends its body (the proxy answers Expect itself). */
     void continue100() {
-        channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                Unpooled.EMPTY_BUFFER));
+        channel.writeAndFlush(CONTINUE.duplicate());
     }
 
     /**
@@ -193,12 +202,17 @@ final class ResponseWriter implements ChannelFutureListener {
             part.release();
             return true;
         }
-        bodyBytes += part.content().readableBytes();
+        ByteBuf data = part.content();
+        bodyBytes += data.readableBytes();
         if (length >= 0 && bodyBytes > length) {
-            part.release();
+            data.release();
             return false;
         }
-        write(part);
+        if (!data.isReadable()) {
+            data.release(); // as a chunk, nothing would read as the last one
+            return true;
+        }
+        write(chunked ? HeadWriter.chunk(alloc, data) : data);
         return true;
     }
 
@@ -220,12 +234,20 @@ final class ResponseWriter implements ChannelFutureListener {
             last.release();
             return true;
         }
-        bodyBytes += last.content().readableBytes();
+        ByteBuf data = last.content();
+        bodyBytes += data.readableBytes();
         if (length >= 0 && bodyBytes != length) {
-            last.release();
+            data.release();
             return false;
         }
-        finalWrite(last);
+        if (!chunked) {
+            finalWrite(data); // trailers have no place in a body framed by length or by the close
+        } else if (data.isReadable()) {
+            finalWrite(Unpooled.wrappedBuffer(HeadWriter.chunk(alloc, data), HeadWriter.lastChunk(alloc, last.trailingHeaders())));
+        } else {
+            data.release();
+            finalWrite(HeadWriter.lastChunk(alloc, last.trailingHeaders()));
+        }
         return true;
     }
 
@@ -244,7 +266,13 @@ final class ResponseWriter implements ChannelFutureListener {
         bodyBytes = headRequest ? 0 : res.content().readableBytes();
         status = res.status().code();
         head = res;
-        finalWrite(res);
+        ByteBuf bytes = HeadWriter.responseHead(alloc, res);
+        if (headRequest || !res.content().isReadable()) {
+            res.content().release();
+            finalWrite(bytes);
+        } else {
+            finalWrite(Unpooled.wrappedBuffer(bytes, res.content()));
+        }
     }
 
     /** Too late for a status: all the client can learn is that the response is cut short. */

@@ -3,19 +3,18 @@ package dev.turnpike.runtime.http;
 import dev.turnpike.runtime.config.ServerSettings;
 import dev.turnpike.runtime.exchange.LoopResources;
 import dev.turnpike.runtime.exchange.ProxyContext;
+import dev.turnpike.runtime.wire.RequestDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of each accepted client connection:
- * {@code WireBytes → HeadTimeout → IdleStateHandler → HttpServerCodec → ClientConnection}. No aggregator: bodies
- * stream.
+ * {@code WireBytes → HeadTimeout → IdleStateHandler → RequestDecoder → ClientConnection}. No aggregator: bodies
+ * stream, and responses go out as bytes the exchange frames itself.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -24,21 +23,12 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
 
     private final ProxyContext proxy;
     private final Map<EventLoop, LoopResources> loops;
-    private final HttpDecoderConfig decoderConfig;
     private final WireBytes wireBytes;
 
     public ClientChannelInitializer(ProxyContext proxy, Map<EventLoop, LoopResources> loops) {
         this.proxy = proxy;
         this.loops = Map.copyOf(loops);
         this.wireBytes = new WireBytes(proxy.metrics());
-        ServerSettings s = proxy.server();
-        this.decoderConfig = new HttpDecoderConfig()
-                // The request line is method, target and version: room for the longest allowed target.
-                .setMaxInitialLineLength(s.maxUriLength() + 64)
-                .setMaxHeaderSize(s.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK_BYTES)
-                .setAllowDuplicateContentLengths(false)
-                .setUseRfc9112TransferEncoding(true);
     }
 
     /**
@@ -65,7 +55,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 wireBytes,
                 headTimeout,
                 new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                new HttpServerCodec(decoderConfig, s.maxPipelined() + 1),
+                // The request line is method, target and version: room for the longest allowed target.
+                new RequestDecoder(s.maxUriLength() + 64, s.maxHeaderBytes(), MAX_CHUNK_BYTES),
                 connection[0]);
     }
 }

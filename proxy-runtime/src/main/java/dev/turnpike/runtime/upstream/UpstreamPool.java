@@ -8,7 +8,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.NetUtil;
@@ -37,11 +36,6 @@ public final class UpstreamPool implements Connections {
     /** Response heads from backends are bigger than request heads at times (cookies, CSP). */
     private static final int MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
     private static final int MAX_CHUNK_BYTES = 64 * 1024;
-    private static final HttpDecoderConfig DECODER = new HttpDecoderConfig()
-            .setMaxInitialLineLength(4096)
-            .setMaxHeaderSize(MAX_RESPONSE_HEADER_BYTES)
-            .setMaxChunkSize(MAX_CHUNK_BYTES)
-            .setAllowDuplicateContentLengths(false);
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -121,7 +115,7 @@ public final class UpstreamPool implements Connections {
     public PooledConnection adopt(Channel ch, Peer peer) {
         // Requests go out as bytes (the exchange writes the head and the body framing); only
         // responses are decoded here.
-        ResponseDecoder decoder = new ResponseDecoder(DECODER);
+        ResponseDecoder decoder = new ResponseDecoder(MAX_RESPONSE_HEADER_BYTES, MAX_CHUNK_BYTES);
         PooledConnection c = new PooledConnection(ch, peer, this, decoder);
         UpstreamHandler handler = new UpstreamHandler(c);
         c.handler(handler);

@@ -4,18 +4,21 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import io.netty.util.CharsetUtil;
 
 /**
- * Writes an HTTP/1.1 request head and chunked framing straight into a buffer: the upstream side
- * sends bytes, so the request head the plugins edited (an overlay on the client's) never has to be
- * copied into a Netty message first. Values are written as ISO-8859-1, which keeps the obs-text
+ * Writes HTTP/1.1 heads and chunked framing straight into buffers: both sides send bytes, so the
+ * request head the plugins edited (an overlay on the client's) never has to be copied into a Netty
+ * message first, and a response needs no general-purpose encoder between the writer and the socket. Values are written as ISO-8859-1, which keeps the obs-text
  * bytes a client sent as they were.
  */
 public final class HeadWriter {
 
     private static final byte[] HTTP11_CRLF = " HTTP/1.1\r\n".getBytes(CharsetUtil.US_ASCII);
+    private static final byte[] HTTP11_SP = "HTTP/1.1 ".getBytes(CharsetUtil.US_ASCII);
     private static final byte[] COLON_SP = {':', ' '};
     private static final short CRLF = ('\r' << 8) | '\n';
     private static final byte[] LAST_CHUNK = "0\r\n".getBytes(CharsetUtil.US_ASCII);
@@ -32,6 +35,33 @@ public final class HeadWriter {
         out.writeByte(' ');
         write(out, target);
         out.writeBytes(HTTP11_CRLF);
+    }
+
+    /** {@code HTTP/1.1 SP code SP reason CRLF}: the proxy speaks HTTP/1.1 to its clients whatever the backend spoke. */
+    public static void statusLine(ByteBuf out, HttpResponseStatus status) {
+        out.writeBytes(HTTP11_SP);
+        write(out, status.codeAsText());
+        out.writeByte(' ');
+        write(out, status.reasonPhrase());
+        out.writeShort(CRLF);
+    }
+
+    /** A whole response head: status line, fields, the empty line. */
+    public static ByteBuf responseHead(ByteBufAllocator alloc, HttpResponse r) {
+        ByteBuf out = alloc.buffer(256);
+        statusLine(out, r.status());
+        fields(out, r.headers());
+        end(out);
+        return out;
+    }
+
+    /** Every field of {@code headers}, in order. */
+    public static void fields(ByteBuf out, HttpHeaders headers) {
+        var it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            var e = it.next();
+            header(out, e.getKey(), e.getValue());
+        }
     }
 
     /** {@code name: value CRLF}. */
@@ -63,7 +93,7 @@ public final class HeadWriter {
         ByteBuf out = alloc.buffer(16);
         out.writeBytes(LAST_CHUNK);
         if (trailers != null) {
-            trailers.iteratorCharSequence().forEachRemaining(e -> header(out, e.getKey(), e.getValue()));
+            fields(out, trailers);
         }
         end(out);
         return out;

@@ -12,9 +12,9 @@ import java.util.List;
 
 /**
  * What a request head says about its body and whether the proxy can take it at all, decided once
- * before anything is stripped. Netty's decoder already refuses Content-Length with
- * Transfer-Encoding, conflicting lengths, Transfer-Encoding in HTTP/1.0 and a final coding other
- * than chunked; this adds what a proxy must refuse on top (RFC 9112 §3.2, §6.1).
+ * before anything is stripped. The {@link RequestDecoder} already refused what breaks the framing
+ * (Content-Length with Transfer-Encoding, several lengths, Transfer-Encoding in HTTP/1.0, a coding
+ * other than chunked); this adds what a proxy must refuse on top (RFC 9112 §3.2, §6.1).
  */
 public final class RequestFraming {
 
@@ -62,6 +62,9 @@ public final class RequestFraming {
         DecoderResult result = request.decoderResult();
         if (result.isFailure()) {
             Throwable cause = result.cause();
+            if (cause instanceof WireViolation v) {
+                return new Refusal(v.status(), v.status() == 400 ? "malformed request: " + v.getMessage() : v.getMessage());
+            }
             if (cause instanceof TooLongHttpLineException) {
                 return new Refusal(414, "request line too long");
             }
@@ -80,6 +83,9 @@ public final class RequestFraming {
         }
         if (hosts.isEmpty() && request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
             return new Refusal(400, "HTTP/1.1 request without Host");
+        }
+        if (!hosts.isEmpty() && !HostSyntax.valid(hosts.get(0))) {
+            return new Refusal(400, "invalid Host");
         }
         if (request.method().equals(HttpMethod.CONNECT)) {
             return new Refusal(405, "CONNECT is not proxied");
@@ -114,7 +120,7 @@ public final class RequestFraming {
         int query = uri.indexOf('?', scheme);
         int end = slash < 0 ? (query < 0 ? uri.length() : query) : (query < 0 ? slash : Math.min(slash, query));
         String authority = uri.substring(scheme, end);
-        if (authority.isEmpty() || authority.indexOf('@') >= 0) {
+        if (authority.isEmpty() || !HostSyntax.valid(authority)) {
             return false;
         }
         String rest = uri.substring(end);
