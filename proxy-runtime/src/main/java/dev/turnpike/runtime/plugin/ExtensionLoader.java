@@ -14,23 +14,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads one staged jar into a fresh PF4J manager, starts it there, and finds its single
- * {@link ProxyPlugin} extension. On any failure the manager is unloaded and the staged copy
- * deleted, so a refused jar leaves nothing behind. Management thread only.
+ * Checks one staged jar against the {@link PluginBoundary} ({@link BoundaryCheck}), loads it into
+ * a fresh PF4J manager, starts it there, and finds its single {@link ProxyPlugin} extension. On any
+ * failure the manager is unloaded and the staged copy deleted, so a refused jar leaves nothing
+ * behind. Management thread only.
  */
 final class ExtensionLoader {
 
     private static final Logger log = LoggerFactory.getLogger(ExtensionLoader.class);
 
     private final Path stagingDir;
+    private final PluginBoundary boundary;
+    private final BoundaryCheck boundaryCheck;
 
-    ExtensionLoader(Path stagingDir) {
+    ExtensionLoader(Path stagingDir, PluginBoundary boundary) {
         this.stagingDir = stagingDir;
+        this.boundary = boundary;
+        this.boundaryCheck = new BoundaryCheck(boundary);
     }
 
     /** @throws PluginLoadException naming, against the dropped file, why it cannot be used */
     LoadedPlugin load(StagedJar jar) throws PluginLoadException {
-        PluginManager manager = new StagedJarPluginManager(stagingDir);
+        try {
+            boundaryCheck.check(jar); // before PF4J, so a refused jar never gets a class loader
+        } catch (PluginLoadException e) {
+            discard(null, null, jar);
+            throw e;
+        }
+        PluginManager manager = new StagedJarPluginManager(stagingDir, boundary);
         String loadedId = null;
         try {
             loadedId = manager.loadPlugin(jar.stagedPath());

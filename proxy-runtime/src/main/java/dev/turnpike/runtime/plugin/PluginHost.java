@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * are closed.
  *
  * <p><b>Broken jars</b> (not a zip, no manifest, no {@code Plugin-Id} or {@code Plugin-Version},
- * no or several {@code ProxyPlugin} extensions, anything PF4J throws) are logged at WARN with the
- * file and the reason, and skipped; the other jars load.
+ * a class using a host class outside the plugin API (see {@link PluginBoundary}), no or several
+ * {@code ProxyPlugin} extensions, anything PF4J throws) are logged at WARN with the file and the
+ * reason, and skipped; the other jars load.
  *
  * <p><b>Duplicate ids.</b> When several jars declare the same {@code Plugin-Id}, the last one by
  * file name that loads wins, and a WARN names each jar left out next to the one used. (So dropping
@@ -65,6 +66,11 @@ public final class PluginHost implements AutoCloseable {
      * @throws IOException when the staging directory cannot be created
      */
     public PluginHost(Path dropDir, Path stagingDir) throws IOException {
+        this(dropDir, stagingDir, PluginBoundary.standard());
+    }
+
+    /** As {@link #PluginHost(Path, Path)}, with plugins seeing {@code boundary} of the host (tests). */
+    PluginHost(Path dropDir, Path stagingDir, PluginBoundary boundary) throws IOException {
         this.dropDir = new DropDirectory(dropDir);
         if (stagingDir == null) {
             this.stagingDir = Files.createTempDirectory("turnpike-plugins-").toAbsolutePath();
@@ -80,7 +86,7 @@ public final class PluginHost implements AutoCloseable {
             this.ownsStagingDir = false;
         }
         this.stager = new JarStager(this.stagingDir);
-        this.extensionLoader = new ExtensionLoader(this.stagingDir);
+        this.extensionLoader = new ExtensionLoader(this.stagingDir, boundary);
     }
 
     /** The drop directory, absolute. */

@@ -11,6 +11,14 @@
  * by side (the old generation draining while the new one serves), which a single PF4J manager
  * refuses.
  *
+ * <h2>What a plugin sees</h2>
+ * A plugin's class loader takes its own jar first and, for the rest, sees the Java platform and of
+ * the runtime only {@code dev.turnpike.api.*}, {@code org.pf4j.*} and {@code org.slf4j.*}
+ * ({@link dev.turnpike.runtime.plugin.PluginBoundary}); Netty, the runtime's internals and its
+ * other libraries are hidden, so no plugin can come to depend on them. A jar whose classes use a
+ * hidden class is refused at load, not left to fail mid-request
+ * ({@link dev.turnpike.runtime.plugin.BoundaryCheck}).
+ *
  * <h2>Threads</h2>
  * PF4J is not thread-safe. Everything in this package that touches PF4J or the staging directory
  * runs on the runtime's single management thread, never on an event loop. What the event loops

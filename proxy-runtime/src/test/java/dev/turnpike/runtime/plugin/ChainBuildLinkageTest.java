@@ -46,7 +46,7 @@ class ChainBuildLinkageTest {
     void setUp() throws IOException {
         Journal.clear();
         TestJars.pluginJar(drop, "recorder.jar", "recorder", "2.5.0", Recorder.class);
-        host = new PluginHost(drop);
+        host = TestJars.hostSharingJournal(drop);
         loaded = new HashMap<>(host.loadAll());
         assertEquals(1, loaded.size(), "setup: " + loaded);
         factory = new ChainFactory(drop, PluginMetrics.noop());

@@ -41,7 +41,7 @@ class ChainFactoryTest {
         Journal.clear();
         TestJars.copyLoadBalancer(drop, "load-balancer.jar");
         TestJars.pluginJar(drop, "recorder.jar", "recorder", "2.5.0", Recorder.class);
-        host = new PluginHost(drop);
+        host = TestJars.hostSharingJournal(drop);
         loaded = host.loadAll();
         assertEquals(2, loaded.size(), "setup: " + loaded);
         factory = new ChainFactory(drop, dev.turnpike.api.metrics.PluginMetrics.noop());

@@ -43,7 +43,7 @@ class PluginHostTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        host = new PluginHost(drop);
+        host = TestJars.hostSharingJournal(drop);
         hostLog = LogCapture.of(PluginHost.class);
     }
 

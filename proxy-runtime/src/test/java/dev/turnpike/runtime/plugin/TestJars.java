@@ -3,6 +3,7 @@ package dev.turnpike.runtime.plugin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import dev.turnpike.runtime.plugin.testplugins.Journal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +22,7 @@ import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Plugin jars for the tests: the real load-balancer build, and hand-made ones. */
+/** Plugin jars for the tests: the real builds (load-balancer and the others), and hand-made ones. */
 public final class TestJars {
 
     private TestJars() {
@@ -29,11 +30,19 @@ public final class TestJars {
 
     /** The load-balancer jar Maven built before these tests (the version is not hard-coded). */
     public static Path loadBalancerJar() throws IOException {
-        String buildDir = System.getProperty("turnpike.pluginsBuildDir");
-        assertNotNull(buildDir, "system property turnpike.pluginsBuildDir is not set (run through Maven)");
-        Path target = Paths.get(buildDir, "load-balancer", "target");
+        return builtJar("turnpike.pluginsBuildDir", "load-balancer", "load-balancer");
+    }
+
+    /**
+     * The one jar {@code <artifact>-*.jar} (not sources, javadoc or tests) Maven built in
+     * {@code <dir>/<module>/target}, {@code dir} being the system property {@code dirProperty}.
+     */
+    public static Path builtJar(String dirProperty, String module, String artifact) throws IOException {
+        String buildDir = System.getProperty(dirProperty);
+        assertNotNull(buildDir, "system property " + dirProperty + " is not set (run through Maven)");
+        Path target = Paths.get(buildDir, module, "target");
         List<Path> jars = new ArrayList<>();
-        try (DirectoryStream<Path> found = Files.newDirectoryStream(target, "load-balancer-*.jar")) {
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(target, artifact + "-*.jar")) {
             for (Path p : found) {
                 String name = p.getFileName().toString();
                 if (!name.endsWith("-sources.jar") && !name.endsWith("-javadoc.jar") && !name.endsWith("-tests.jar")) {
@@ -41,8 +50,16 @@ public final class TestJars {
                 }
             }
         }
-        assertEquals(1, jars.size(), "expected one load-balancer jar in " + target + ", found " + jars);
+        assertEquals(1, jars.size(), "expected one " + artifact + " jar in " + target + ", found " + jars);
         return jars.get(0);
+    }
+
+    /**
+     * A host whose plugins also see {@link Journal} on the test class path, where the test plugins
+     * that leave it out of their jar report to (see there); otherwise the standard boundary.
+     */
+    static PluginHost hostSharingJournal(Path dropDir) throws IOException {
+        return new PluginHost(dropDir, null, PluginBoundary.standard().alsoSharing(Journal.class.getName()));
     }
 
     public static Path copyLoadBalancer(Path dir, String fileName) throws IOException {
