@@ -43,7 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The bundled load-balancer in the packaged proxy, against real backends on ephemeral ports:
- * selection policies, active and passive health, failover under load, and the all-down answers.
+ * selection policies, active and passive health, failover under load, panic, the last healthy
+ * backend kept in, and the all-down answers.
  * Figures a test measures (how fast a backend left or rejoined the rotation) are printed for the
  * closing note; the bounds asserted are the issue's (fall × interval, rise × interval) plus one
  * interval and a fixed slack for a loaded CI machine.
@@ -299,9 +300,10 @@ class LoadBalancingIT {
                 + "  erring:\n"
                 + "    backends: [" + addr(erring) + "]\n"
                 + "    health_check: { path: /status/500, interval: 200ms, timeout: 1s, fall: 2 }\n"
+                + "    when_all_down: unavailable\n" // written out: 503 once its only backend is down
                 + "  hanging:\n"
                 + "    backends: [" + addr(hanging) + "]\n"
-                + "    health_check: { path: /silent, interval: 200ms, timeout: 500ms, fall: 2 }\n"
+                + "    health_check: { path: /silent, interval: 200ms, timeout: 500ms, fall: 2 }\n" // default: panic
                 + "  healthy:\n"
                 + "    backends: [" + addr(healthy) + "]\n"
                 + "    health_check: { path: /name, interval: 200ms, timeout: 1s, fall: 2 }\n"
@@ -329,8 +331,16 @@ class LoadBalancingIT {
         assertTrue(hanging.openConnections() <= 2,
                 "a hanging check is not piled on by the next ones: " + hanging.openConnections() + " open (" + hangs + " failed)");
 
-        assertEquals(503, get(proxy, "/erring/name").statusCode(), "its only backend is down: 503");
-        assertEquals(503, get(proxy, "/hanging/name").statusCode());
+        assertEquals(503, get(proxy, "/erring/name").statusCode(), "its only backend is down, when_all_down: unavailable");
+        // Left to the default, a group with none healthy is in panic: the request goes to the backend
+        // anyway (whose /name answers, only its health path hangs).
+        HttpResponse<String> panicked = get(proxy, "/hanging/name");
+        assertEquals(200, panicked.statusCode(), panicked.body());
+        assertEquals("hanging", panicked.body());
+        assertTrue(proxy.log().contains("group hanging is in PANIC: 0 of 1 backends healthy"), proxy.log());
+        assertEquals(1.0, metric(metrics, "turnpike_lb_panic{group=\"hanging\"}"));
+        assertEquals(0.0, metric(metrics, "turnpike_lb_panic{group=\"erring\"}"));
+        assertEquals(1.0, metric(metrics, "turnpike_lb_panic_requests_total{group=\"hanging\"}"));
         assertEquals("healthy", get(proxy, "/healthy/name").body());
         assertEquals(1.0, metric(metrics, "turnpike_lb_backend_up{group=\"healthy\",backend=\"" + hostPort(healthy) + "\"}"));
         assertEquals(0.0, metric(metrics, "turnpike_lb_backend_up{group=\"erring\",backend=\"" + hostPort(erring) + "\"}"));
@@ -377,7 +387,8 @@ class LoadBalancingIT {
         TestBackend a = backend("a");
         TestBackend b = backend("b");
         String check = "health_check: { type: tcp, interval: 200ms, timeout: 200ms, fall: 1 }\n";
-        ProxyProcess strict = start("backends: [" + addr(a) + ", " + addr(b) + "]\nconnect_timeout: 500ms\n" + check);
+        ProxyProcess strict = start("backends: [" + addr(a) + ", " + addr(b) + "]\nconnect_timeout: 500ms\n" + check
+                + "when_all_down: unavailable\n"); // the default, panic, would try them
         a.close();
         b.close();
         waitFor(Duration.ofSeconds(10), () -> count(strict.log(), "of group default is DOWN") == 2);
@@ -401,6 +412,86 @@ class LoadBalancingIT {
         assertEquals(502, r.statusCode(), "fail open: tried anyway, and the connect failed");
         assertTrue(ms < 2 * 500, "within the connect timeout of each attempt: " + ms + " ms");
         System.out.println("all down, fail open, 502: " + ms + " ms");
+
+        // Left to the default, none healthy is a panic: tried anyway too, and said once.
+        ProxyProcess panicking = start("backends: [" + addr(a) + ", " + addr(b) + "]\nconnect_timeout: 500ms\n" + check);
+        waitFor(Duration.ofSeconds(10), () -> count(panicking.log(), "of group default is DOWN") == 2);
+        assertEquals(502, get(panicking, "/name").statusCode(), "panic: tried anyway, and the connect failed");
+        assertEquals(1, count(panicking.log(), "group default is in PANIC: 0 of 2 backends healthy"), panicking.log());
+    }
+
+    /**
+     * The issue's case: the only backend of a group answers 503 five times in a row. Whether 503s
+     * count (statuses listed) or not (the default), the sixth request still goes to it: the
+     * proxy never answers for the backend with a 503 of its own.
+     */
+    @Test
+    void theOnlyBackendAnswering503FiveTimesInARowStillGetsTheSixthRequest() throws Exception {
+        for (String passive : List.of("", "passive: { max_fails: 3, statuses: [502, 503, 504] }\n")) {
+            TestBackend only = backend("only");
+            ProxyProcess proxy = start("backends: [" + addr(only) + "]\n" + passive);
+            for (int i = 1; i <= 6; i++) {
+                HttpResponse<String> r = get(proxy, "/status/503");
+                assertEquals(503, r.statusCode());
+                assertEquals("only", r.body(), "request " + i + " was answered by the backend, not by the proxy ("
+                        + passive.trim() + ")");
+            }
+            assertEquals(6, only.requestsServed(), "the backend saw all six (" + passive.trim() + ")");
+            String log = proxy.log();
+            assertTrue(!log.contains(" is DOWN"), log);
+            if (!passive.isEmpty()) {
+                assertEquals(1, count(log, "backend " + hostPort(only) + " of group default stays UP: 3 request(s) in a row"
+                        + " failed, the last: answered 503; not ejected: it is the last healthy backend of its group"),
+                        "told once (per cool-down): " + log);
+            }
+        }
+    }
+
+    @Test
+    void withTooFewHealthyBackendsTheGroupPanicsAndSpreadsOverAll() throws Exception {
+        List<String> names = List.of("p1", "p2", "p3", "p4");
+        List<TestBackend> backends = new ArrayList<>();
+        StringBuilder list = new StringBuilder();
+        for (String name : names) {
+            TestBackend t = backend(name);
+            backends.add(t);
+            list.append(list.length() == 0 ? "" : ", ").append(addr(t));
+        }
+        ProxyProcess proxy = start("backends: [" + list + "]\n"
+                + "health_check: { path: /name, interval: 200ms, timeout: 500ms, fall: 1, rise: 1 }\n"
+                // Panic sends real requests to the closed backends, which eject them passively too;
+                // a short cool-down lets their checks bring them back soon after they return.
+                + "passive: { cooldown: 1s }\n"
+                + "panic_threshold: 50%\n");
+        int metrics = metricsPort(proxy);
+        for (TestBackend t : backends.subList(1, 4)) {
+            t.close();
+        }
+        // 1 of 4 healthy is below 50%.
+        waitFor(Duration.ofSeconds(10), () -> proxy.log().contains("group default is in PANIC: 1 of 4 backends healthy"));
+        assertEquals(1.0, metric(metrics, "turnpike_lb_panic{group=\"default\"}"));
+        int served = backends.get(0).requestsServed();
+        for (int i = 0; i < 12; i++) {
+            get(proxy, "/name"); // some end in 502: each retry may meet another closed backend
+        }
+        assertEquals(12.0, metric(metrics, "turnpike_lb_panic_requests_total{group=\"default\"}"));
+        assertTrue(metricSum(metrics, "turnpike_upstream_retries_total") > 0,
+                "in panic the closed backends got requests too, and failed them over");
+        assertTrue(backends.get(0).requestsServed() > served, "and the healthy one its share");
+
+        // One comes back: 2 of 4 is not below 50%, the group leaves panic and says so once.
+        TestBackend again = new TestBackend("p2");
+        closeAfter.add(again);
+        again.start(backends.get(1).port());
+        waitFor(Duration.ofSeconds(10), () -> proxy.log().contains("group default left panic: 2 of 4 backends healthy"));
+        assertEquals(0.0, metric(metrics, "turnpike_lb_panic{group=\"default\"}"));
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 10; i++) {
+            counts.merge(get(proxy, "/name").body(), 1, Integer::sum);
+        }
+        assertEquals(java.util.Set.of("p1", "p2"), counts.keySet(), "only the healthy ones again: " + counts);
+        assertEquals(1, count(proxy.log(), "group default is in PANIC"), proxy.log());
+        assertEquals(1, count(proxy.log(), "group default left panic"), proxy.log());
     }
 
     @Test

@@ -11,6 +11,16 @@ import java.util.function.IntPredicate;
  */
 final class Attempts implements IntPredicate {
 
+    /** Which backends the next selection may choose (besides: not yet tried by this request). */
+    enum Eligible {
+        /** Up, or down with its single trial due: the normal case. */
+        HEALTHY,
+        /** Any with a verdict, up or down (a group in panic); not one awaiting its first check. */
+        JUDGED,
+        /** Any at all ({@code when_all_down: fail_open}). */
+        ANY
+    }
+
     Group group;
     /** The backend the request holds now (counted in its in-flight requests), or -1. */
     int current = -1;
@@ -27,7 +37,7 @@ final class Attempts implements IntPredicate {
     BackendHealth[] health;
     long nowNanos;
     boolean activeCheck;
-    boolean ignoreHealth;
+    Eligible eligible = Eligible.HEALTHY;
     /** Down backends whose single trial another request took meanwhile (first 64 only). */
     long lostTrials;
 
@@ -36,8 +46,11 @@ final class Attempts implements IntPredicate {
         if (tried(b)) {
             return false;
         }
-        if (ignoreHealth) {
+        if (eligible == Eligible.ANY) {
             return true;
+        }
+        if (eligible == Eligible.JUDGED) {
+            return health[b].state() != BackendHealth.State.AWAITING_CHECK;
         }
         return (b >= 64 || (lostTrials & (1L << b)) == 0) && health[b].selectable(nowNanos, activeCheck);
     }

@@ -12,9 +12,9 @@ import dev.turnpike.plugins.loadbalancer.select.SmoothWeightedRoundRobin;
 import java.util.List;
 
 /**
- * One upstream group at run time: its backends with their pre-built answers and health, and the
- * selector of its policy. {@link #choose} runs on event loops, concurrently: no lock, and no
- * allocation unless a hash key must be read.
+ * One upstream group at run time: its backends with their pre-built answers and health, the
+ * selector of its policy, its panic and the guard of its last healthy backend. {@link #choose} runs
+ * on event loops, concurrently: no lock, and no allocation unless a hash key must be read.
  */
 final class Group {
 
@@ -22,6 +22,8 @@ final class Group {
     private final Peer[] peers;
     private final Outcome[] answers;
     final BackendHealth[] health;
+    final Panic panic;
+    final EjectionGuard ejections;
     private final Selector selector;
     private final Outcome unavailable;
     private final Outcome exhausted;
@@ -30,11 +32,14 @@ final class Group {
     /**
      * @param health the state of each backend, in configured order (carried over from the last
      *               configuration for backends that stayed)
+     * @param shared what the group's instances share (carried over too)
      */
-    Group(GroupSettings settings, BackendHealth[] health, LbMetrics metrics) {
+    Group(GroupSettings settings, BackendHealth[] health, GroupState shared, LbMetrics metrics) {
         this.settings = settings;
         this.metrics = metrics;
         this.health = health;
+        this.panic = new Panic(settings, health, shared, metrics);
+        this.ejections = new EjectionGuard(health, shared);
         List<GroupSettings.Backend> backends = settings.backends();
         int n = backends.size();
         peers = new Peer[n];
@@ -75,12 +80,16 @@ final class Group {
 
     /**
      * Picks a backend for the request's next attempt and makes the request hold it, returning its
-     * answer. When there is none: the 503 of "every backend is down" on a first attempt (unless the
-     * group fails open), and a 502 once backends were tried and none is left.
+     * answer. In panic, any backend will do; otherwise a healthy one. When there is none: the 503
+     * of "every backend is down" on a first attempt (unless the group fails open), and a 502 once
+     * backends were tried and none is left.
      */
     Outcome choose(Session session, Attempts a) {
         long hash = settings.hashKey() != null ? settings.hashKey().hash(session) : 0;
         prepare(a);
+        if (panic.now() == Panic.State.PANIC) {
+            return spread(hash, a);
+        }
         for (int round = 0; round <= peers.length; round++) {
             int i = selector.select(hash, a);
             if (i < 0) {
@@ -98,13 +107,13 @@ final class Group {
             }
             a.lostTrials |= 1L << i;
         }
-        if (settings.failOpen()) {
+        if (settings.whenAllDown() == WhenAllDown.FAIL_OPEN) {
             // Nothing healthy is left: fail open, as configured, and let the connect decide.
-            a.ignoreHealth = true;
+            a.eligible = Attempts.Eligible.ANY;
             int i = selector.select(hash, a);
             if (i >= 0) {
                 if (!a.triedAny) {
-                    metrics.allDown(name(), true);
+                    metrics.allDown(name(), WhenAllDown.FAIL_OPEN);
                 }
                 return hold(a, i, false);
             }
@@ -112,14 +121,41 @@ final class Group {
         if (a.triedAny) {
             return exhausted;
         }
-        metrics.allDown(name(), false);
+        // Also the default (PANIC) when no backend has a verdict yet, or when the last ones went
+        // down between the panic test and the selection: the next request finds the group in panic.
+        metrics.allDown(name(), WhenAllDown.UNAVAILABLE);
         return unavailable;
     }
 
-    /** Whether a further attempt has a backend to go to (an untried one that is up, or fail-open). */
+    /**
+     * In panic: a backend this request has not tried, healthy or not, by the group's policy. A down
+     * one whose trial is due takes it, so that a backend can still come back during a panic.
+     */
+    private Outcome spread(long hash, Attempts a) {
+        a.eligible = Attempts.Eligible.JUDGED;
+        int i = selector.select(hash, a);
+        if (i < 0) {
+            return a.triedAny ? exhausted : unavailable;
+        }
+        if (!a.triedAny) {
+            metrics.routedInPanic(name());
+            if (panic.noneUp()) {
+                metrics.allDown(name(), WhenAllDown.PANIC);
+            }
+        }
+        BackendHealth h = health[i];
+        boolean trial = !h.up() && h.selectable(a.nowNanos, a.activeCheck) && h.claimTrial();
+        return hold(a, i, trial);
+    }
+
+    /** Whether a further attempt has a backend to go to (an untried one that is up, or any in panic or fail-open). */
     boolean hasCandidate(Attempts a) {
         prepare(a);
-        a.ignoreHealth = settings.failOpen();
+        if (panic.now() == Panic.State.PANIC) {
+            a.eligible = Attempts.Eligible.JUDGED;
+        } else if (settings.whenAllDown() == WhenAllDown.FAIL_OPEN) {
+            a.eligible = Attempts.Eligible.ANY;
+        }
         for (int i = 0; i < peers.length; i++) {
             if (a.test(i)) {
                 return true;
@@ -133,7 +169,7 @@ final class Group {
         a.health = health;
         a.nowNanos = System.nanoTime();
         a.activeCheck = settings.check() != null;
-        a.ignoreHealth = false;
+        a.eligible = Attempts.Eligible.HEALTHY;
         a.lostTrials = 0;
     }
 

@@ -22,19 +22,20 @@ import java.util.Set;
  * @param hashKey        what {@link Policy#CONSISTENT_HASH} hashes (null for other policies)
  * @param check          active health checks, or null for none
  * @param passive        passive health from real traffic
- * @param failOpen       when every backend is down: try them anyway (true) or answer 503 (false)
+ * @param panicThreshold the share of healthy backends below which the group spreads traffic over all of them
+ * @param whenAllDown    what the group does when none of its backends is healthy
  * @param maxRetries     further backends tried after a failed attempt
  */
 record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey hashKey, HealthCheckSettings check,
-                     PassiveSettings passive, boolean failOpen, int maxRetries) {
+                     PassiveSettings passive, PanicThreshold panicThreshold, WhenAllDown whenAllDown, int maxRetries) {
 
     /** A configured backend. */
     record Backend(Peer peer, int weight) {
     }
 
     /** The keys a group takes (at the top of the plugin's config too, for the one-group form). */
-    static final List<String> KEYS = List.of("backends", "policy", "hash_key", "health_check", "passive", "when_all_down",
-            "max_retries", "connect_timeout", "read_timeout");
+    static final List<String> KEYS = List.of("backends", "policy", "hash_key", "health_check", "passive", "panic_threshold",
+            "when_all_down", "max_retries", "connect_timeout", "read_timeout");
 
     static GroupSettings read(ConfigSection s, String name) {
         Duration connectTimeout = TimerDurations.read(s, "connect_timeout", null);
@@ -49,9 +50,11 @@ record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey
         }
         HealthCheckSettings check = HealthCheckSettings.read(s, "health_check");
         PassiveSettings passive = PassiveSettings.read(s, "passive");
-        boolean failOpen = s.oneOf("when_all_down", "unavailable", "unavailable", "fail_open").equals("fail_open");
+        PanicThreshold panic = PanicThreshold.read(s, "panic_threshold");
+        WhenAllDown whenAllDown = WhenAllDown.read(s, "when_all_down", panic);
         int maxRetries = s.integer("max_retries", 2, 0, 9);
-        return new GroupSettings(name, List.copyOf(backends), policy, hashKey, check, passive, failOpen, maxRetries);
+        return new GroupSettings(name, List.copyOf(backends), policy, hashKey, check, passive, panic, whenAllDown,
+                maxRetries);
     }
 
     /** {@code backends:} — each {@code host:port}, or {@code {address: host:port, weight: n}}. */

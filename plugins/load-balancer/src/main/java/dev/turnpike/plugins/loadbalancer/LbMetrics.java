@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The balancer's metrics and health log: a gauge per backend (1 up, 0 down), health-check results,
- * state changes, and requests answered 503 because a whole group was down. Every change of a
- * backend's state is logged once, with its reason (WARN going down, INFO coming back).
+ * state changes, requests that found a whole group down, and each group's panic (a gauge, and the
+ * requests routed in it). Every change of a backend's state, and every entering and leaving of
+ * panic, is logged once with its reason (WARN going down, INFO coming back).
  */
 final class LbMetrics implements BackendHealth.Listener {
 
@@ -20,6 +21,8 @@ final class LbMetrics implements BackendHealth.Listener {
     private final Counter changes;
     final Counter checks;
     private final Counter allDown;
+    private final Gauge panic;
+    private final Counter panicRequests;
 
     LbMetrics(PluginMetrics metrics) {
         up = metrics.gauge("lb_backend_up", "Whether the backend takes traffic (1) or is down (0).", "group", "backend");
@@ -27,6 +30,11 @@ final class LbMetrics implements BackendHealth.Listener {
         checks = metrics.counter("lb_health_checks_total", "Active health checks, by result.", "group", "backend", "result");
         allDown = metrics.counter("lb_all_backends_down_total",
                 "Requests that found every backend of their group down, by what was done.", "group", "action");
+        panic = metrics.gauge("lb_panic",
+                "Whether the group is in panic (1): too few backends healthy, traffic spread over all of them.", "group");
+        // Not lb_panic_total: a counter's family drops _total, which would clash with the gauge.
+        panicRequests = metrics.counter("lb_panic_requests_total",
+                "Requests routed while their group was in panic (over all its backends, healthy or not).", "group");
     }
 
     /** Publishes a backend's current state (at start, for backends new or carried over). */
@@ -34,8 +42,37 @@ final class LbMetrics implements BackendHealth.Listener {
         up.set(b.up() ? 1 : 0, b.group(), b.address());
     }
 
-    void allDown(String group, boolean failOpen) {
-        allDown.inc(group, failOpen ? "fail_open" : "503");
+    /** A request found its whole group down; {@code action} is what was done ({@code UNAVAILABLE}: a 503). */
+    void allDown(String group, WhenAllDown action) {
+        allDown.inc(group, action == WhenAllDown.UNAVAILABLE ? "503" : action.key);
+    }
+
+    /** Publishes a group's last reported panic state (at start, without logging: nothing changed). */
+    void publishPanic(String group, boolean inPanic) {
+        panic.set(inPanic ? 1 : 0, group);
+    }
+
+    /** A group entered or left panic: the counts are those that made it. */
+    void panic(String group, boolean inPanic, int healthy, int counted, int backends, PanicThreshold threshold) {
+        publishPanic(group, inPanic);
+        String awaiting = counted == backends ? "" : " (" + (backends - counted) + " more awaiting their first check)";
+        if (inPanic) {
+            log.warn("group {} is in PANIC: {} of {} backends healthy{}, below panic_threshold {}; spreading traffic over"
+                    + " all {} of them", group, healthy, counted, awaiting, threshold, counted);
+        } else {
+            log.info("group {} left panic: {} of {} backends healthy{} (panic_threshold {})", group, healthy, counted,
+                    awaiting, threshold);
+        }
+    }
+
+    void routedInPanic(String group) {
+        panicRequests.inc(group);
+    }
+
+    /** Passive health kept a failing backend in: it is the last healthy one of its group. */
+    @Override
+    public void kept(BackendHealth b, String reason) {
+        log.warn("backend {} of group {} stays UP: {}", b.address(), b.group(), reason);
     }
 
     @Override

@@ -28,12 +28,16 @@ import org.pf4j.Extension;
  *       {@code max_retries} allows one and an untried backend is left. The runtime decides whether
  *       the request can safely be sent again.</li>
  *   <li>{@code logging}: the backend's answer counts for it (success) or against it (a status listed
- *       in {@code passive.statuses}), and the request lets it go.</li>
+ *       in {@code passive.statuses}, none unless configured), and the request lets it go.</li>
  * </ol>
  *
+ * <p>Passive health never ejects a group's last healthy backend ({@link EjectionGuard}), and a group
+ * with too few healthy backends is in panic and spreads traffic over all of them ({@link Panic}).
+ *
  * <p>Health state lives in {@link BackendHealth} objects kept in the plugin's carried state, one per
- * group and address: a configuration reload keeps what is known of every backend that stayed in its
- * group, and the new instance's health checks take over from the old one's.
+ * group and address, beside a {@link GroupState} per group: a configuration reload keeps what is
+ * known of every backend that stayed in its group, and the new instance's health checks and panic
+ * reports take over from the old one's.
  */
 @Extension
 public final class LoadBalancer implements ProxyPlugin<Attempts> {
@@ -72,12 +76,13 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
         }
 
         Map<String, Group> built = new LinkedHashMap<>();
-        Map<String, BackendHealth> added = new LinkedHashMap<>();
+        Map<String, Object> added = new LinkedHashMap<>();
         for (GroupSettings s : settings.values()) {
-            built.put(s.name(), new Group(s, health(context, s, added), metrics));
+            built.put(s.name(), new Group(s, health(context, s, added), groupState(context, s.name(), added), metrics));
         }
         Routes r = config.has("groups") ? Routes.read(config, built) : Routes.single(built.get(DEFAULT_GROUP));
-        // Accepted: only now may new backends' state join the carried state (a refused config leaves none).
+        // Accepted: only now may new backends' and groups' state join the carried state (a refused
+        // config leaves none).
         added.forEach(context.carriedState()::putIfAbsent);
 
         List<ActiveChecker> made = new ArrayList<>();
@@ -91,13 +96,14 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
                     targets.add(new ActiveChecker.Target(g.peer(i), g.health[i]));
                 }
                 made.add(new ActiveChecker(g.name(), targets, g.settings.check(), context.probes(), context.executor(),
-                        metrics, metrics.checks));
+                        g.panic, metrics.checks));
             }
         }
         forgetRemovedBackends(context, built);
         // Checks start last: nothing can fail after one runs, so a refused start leaves nothing behind.
         made.forEach(ActiveChecker::start);
         checkers.addAll(made);
+        built.values().forEach(g -> g.panic.takeOverReports());
         groups = built;
         routes = r;
     }
@@ -107,7 +113,7 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
      * address stays in the same group, otherwise new in the check's initial state (up when there is
      * no active check: passive health takes it out if it fails).
      */
-    private static BackendHealth[] health(PluginContext context, GroupSettings s, Map<String, BackendHealth> added) {
+    private static BackendHealth[] health(PluginContext context, GroupSettings s, Map<String, Object> added) {
         BackendHealth[] out = new BackendHealth[s.backends().size()];
         boolean initialUp = s.check() == null || s.check().initialUp();
         for (int i = 0; i < out.length; i++) {
@@ -116,35 +122,52 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
             Object kept = context.carriedState().get(key);
             if (kept == null) {
                 kept = new BackendHealth(s.name(), address, initialUp);
-                added.put(key, (BackendHealth) kept);
+                added.put(key, kept);
             }
             out[i] = (BackendHealth) kept;
         }
         return out;
     }
 
+    /** What the group's instances share: carried over when a group of that name was configured before. */
+    private static GroupState groupState(PluginContext context, String group, Map<String, Object> added) {
+        Object kept = context.carriedState().get(groupKey(group));
+        if (kept == null) {
+            kept = new GroupState();
+            added.put(groupKey(group), kept);
+        }
+        return (GroupState) kept;
+    }
+
     /**
-     * Drops the carried health of backends no longer configured (the instance still serving its
-     * last requests holds its own references, so nothing in flight loses its state).
+     * Drops the carried health of backends and groups no longer configured (the instance still
+     * serving its last requests holds its own references, so nothing in flight loses its state).
      */
     private static void forgetRemovedBackends(PluginContext context, Map<String, Group> groups) {
         java.util.Set<String> kept = new java.util.HashSet<>();
         for (Group g : groups.values()) {
+            kept.add(groupKey(g.name()));
             for (BackendHealth h : g.health) {
                 kept.add(healthKey(g.name(), h.address()));
             }
         }
-        context.carriedState().keySet().removeIf(k -> k.startsWith("health|") && !kept.contains(k));
+        context.carriedState().keySet().removeIf(k -> (k.startsWith("health|") || k.startsWith("group|"))
+                && !kept.contains(k));
     }
 
     private static String healthKey(String group, String address) {
         return "health|" + group + "|" + address;
     }
 
+    private static String groupKey(String group) {
+        return "group|" + group;
+    }
+
     @Override
     public void stop() {
         checkers.forEach(ActiveChecker::stop);
         checkers.clear();
+        groups.values().forEach(g -> g.panic.releaseReports());
     }
 
     @Override
@@ -184,7 +207,7 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
         }
         BackendHealth h = g.health[a.current];
         h.failed(failure.kind().name().toLowerCase() + ": " + describe(failure.cause()), a.trial, g.settings.passive(),
-                System.nanoTime(), metrics);
+                System.nanoTime(), g.panic, g.ejections);
         release(a);
         if (failure.retryable() && a.retries < g.settings.maxRetries() && g.hasCandidate(a)) {
             a.retries++;
@@ -210,9 +233,9 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
         int status = session.upstreamStatus();
         if (status > 0) {
             if (g.settings.passive().failure(status)) {
-                h.failed("answered " + status, a.trial, g.settings.passive(), System.nanoTime(), metrics);
+                h.failed("answered " + status, a.trial, g.settings.passive(), System.nanoTime(), g.panic, g.ejections);
             } else {
-                h.succeeded(a.trial, metrics);
+                h.succeeded(a.trial, g.panic);
             }
         } else if (a.trial) {
             h.trialAbandoned();

@@ -473,9 +473,10 @@ class ActiveCheckTest {
         }
     }
 
+    /** Written out, when_all_down: unavailable holds even with panic on (the default 50%). */
     @Test
     void everyBackendDownAnswers503() {
-        TestContext ctx = new TestContext(checked());
+        TestContext ctx = new TestContext(checked("when_all_down", "unavailable"));
         LoadBalancer lb = started(ctx);
         for (int i = 0; i < 3; i++) {
             round(ctx, all(FakeProbes.refused()));

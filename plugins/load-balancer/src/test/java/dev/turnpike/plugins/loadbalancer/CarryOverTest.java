@@ -176,6 +176,28 @@ class CarryOverTest {
         assertTrue(addressesIn(carried).containsAll(Set.of("default/a:1", "default/b:2")),
                 "the old instance keeps serving with its state");
         assertFalse(((BackendHealth) carried.values().stream()
-                .filter(v -> ((BackendHealth) v).address().equals("a:1")).findFirst().orElseThrow()).up());
+                .filter(v -> v instanceof BackendHealth h && h.address().equals("a:1")).findFirst().orElseThrow()).up());
+    }
+
+    @Test
+    void eachGroupsSharedStateIsCarriedAndDroppedWithTheGroup() {
+        ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
+        started(new TestContext(map("groups", map(
+                "api", map("backends", List.of("a:1")),
+                "web", map("backends", List.of("b:2"))),
+                "default_group", "api"), carried));
+        Object api = carried.get("group|api");
+        assertTrue(api instanceof GroupState, carried.toString());
+        assertTrue(carried.get("group|web") instanceof GroupState);
+
+        started(new TestContext(map("groups", map("api", map("backends", List.of("a:1", "c:3"))),
+                "default_group", "api"), carried));
+        assertSame(api, carried.get("group|api"), "the group stayed: so does what its instances share");
+        assertFalse(carried.containsKey("group|web"), "the group went: so does its state");
+
+        assertThrows(InvalidConfigException.class, () -> started(new TestContext(map("groups", map(
+                "api", map("backends", List.of("a:1")),
+                "new", map("backends", List.of("d:4"), "panic_threshold", "200%"))), carried)));
+        assertFalse(carried.containsKey("group|new"), "a refused configuration adds nothing");
     }
 }

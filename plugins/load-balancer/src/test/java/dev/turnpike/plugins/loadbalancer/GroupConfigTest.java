@@ -287,12 +287,75 @@ class GroupConfigTest {
     @Test
     void readsWhenAllDownAndMaxRetries() {
         GroupSettings s = settings(accepted(oneGroup("when_all_down", "fail_open", "max_retries", 0)));
-        assertTrue(s.failOpen());
+        assertEquals(WhenAllDown.FAIL_OPEN, s.whenAllDown());
         assertEquals(0, s.maxRetries());
         s = settings(accepted(oneGroup("when_all_down", "unavailable", "max_retries", 9)));
-        assertFalse(s.failOpen());
+        assertEquals(WhenAllDown.UNAVAILABLE, s.whenAllDown());
         assertEquals(9, s.maxRetries());
-        assertFalse(settings(accepted(oneGroup())).failOpen(), "unavailable (503) is the default");
+        assertEquals(WhenAllDown.PANIC, settings(accepted(oneGroup())).whenAllDown(),
+                "left out, with panic on: a group with none healthy is in panic");
+        assertEquals(WhenAllDown.UNAVAILABLE, settings(accepted(oneGroup("panic_threshold", "0%"))).whenAllDown(),
+                "left out, with panic off: 503");
+        assertEquals(WhenAllDown.FAIL_OPEN,
+                settings(accepted(oneGroup("panic_threshold", "0%", "when_all_down", "fail_open"))).whenAllDown());
+    }
+
+    @Test
+    void refusesPanicAsAWrittenWhenAllDown() {
+        InvalidConfigException e = refused(oneGroup("when_all_down", "panic"));
+        assertEquals(PREFIX + ".when_all_down", e.key());
+        assertTrue(e.getMessage().contains("unavailable, fail_open"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ panic_threshold
+
+    @Test
+    void panicThresholdDefaultsToHalf() {
+        assertEquals(new PanicThreshold(5000), settings(accepted(oneGroup())).panicThreshold());
+        assertEquals("50%", PanicThreshold.DEFAULT.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0%", "1%", "50%", "100%", "12.5%", "33.33%", " 70 %"})
+    void readsAPanicThreshold(String text) {
+        PanicThreshold t = settings(accepted(oneGroup("panic_threshold", text))).panicThreshold();
+        String expected = text.replace(" ", "");
+        assertEquals(expected, t.toString());
+    }
+
+    @Test
+    void groupsHaveTheirOwnPanicThreshold() {
+        LoadBalancer lb = accepted(map("groups", map(
+                "api", map("backends", List.of("a:1"), "panic_threshold", "25%"),
+                "web", map("backends", List.of("b:2"))),
+                "default_group", "web"));
+        assertEquals(new PanicThreshold(2500), lb.groups().get("api").settings.panicThreshold());
+        assertEquals(PanicThreshold.DEFAULT, lb.groups().get("web").settings.panicThreshold());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"50", "0.5", "101%", "150%", "-5%", "50%%", "half", "12.345%", "", "1000%"})
+    void refusesABadPanicThresholdNamingTheKey(String text) {
+        InvalidConfigException e = refused(oneGroup("panic_threshold", text));
+        assertEquals(PREFIX + ".panic_threshold", e.key());
+        assertTrue(e.getMessage().contains("%"), e.getMessage());
+    }
+
+    @Test
+    void refusesANumberAsPanicThresholdAndSaysWhichFormIsMeant() {
+        InvalidConfigException e = refused(oneGroup("panic_threshold", 50));
+        assertEquals(PREFIX + ".panic_threshold", e.key());
+        assertTrue(e.getMessage().contains("expected a percentage such as 50%"), e.getMessage());
+        e = refused(map("groups", map("api", map("backends", List.of("a:1"), "panic_threshold", 0.5)),
+                "default_group", "api"));
+        assertEquals(PREFIX + ".groups.api.panic_threshold", e.key());
+    }
+
+    @Test
+    void panicThresholdGoesInsideAGroupWhenGroupsAreUsed() {
+        InvalidConfigException e = refused(map("groups", map("api", map("backends", List.of("a:1"))),
+                "panic_threshold", "10%"));
+        assertEquals(PREFIX + ".panic_threshold", e.key());
     }
 
     @Test
@@ -430,11 +493,24 @@ class GroupConfigTest {
         assertTrue(p.enabled());
         assertEquals(3, p.maxFails());
         assertEquals(Duration.ofSeconds(10), p.cooldown());
+        for (int status : new int[] {200, 404, 500, 502, 503, 504, 505}) {
+            assertFalse(p.failure(status), "no status counts unless statuses lists it: " + status);
+        }
+    }
+
+    @Test
+    void readsStatusesAsTheyWereCountedBefore() {
+        PassiveSettings p = settings(accepted(oneGroup("passive", map("statuses", List.of(502, 503, 504))))).passive();
         assertTrue(p.failure(502));
+        assertTrue(p.failure(503));
         assertTrue(p.failure(504));
         assertFalse(p.failure(500));
         assertFalse(p.failure(505));
-        assertFalse(p.failure(200));
+        p = settings(accepted(oneGroup("passive", map("statuses", "502-504")))).passive();
+        assertTrue(p.failure(503));
+        assertFalse(p.failure(501));
+        p = settings(accepted(oneGroup("passive", map("statuses", List.of())))).passive();
+        assertFalse(p.failure(503), "an empty list: none, as by default");
     }
 
     @Test
@@ -478,6 +554,7 @@ class GroupConfigTest {
                 "health_check", map("type", "http", "method", "GET", "path", "/h", "host", "h.local", "interval", "1s",
                         "timeout", "500ms", "rise", 2, "fall", 3, "initial", "down", "expect_status", List.of("2xx")),
                 "passive", map("max_fails", 2, "cooldown", "10s", "statuses", "502-504"),
+                "panic_threshold", "30%",
                 "when_all_down", "fail_open",
                 "max_retries", 1,
                 "connect_timeout", "1s",

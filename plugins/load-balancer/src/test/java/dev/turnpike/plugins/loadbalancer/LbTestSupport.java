@@ -402,6 +402,8 @@ final class LbTestSupport {
     /** Metrics that keep every value, keyed {@code name{label,label}}. */
     static final class RecordingMetrics implements PluginMetrics {
         final Map<String, Double> values = new ConcurrentHashMap<>();
+        /** How many times each gauge series was set (a report is one set). */
+        final Map<String, Integer> sets = new ConcurrentHashMap<>();
 
         private static String key(String name, String... labels) {
             return name + "{" + String.join(",", labels) + "}";
@@ -410,6 +412,16 @@ final class LbTestSupport {
         /** The value recorded, or null when none was. */
         Double value(String name, String... labels) {
             return values.get(key(name, labels));
+        }
+
+        /** How many times the gauge series was set; 0 when never. */
+        int sets(String name, String... labels) {
+            return sets.getOrDefault(key(name, labels), 0);
+        }
+
+        /** The lb_panic gauge of a group. */
+        Double panic(String group) {
+            return value("lb_panic", group);
         }
 
         /** The lb_backend_up gauge of a backend. */
@@ -444,6 +456,7 @@ final class LbTestSupport {
                 @Override
                 public void set(double value, String... labelValues) {
                     values.put(key(name, labelValues), value);
+                    sets.merge(key(name, labelValues), 1, Integer::sum);
                 }
 
                 @Override

@@ -37,13 +37,19 @@ class PassiveHealthTest {
     private static final long T0 = 5_000 * SECOND;
     private static final PassiveSettings TWO_FAILS = new PassiveSettings(2, Duration.ofSeconds(10),
             StatusRanges.of(502, 504));
+    /** A group that lets every ejection happen (for the tests of one backend's own rules). */
+    private static final BackendHealth.Ejections ALLOWED = (backend, eject) -> {
+        eject.run();
+        return true;
+    };
 
     private static Map<String, Object> config(Object passive) {
         return map("backends", List.of("a:1", "b:2", "c:3"), "passive", passive);
     }
 
+    /** Two failures eject; 502-504 answers count (as configured: by default no status does). */
     private static Map<String, Object> twoFails() {
-        return config(map("max_fails", 2, "cooldown", "10s"));
+        return config(map("max_fails", 2, "cooldown", "10s", "statuses", "502-504"));
     }
 
     private static void failConnect(LoadBalancer lb, String address) {
@@ -141,7 +147,26 @@ class PassiveHealthTest {
         for (int status : new int[] {500, 404, 501, 505, 429, 301}) {
             answer(lb, "a:1", status);
         }
-        assertTrue(defaultGroup(lb).health[0].up(), "only 502-504 count by default");
+        assertTrue(defaultGroup(lb).health[0].up(), "only the listed 502-504 count");
+    }
+
+    @Test
+    void byDefaultNoStatusCountsOnlyConnectFailures() {
+        LoadBalancer lb = started(config(map("max_fails", 2)));
+        for (int status : new int[] {502, 503, 504, 500, 503, 503}) {
+            answer(lb, "a:1", status);
+        }
+        assertTrue(defaultGroup(lb).health[0].up(), "an answer, any answer, is no failure unless statuses lists it");
+        failConnect(lb, "a:1");
+        failConnect(lb, "a:1");
+        assertFalse(defaultGroup(lb).health[0].up(), "connect failures still count");
+    }
+
+    @Test
+    void anEmptyStatusesListIsTheDefault() {
+        LoadBalancer lb = started(config(map("max_fails", 1, "statuses", List.of())));
+        answer(lb, "a:1", 503);
+        assertTrue(defaultGroup(lb).health[0].up());
     }
 
     @Test
@@ -218,7 +243,7 @@ class PassiveHealthTest {
 
     @Test
     void aFailedTrialEjectsAgain() {
-        TestContext ctx = new TestContext(config(map("max_fails", 3, "cooldown", "1ms")));
+        TestContext ctx = new TestContext(config(map("max_fails", 3, "cooldown", "1ms", "statuses", List.of(502))));
         LoadBalancer lb = started(ctx);
         failConnect(lb, "a:1");
         failConnect(lb, "a:1");
@@ -298,9 +323,9 @@ class PassiveHealthTest {
     void coolDownThenExactlyOneTrial() {
         Events events = new Events();
         BackendHealth h = new BackendHealth("g", "a:1", true);
-        h.failed("refused", false, TWO_FAILS, T0, events);
+        h.failed("refused", false, TWO_FAILS, T0, events, ALLOWED);
         assertTrue(h.up());
-        h.failed("refused", false, TWO_FAILS, T0 + 1, events);
+        h.failed("refused", false, TWO_FAILS, T0 + 1, events, ALLOWED);
         assertFalse(h.up());
         assertEquals(List.of("DOWN a:1"), events.seen);
 
@@ -317,15 +342,15 @@ class PassiveHealthTest {
     void trialSuccessBringsItBack() {
         Events events = new Events();
         BackendHealth h = new BackendHealth("g", "a:1", true);
-        h.failed("x", false, TWO_FAILS, T0, events);
-        h.failed("x", false, TWO_FAILS, T0, events);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
         assertTrue(h.claimTrial());
         h.succeeded(true, events);
         assertTrue(h.up());
         assertEquals(List.of("DOWN a:1", "UP a:1"), events.seen);
         assertTrue(h.selectable(T0, false));
         // And it needs a whole new streak to go down again.
-        h.failed("x", false, TWO_FAILS, T0 + 20 * SECOND, events);
+        h.failed("x", false, TWO_FAILS, T0 + 20 * SECOND, events, ALLOWED);
         assertTrue(h.up());
     }
 
@@ -334,8 +359,8 @@ class PassiveHealthTest {
         // A request sent before the ejection that ends well afterwards proves little.
         Events events = new Events();
         BackendHealth h = new BackendHealth("g", "a:1", true);
-        h.failed("x", false, TWO_FAILS, T0, events);
-        h.failed("x", false, TWO_FAILS, T0, events);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
         h.succeeded(false, events);
         assertFalse(h.up());
         assertFalse(h.selectable(T0 + SECOND, false));
@@ -345,12 +370,12 @@ class PassiveHealthTest {
     void trialFailureEjectsForAFullCoolDown() {
         Events events = new Events();
         BackendHealth h = new BackendHealth("g", "a:1", true);
-        h.failed("x", false, TWO_FAILS, T0, events);
-        h.failed("x", false, TWO_FAILS, T0, events);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
         long t1 = T0 + 10 * SECOND;
         assertTrue(h.selectable(t1, false));
         assertTrue(h.claimTrial());
-        h.failed("refused", true, TWO_FAILS, t1, events);
+        h.failed("refused", true, TWO_FAILS, t1, events, ALLOWED);
         assertFalse(h.up());
         assertFalse(h.selectable(t1 + 9 * SECOND, false), "ejected again for the whole cool-down");
         assertTrue(h.selectable(t1 + 10 * SECOND, false));
@@ -362,8 +387,8 @@ class PassiveHealthTest {
     void anAbandonedTrialFreesTheSlot() {
         BackendHealth h = new BackendHealth("g", "a:1", true);
         Events events = new Events();
-        h.failed("x", false, TWO_FAILS, T0, events);
-        h.failed("x", false, TWO_FAILS, T0, events);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
         long later = T0 + 11 * SECOND;
         assertTrue(h.claimTrial());
         assertFalse(h.selectable(later, false));
@@ -376,8 +401,8 @@ class PassiveHealthTest {
     void noTrialWhenAnActiveCheckBringsBackendsBack() {
         BackendHealth h = new BackendHealth("g", "a:1", true);
         Events events = new Events();
-        h.failed("x", false, TWO_FAILS, T0, events);
-        h.failed("x", false, TWO_FAILS, T0, events);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
+        h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
         assertFalse(h.selectable(T0 + 60 * SECOND, true));
         assertTrue(new BackendHealth("g", "b:2", true).selectable(T0, true), "an up backend is always selectable");
         assertFalse(new BackendHealth("g", "c:3", false).selectable(T0, true), "initially down with checks");
@@ -388,7 +413,7 @@ class PassiveHealthTest {
         BackendHealth h = new BackendHealth("g", "a:1", true);
         Events events = new Events();
         for (int i = 0; i < 5; i++) {
-            h.failed("x", false, TWO_FAILS, T0, events);
+            h.failed("x", false, TWO_FAILS, T0, events, ALLOWED);
             h.succeeded(false, events);
         }
         assertTrue(h.up());
@@ -402,7 +427,7 @@ class PassiveHealthTest {
         for (int i = 0; i < 10; i++) {
             h.failed("x", false, off, T0, (b, up, why) -> {
                 throw new AssertionError("no change expected");
-            });
+            }, ALLOWED);
         }
         assertTrue(h.up());
     }

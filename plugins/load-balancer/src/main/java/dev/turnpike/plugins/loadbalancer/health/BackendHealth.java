@@ -14,16 +14,53 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class BackendHealth {
 
+    /** Where a backend stands. */
+    public enum State {
+        /** Takes traffic. */
+        UP,
+        /** Taken out by a health check or by passive health. */
+        DOWN,
+        /**
+         * Down from the start ({@code initial: down}) and not yet judged by its check: the operator
+         * asked for no traffic before a check passes, so not even a group in panic sends it any.
+         */
+        AWAITING_CHECK
+    }
+
     /** Told about every change of state, once, with the reason. */
     public interface Listener {
         void changed(BackendHealth backend, boolean up, String reason);
+
+        /**
+         * Passive health would have ejected the backend, but its group kept it: it is the group's
+         * last healthy backend. Told at most once per cool-down, so a backend that keeps failing
+         * does not flood the log.
+         */
+        default void kept(BackendHealth backend, String reason) {
+        }
+
+        /**
+         * A backend awaiting its first check failed it: it takes no traffic, as before, so this is
+         * no change of state; but it is now known to be down, which is what a panic counts.
+         */
+        default void judged(BackendHealth backend, String reason) {
+        }
+    }
+
+    /**
+     * The group's say over a passive ejection. Ejections of one group's backends go through one
+     * lock, so two backends failing at once cannot both see the other as still healthy.
+     */
+    public interface Ejections {
+        /** Runs {@code eject} unless it would leave {@code backend}'s group with no healthy backend; whether it ran. */
+        boolean ejectUnlessLast(BackendHealth backend, Runnable eject);
     }
 
     private final String group;
     private final String address;
     /** Requests holding this backend now (least connections reads it). */
     private final AtomicInteger active = new AtomicInteger();
-    private volatile boolean up;
+    private volatile State state;
     private volatile String reason;
 
     // Active checks: results in a row, and which checker may record them (the newest instance's).
@@ -35,11 +72,18 @@ public final class BackendHealth {
     private final AtomicInteger passiveFailures = new AtomicInteger();
     private volatile long ejectedUntilNanos;
     private final AtomicBoolean trialInFlight = new AtomicBoolean();
+    /**
+     * Until when a refused ejection is not told again (see {@link Listener#kept}), once one was:
+     * the clock has no "never" value to start from. Unsynchronised: at worst two event loops tell it
+     * at the same moment.
+     */
+    private volatile long keptQuietUntilNanos;
+    private volatile boolean keptReported;
 
     public BackendHealth(String group, String address, boolean initiallyUp) {
         this.group = group;
         this.address = address;
-        this.up = initiallyUp;
+        this.state = initiallyUp ? State.UP : State.AWAITING_CHECK;
         this.reason = initiallyUp ? "initial state" : "initial state: down until its health check passes";
     }
 
@@ -52,7 +96,11 @@ public final class BackendHealth {
     }
 
     public boolean up() {
-        return up;
+        return state == State.UP;
+    }
+
+    public State state() {
+        return state;
     }
 
     /** Why the backend is in its state now. */
@@ -70,7 +118,7 @@ public final class BackendHealth {
      * which the caller must {@linkplain #claimTrial claim}.
      */
     public boolean selectable(long nowNanos, boolean activeCheck) {
-        if (up) {
+        if (state == State.UP) {
             return true;
         }
         return !activeCheck && nowNanos - ejectedUntilNanos >= 0 && !trialInFlight.get();
@@ -119,14 +167,22 @@ public final class BackendHealth {
                 return;
             }
             checkSuccesses++;
-            if (!up && checkSuccesses >= settings.rise()) {
+            if (state != State.UP && checkSuccesses >= settings.rise()) {
                 change(true, "health check passed " + checkSuccesses + " time(s) in a row (" + detail + ")", listener);
             }
         } else {
             checkSuccesses = 0;
             checkFailures++;
-            if (up && checkFailures >= settings.fall()) {
-                change(false, "health check failed " + checkFailures + " time(s) in a row (" + detail + ")", listener);
+            if (checkFailures < settings.fall()) {
+                return;
+            }
+            String why = "health check failed " + checkFailures + " time(s) in a row (" + detail + ")";
+            if (state == State.UP) {
+                change(false, why, listener);
+            } else if (state == State.AWAITING_CHECK) {
+                state = State.DOWN;
+                reason = why;
+                listener.judged(this, why);
             }
         }
     }
@@ -135,9 +191,11 @@ public final class BackendHealth {
 
     /**
      * A request to this backend failed. Ejects it once {@code max_fails} failures came in a row, or
-     * at once when it was the trial request.
+     * at once when it was the trial request; unless {@code ejections} refuses because it is the
+     * group's last healthy backend (then it stays in, and each further failure asks again).
      */
-    public void failed(String detail, boolean trial, PassiveSettings passive, long nowNanos, Listener listener) {
+    public void failed(String detail, boolean trial, PassiveSettings passive, long nowNanos, Listener listener,
+                       Ejections ejections) {
         if (!passive.enabled()) {
             if (trial) {
                 trialInFlight.set(false); // passive health was turned off meanwhile: the next request may try
@@ -145,9 +203,21 @@ public final class BackendHealth {
             return;
         }
         int n = passiveFailures.incrementAndGet();
-        if (trial || n >= passive.maxFails()) {
-            eject(trial ? "trial request failed (" + detail + ")"
-                    : n + " request(s) in a row failed, the last: " + detail, passive, nowNanos, listener);
+        if (!trial && n < passive.maxFails()) {
+            return;
+        }
+        String why = trial ? "trial request failed (" + detail + ")"
+                : n + " request(s) in a row failed, the last: " + detail;
+        if (ejections.ejectUnlessLast(this, () -> eject(why, passive, nowNanos, listener))) {
+            return;
+        }
+        // Kept: hold the streak at the threshold, so the next failure asks again (another backend may
+        // be back by then) without the count growing for as long as the backend keeps failing.
+        passiveFailures.set(passive.maxFails());
+        if (!keptReported || nowNanos - keptQuietUntilNanos >= 0) {
+            keptReported = true;
+            keptQuietUntilNanos = nowNanos + passive.cooldown().toNanos();
+            listener.kept(this, why + "; not ejected: it is the last healthy backend of its group");
         }
     }
 
@@ -159,7 +229,7 @@ public final class BackendHealth {
         if (trial) {
             synchronized (this) {
                 trialInFlight.set(false);
-                if (!up) {
+                if (state != State.UP) {
                     change(true, "trial request succeeded after the cool-down", listener);
                 }
             }
@@ -176,13 +246,13 @@ public final class BackendHealth {
         passiveFailures.set(0);
         trialInFlight.set(false);
         checkSuccesses = 0;
-        if (up) {
+        if (state == State.UP) {
             change(false, why + "; ejected for " + passive.cooldown().toMillis() + "ms", listener);
         }
     }
 
     private void change(boolean nowUp, String why, Listener listener) {
-        up = nowUp;
+        state = nowUp ? State.UP : State.DOWN;
         reason = why;
         if (nowUp) {
             checkFailures = 0;
@@ -194,6 +264,6 @@ public final class BackendHealth {
 
     @Override
     public String toString() {
-        return address + " in group " + group + (up ? " (up)" : " (down: " + reason + ")");
+        return address + " in group " + group + (state == State.UP ? " (up)" : " (" + state + ": " + reason + ")");
     }
 }

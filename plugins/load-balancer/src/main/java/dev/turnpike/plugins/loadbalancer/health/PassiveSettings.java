@@ -5,11 +5,14 @@ import java.time.Duration;
 
 /**
  * A group's {@code passive:} section: how real traffic takes a backend out. Failures to connect,
- * resets and timeouts always count; so do answers with one of {@code statuses}.
+ * resets and timeouts always count; answers count only with a status listed in {@code statuses},
+ * which lists none unless configured. As in nginx: a backend that answers at all is alive, and a
+ * 503 is often the application's own verdict on one request (overload, maintenance) that taking
+ * the backend out would only spread to the others.
  *
  * @param maxFails  failures in a row that eject a backend; 0 turns passive health off
  * @param cooldown  how long an ejected backend gets no traffic before it may come back
- * @param statuses  backend statuses that count as failures
+ * @param statuses  backend statuses that count as failures (none by default)
  */
 public record PassiveSettings(int maxFails, Duration cooldown, StatusRanges statuses) {
 
@@ -26,7 +29,7 @@ public record PassiveSettings(int maxFails, Duration cooldown, StatusRanges stat
         ConfigSection s = parent.section(key);
         int maxFails = s.integer("max_fails", 3, 0, 1000);
         Duration cooldown = TimerDurations.read(s, "cooldown", Duration.ofSeconds(10));
-        StatusRanges statuses = StatusRanges.read(s, "statuses", "502-504");
+        StatusRanges statuses = StatusRanges.readOptional(s, "statuses");
         return new PassiveSettings(maxFails, cooldown, statuses);
     }
 }

@@ -57,6 +57,17 @@ public final class StatusRanges {
         return new StatusRanges(out);
     }
 
+    /**
+     * As {@link #read}, for a key whose absence means no status at all; an empty list ({@code []})
+     * says the same explicitly.
+     */
+    public static StatusRanges readOptional(ConfigSection s, String key) {
+        if (!s.has(key) || s.isList(key) && s.strings(key).isEmpty()) {
+            return NONE;
+        }
+        return read(s, key, null);
+    }
+
     private static int[] range(String path, String text) {
         try {
             int from;
