@@ -45,7 +45,8 @@ public final class Turnpike implements AutoCloseable {
     /**
      * Loads the plugin jars and starts the chain's plugins with their config sections.
      *
-     * @throws dev.turnpike.api.config.InvalidConfigException when a plugin refuses its section
+     * @throws dev.turnpike.api.config.InvalidConfigException when a required chain entry's plugin is
+     *         not loaded, or a plugin refuses its section
      */
     public static Turnpike prepare(ProxyConfig config) throws IOException {
         ProxyMetrics metrics = new ProxyMetrics(config.metrics().enabled());
@@ -103,22 +104,12 @@ public final class Turnpike implements AutoCloseable {
         reloader.reloadConfig(why);
     }
 
-    /** "plugins.chain[i].id: no plugin 'x' is loaded" for each chain entry whose plugin is absent. */
-    java.util.List<String> missingPlugins() {
-        java.util.Set<String> present = new java.util.HashSet<>();
-        reloader.current().links().forEach(l -> present.add(l.pluginId()));
-        java.util.List<String> out = new java.util.ArrayList<>();
-        for (dev.turnpike.runtime.config.ChainEntry e : config.plugins().chain()) {
-            if (!present.contains(e.pluginId())) {
-                out.add(e.path() + ".id: no plugin '" + e.pluginId() + "' is loaded from " + config.plugins().dir());
-            }
-        }
-        return out;
-    }
-
+    /** The chain in force, and the optional entries it runs without, for {@code --check}. */
     String chainDescription() {
         Chain c = reloader.current();
-        return c.size() == 0 ? "no plugins in the chain" : "chain " + c;
+        String chain = c.size() == 0 ? "no plugins in the chain" : "chain " + c;
+        java.util.List<String> leftOut = reloader.leftOutEntries();
+        return leftOut.isEmpty() ? chain : chain + "; " + String.join("; ", leftOut);
     }
 
     /**

@@ -2,19 +2,45 @@ package dev.turnpike.runtime.config;
 
 import dev.turnpike.api.config.ConfigSection;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * One entry of {@code plugins.chain}: which plugin, at which position, with which config.
+ * One entry of {@code plugins.chain}: which plugin, at which position, with which config, and
+ * whether the chain may run without it.
  *
  * @param pluginId  the plugin id ({@code Plugin-Id} of its jar)
  * @param rawConfig the entry's {@code config:} mapping as parsed (immutable; empty when absent)
  * @param path      the entry's place in the file, e.g. {@code plugins.chain[0]}, for error messages
+ * @param presence  {@code optional:}: whether a missing plugin refuses the configuration
  */
-public record ChainEntry(String pluginId, Map<String, Object> rawConfig, String path) {
+public record ChainEntry(String pluginId, Map<String, Object> rawConfig, String path, Presence presence) {
+
+    /**
+     * What the chain does when no plugin with the entry's id is loaded. An entry is required unless
+     * it says {@code optional: true}: a missing security plugin must not turn into a proxy that lets
+     * everything through.
+     */
+    public enum Presence {
+        /** The configuration is refused (at start, and on a reload naming it). */
+        REQUIRED,
+        /** The entry is left out of the chain, with a log line, until its plugin is loaded. */
+        OPTIONAL
+    }
 
     public ChainEntry {
+        Objects.requireNonNull(presence, "presence");
         // YAML maps may hold null values, which Map.copyOf refuses.
         rawConfig = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rawConfig));
+    }
+
+    /** A required entry. */
+    public ChainEntry(String pluginId, Map<String, Object> rawConfig, String path) {
+        this(pluginId, rawConfig, path, Presence.REQUIRED);
+    }
+
+    /** Whether the configuration is refused when this entry's plugin is not loaded. */
+    public boolean required() {
+        return presence == Presence.REQUIRED;
     }
 
     /**

@@ -19,9 +19,11 @@ import java.util.regex.Pattern;
  *              path is resolved against the working directory, so this is absolute and normalized
  *              when loaded. Whether it exists is not checked here.
  * @param chain {@code plugins.chain}: the plugins of the request path, in order (default: none).
- *              Each entry is {@code {id, config}}: {@code id} the plugin id (letters, digits,
+ *              Each entry is {@code {id, config, optional}}: {@code id} the plugin id (letters, digits,
  *              {@code . _ -}), {@code config} a mapping the runtime hands to that plugin unread (the
- *              plugin checks it). The same id may appear more than once, each with its own config.
+ *              plugin checks it), {@code optional} whether the chain may run without that plugin
+ *              (default false: a chain entry whose plugin is not loaded refuses the configuration).
+ *              The same id may appear more than once, each with its own config.
  * @param phaseTimeout {@code plugins.phase_timeout}: how long a phase's {@code Outcome.later} stage
  *              may stay pending; then the request fails with 500 naming the plugin and the phase
  *              (or is cut, if its response had started), and lets go of its chain (default 10s)
@@ -32,7 +34,7 @@ public record PluginSettings(Path dir, List<ChainEntry> chain, java.time.Duratio
     static final List<String> KEYS = List.of("dir", "chain", "phase_timeout");
 
     /** The keys of one chain entry. */
-    static final List<String> ENTRY_KEYS = List.of("id", "config");
+    static final List<String> ENTRY_KEYS = List.of("id", "config", "optional");
 
     private static final Pattern PLUGIN_ID = Pattern.compile("[A-Za-z0-9._-]+");
 
@@ -70,7 +72,9 @@ public record PluginSettings(Path dir, List<ChainEntry> chain, java.time.Duratio
             Map<String, Object> config = entry.section("config").raw();
             @SuppressWarnings("unchecked")
             Map<String, Object> frozen = (Map<String, Object>) freeze(config);
-            chain.add(new ChainEntry(id, frozen, entry.path()));
+            ChainEntry.Presence presence = entry.bool("optional", false)
+                    ? ChainEntry.Presence.OPTIONAL : ChainEntry.Presence.REQUIRED;
+            chain.add(new ChainEntry(id, frozen, entry.path(), presence));
         }
         return new PluginSettings(dir, chain, Limits.duration(s, "phase_timeout", java.time.Duration.ofSeconds(10)));
     }

@@ -14,8 +14,7 @@ import java.util.HashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Optional;
 
 /**
  * Builds a {@link Chain} from the configured {@code plugins.chain} and the loaded plugins: one new
@@ -34,14 +33,14 @@ import org.slf4j.LoggerFactory;
  * {@code start()}, so a plugin must release what it began before throwing. An instance that
  * started but left keys unread is stopped.
  *
- * <p>An entry naming a plugin that is not loaded is not an error: it is logged and left out (a
- * reload may bring the jar).
+ * <p>Which entries get an instance is decided first, as a {@link ChainPlan}: a required entry whose
+ * plugin is not loaded refuses the whole chain before anything starts
+ * ({@code plugins.chain[i].id: no plugin 'x' is loaded from <dir> ...}); an optional one is left
+ * out. Saying so in the log is the caller's business: it knows whether that is news.
  *
  * <p>Management thread only (it calls {@code start()} and {@code stop()}); stateless otherwise.
  */
 public final class ChainFactory {
-
-    private static final Logger log = LoggerFactory.getLogger(ChainFactory.class);
 
     private final Path dropDir;
     private final PluginServices services;
@@ -69,7 +68,8 @@ public final class ChainFactory {
      * @param entries the configured chain, in order
      * @param loaded  plugin id → loaded plugin ({@link PluginHost#plugins()})
      * @return the started chain; its instances are the caller's to {@link Chain#stop()}
-     * @throws InvalidConfigException when an entry refuses its configuration or fails to start
+     * @throws InvalidConfigException when a required entry's plugin is not loaded, or an entry refuses
+     *         its configuration or fails to start
      */
     public Chain build(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded) {
         return build(entries, loaded, (entry, plugin) -> null);
@@ -89,17 +89,33 @@ public final class ChainFactory {
      * {@code carried}; the caller commits it once the chain is in force.
      */
     public Chain build(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded, Reuse reuse, CarriedStates.Build carried) {
+        return build(plan(entries, loaded), reuse, carried);
+    }
+
+    /** Which entries {@code loaded} can serve, with this factory's plugin directory in the messages. */
+    public ChainPlan plan(List<ChainEntry> entries, Map<String, LoadedPlugin> loaded) {
+        return ChainPlan.of(entries, loaded, dropDir);
+    }
+
+    /**
+     * Builds the {@link ChainPlan#toStart() entries to start} of {@code plan}, in order: the chain's
+     * link {@code i} is made for {@code plan.toStart().get(i)}.
+     *
+     * @throws InvalidConfigException when the plan has a missing entry ({@link ChainPlan#refusal()}),
+     *         or an entry refuses its configuration or fails to start
+     */
+    public Chain build(ChainPlan plan, Reuse reuse, CarriedStates.Build carried) {
+        Optional<InvalidConfigException> refused = plan.refusal();
+        if (refused.isPresent()) {
+            throw refused.get();
+        }
         List<ChainLink> links = new ArrayList<>();
         List<ChainLink> started = new ArrayList<>();
         try {
             Map<String, Integer> seen = new HashMap<>();
-            for (ChainEntry entry : entries) {
-                LoadedPlugin plugin = loaded.get(entry.pluginId());
-                if (plugin == null) {
-                    log.error("chain entry {}: no plugin with id '{}' is loaded (is its jar in {}?); skipped",
-                            entry.path(), entry.pluginId(), dropDir);
-                    continue;
-                }
+            for (ChainPlan.Step step : plan.toStart()) {
+                ChainEntry entry = step.entry();
+                LoadedPlugin plugin = step.plugin();
                 int n = seen.merge(entry.pluginId(), 1, Integer::sum) - 1;
                 String key = entry.pluginId() + "#" + n;
                 ChainLink kept = reuse.find(entry, plugin);
@@ -120,10 +136,10 @@ public final class ChainFactory {
             throw e;
         } catch (RuntimeException | LinkageError e) {
             Chain.stop(started);
-            InvalidConfigException refused = new InvalidConfigException("plugins.chain",
+            InvalidConfigException failed = new InvalidConfigException("plugins.chain",
                     "the chain could not be built: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
-            refused.initCause(e);
-            throw refused;
+            failed.initCause(e);
+            throw failed;
         }
     }
 

@@ -2,34 +2,22 @@ package dev.turnpike.runtime.reload;
 
 import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.runtime.chain.Chain;
-import dev.turnpike.runtime.chain.ChainLink;
 import dev.turnpike.runtime.config.ChainEntry;
 import dev.turnpike.runtime.config.ConfigException;
 import dev.turnpike.runtime.config.ConfigLoader;
 import dev.turnpike.runtime.config.ProxyConfig;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
-import dev.turnpike.runtime.plugin.CarriedStates;
-import dev.turnpike.runtime.plugin.ChainFactory;
-import dev.turnpike.runtime.plugin.PluginServices;
 import dev.turnpike.runtime.plugin.DropDirectory;
 import dev.turnpike.runtime.plugin.LoadedPlugin;
 import dev.turnpike.runtime.plugin.PluginHost;
-import dev.turnpike.runtime.plugin.PluginLoadException;
+import dev.turnpike.runtime.plugin.PluginServices;
 import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -47,11 +35,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>A jar added, replaced or removed in the drop directory, once it has stopped changing (the
  *       same size and modification time at two looks {@value #SETTLE_MILLIS} ms apart), is loaded
- *       from a private copy with a manager of its own; a jar that does not load is logged and the
- *       version before it keeps serving.</li>
+ *       from a private copy with a manager of its own ({@link JarTracker}); a jar that does not load
+ *       is logged and the version before it keeps serving.</li>
+ *   <li>The configuration decides which plugins run, the drop directory only which versions there
+ *       are: a removed jar whose plugin a required chain entry uses keeps its running version
+ *       ({@link KeptPlugins}) until a configuration without that entry is in force. An optional
+ *       entry whose plugin is gone leaves the chain ({@link LeftOutEntries}).</li>
  *   <li>An edit of the configuration file, or SIGHUP, reloads it; a file that is refused (syntax,
- *       an unknown key, a plugin refusing its section) is logged and the configuration in force
- *       stays. Settings that need a restart are named in the log, not silently ignored.</li>
+ *       an unknown key, a plugin refusing its section, a required entry whose plugin is not loaded)
+ *       is logged and the configuration in force stays. Settings that need a restart are named in
+ *       the log, not silently ignored.</li>
  *   <li>Either way a new chain is built beside the old one (entries whose plugin version and config
  *       did not change keep their running instance, and its state) and swapped in; the old one
  *       retires once its last request is done (see {@link Generations}).</li>
@@ -65,8 +58,6 @@ public final class Reloader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Reloader.class);
 
     static final long SETTLE_MILLIS = 200;
-    /** A jar modified less than this long ago that does not load is given more time before it is refused. */
-    static final long YOUNG_FILE_MILLIS = 2_000;
     /** A backstop for lost watch events. */
     private static final long RESCAN_MILLIS = 5_000;
     private static final long DRAIN_CHECK_MILLIS = 50;
@@ -85,17 +76,13 @@ public final class Reloader implements AutoCloseable {
     private final ProxyConfig started;
     private String configText;
 
-    /** The jars of the drop directory, by file, with the version loaded from each. */
-    private final Map<Path, Jar> jars = new TreeMap<>();
-    /** Files seen changing, with what they looked like at the last look: loaded once they settle. */
-    private final Map<Path, Fingerprint> settling = new HashMap<>();
-    /** Files refused as they are now: tried again only once they change. */
-    private final Map<Path, Fingerprint> refused = new HashMap<>();
-    /** Where each running instance came from, to keep unchanged ones across reloads. */
-    private final Map<ChainLink, Origin> origins = new IdentityHashMap<>();
-    /** What each chain entry's instances hand to the next one across reloads. */
-    private final CarriedStates carriedStates = new CarriedStates();
-    private final PluginServices services;
+    /** The jars of the drop directory and the versions loaded from them. */
+    private final JarTracker jars;
+    /** Versions whose jar is gone that a required chain entry in force still runs. */
+    private final KeptPlugins kept = new KeptPlugins();
+    /** The optional entries the chain in force runs without. */
+    private final LeftOutEntries leftOut = new LeftOutEntries();
+    private final ChainSwapper swapper;
 
     private FileWatcher watcher;
     private ScheduledFuture<?> pendingRescan;
@@ -104,18 +91,20 @@ public final class Reloader implements AutoCloseable {
 
     private Reloader(ProxyConfig config, ProxyMetrics metrics, PluginServices services) throws IOException {
         this.config = config;
-        this.services = services;
         this.started = config;
         this.metrics = metrics;
         this.drop = new DropDirectory(config.plugins().dir());
         this.host = new PluginHost(config.plugins().dir());
+        this.jars = new JarTracker(drop, host, metrics);
+        this.swapper = new ChainSwapper(generations, services, drop.path());
         this.configText = readQuietly(config.file());
     }
 
     /**
      * Loads the drop directory and starts the configured chain.
      *
-     * @throws InvalidConfigException when a plugin refuses its section (nothing is left running)
+     * @throws InvalidConfigException when a required chain entry's plugin is not loaded, or a plugin
+     *         refuses its section (nothing is left running)
      */
     public static Reloader start(ProxyConfig config, ProxyMetrics metrics, PluginServices services) throws IOException {
         Reloader r = new Reloader(config, metrics, services);
@@ -185,6 +174,11 @@ public final class Reloader implements AutoCloseable {
         return call(generations::retiredLoaders);
     }
 
+    /** The optional chain entries the chain in force runs without, each with why (any thread but the manager's). */
+    public List<String> leftOutEntries() {
+        return call(() -> leftOut.entries().stream().map(LeftOutEntries.LeftOut::reason).toList());
+    }
+
     /** The current generation number: 1 after start, one more per applied reload. */
     public long generation() {
         return call(generations::generation);
@@ -204,107 +198,54 @@ public final class Reloader implements AutoCloseable {
     }
 
     /**
-     * Brings {@link #jars} in line with the directory: loads settled new or changed jars, forgets
-     * removed ones, and rebuilds the chain if anything changed. {@code initial}: at start nothing
-     * waits to settle.
+     * Brings the known jars in line with the directory and rebuilds the chain if anything changed.
+     * A version the chain in force needs (a required entry names its id) stays when its jar goes:
+     * see {@link KeptPlugins}. {@code initial}: at start nothing waits to settle.
      */
     private void scanJars(boolean initial) throws IOException {
-        List<Path> files = drop.exists() ? drop.jars() : List.of();
-        boolean changed = false;
-        boolean waiting = false;
-        List<LoadedPlugin> replaced = new ArrayList<>();
-        for (Path file : files) {
-            Fingerprint now = Fingerprint.of(file);
-            if (now == null) {
-                continue; // vanished between listing and looking
-            }
-            Jar known = jars.get(file);
-            if (known != null && known.fingerprint.equals(now) || now.equals(refused.get(file))) {
-                settling.remove(file);
-                continue;
-            }
-            if (!initial && !now.equals(settling.get(file))) {
-                settling.put(file, now); // still being written, or first seen: look again shortly
-                waiting = true;
-                continue;
-            }
-            settling.remove(file);
-            LoadedPlugin loaded;
-            try {
-                loaded = host.load(file);
-            } catch (PluginLoadException e) {
-                if (!initial && System.currentTimeMillis() - now.modifiedNanos() / 1_000_000 < YOUNG_FILE_MILLIS) {
-                    // Written moments ago and unreadable: most likely a writer that paused longer than
-                    // the settle time. Look again later; refuse only a file that stays like this.
-                    log.debug("plugin jar {} not readable yet ({}); looking again", file.getFileName(), e.reason());
-                    settling.put(file, now);
-                    waiting = true;
-                    continue;
-                }
-                refused.put(file, now);
-                metrics.reloaded("plugins", false);
-                log.error("plugin jar {} refused: {}{}", file.getFileName(), e.reason(),
-                        known != null ? "; the version loaded before (" + known.plugin + ") keeps serving" : "");
-                continue;
-            }
-            refused.remove(file);
-            if (known != null && known.plugin.sha256().equals(loaded.sha256())) {
-                loaded.close(); // touched, same bytes: nothing to do
-                jars.put(file, new Jar(known.plugin, now));
-                continue;
-            }
-            if (known != null) {
-                replaced.add(known.plugin);
-            }
-            jars.put(file, new Jar(loaded, now));
-            changed = true;
-            if (!initial) {
-                log.info("plugin jar {}: {} {}", file.getFileName(), known == null ? "added" : "replaced, now", loaded);
+        JarTracker.Scan scan = jars.scan(initial);
+        Map<String, LoadedPlugin> fromJars = jars.plugins();
+        for (LoadedPlugin p : kept.releaseProvided(fromJars)) {
+            log.info("plugin {}: a jar provides '{}' again ({}); the kept version leaves once its requests are done",
+                    p, p.id(), fromJars.get(p.id()));
+        }
+        List<KeptPlugins.Kept> newlyKept = kept.afterScan(config.plugins().chain(), swapper.running(), fromJars);
+        for (KeptPlugins.Kept k : newlyKept) {
+            log.warn("plugin {}: {}, but chain entry {} uses it; keeping the running version; remove it from "
+                    + "plugins.chain to take it out", k.plugin(), whatBecameOf(k.plugin()),
+                    String.join(", ", k.entries().stream().map(ChainEntry::path).toList()));
+        }
+        for (JarTracker.Removed r : scan.removed()) {
+            if (!kept.keeps(r.plugin())) {
+                log.info("plugin jar {} removed: {} leaves once its requests are done", r.file().getFileName(), r.plugin());
             }
         }
-        Set<Path> present = new HashSet<>(files);
-        for (Path gone : new ArrayList<>(jars.keySet())) {
-            if (!present.contains(gone)) {
-                Jar j = jars.remove(gone);
-                replaced.add(j.plugin);
-                changed = true;
-                log.info("plugin jar {} removed: {} leaves once its requests are done", gone.getFileName(), j.plugin);
-            }
-        }
-        settling.keySet().retainAll(present);
-        refused.keySet().retainAll(present);
-        if (changed && !initial) {
+        if (scan.changed() && !initial) {
             rebuild("plugin jars changed");
         }
         // Versions that left the directory and that no chain runs (never in the chain, or the swap
         // failed) go now; the others when the generations holding them retire.
-        generations.unloadUnused(replaced, loadedVersions());
+        generations.unloadUnused(scan.replaced(), loadedVersions());
         host.purgeClosed();
-        if (waiting) {
+        if (scan.waiting()) {
             pendingRescan = manager.schedule(() -> guarded("rescan", () -> scanJars(false)), SETTLE_MILLIS,
                     TimeUnit.MILLISECONDS);
         }
-        if (changed) {
+        if (scan.changed()) {
             updateStatus();
         }
     }
 
-    /** The plugin versions the drop directory holds now, one per id: the last file by name wins. */
-    private Map<String, LoadedPlugin> effectivePlugins() {
-        Map<String, LoadedPlugin> byId = new LinkedHashMap<>();
-        for (Jar j : jars.values()) {
-            LoadedPlugin before = byId.put(j.plugin.id(), j.plugin);
-            if (before != null) {
-                log.warn("plugin jars {} and {} both have Plugin-Id '{}': using {}", before.sourceFile().getFileName(),
-                        j.plugin.sourceFile().getFileName(), j.plugin.id(), j.plugin.sourceFile().getFileName());
-            }
-        }
-        return byId;
+    /** "jar x.jar removed", or what the file that held it holds now. */
+    private static String whatBecameOf(LoadedPlugin p) {
+        String name = p.sourceFile().getFileName().toString();
+        return Files.exists(p.sourceFile()) ? "its jar " + name + " no longer provides it" : "jar " + name + " removed";
     }
 
+    /** The versions to keep loaded: the drop directory's, and the ones kept for the chain. */
     private List<LoadedPlugin> loadedVersions() {
-        List<LoadedPlugin> out = new ArrayList<>();
-        jars.values().forEach(j -> out.add(j.plugin));
+        List<LoadedPlugin> out = new ArrayList<>(jars.versions());
+        out.addAll(kept.versions());
         return out;
     }
 
@@ -312,68 +253,39 @@ public final class Reloader implements AutoCloseable {
 
     /**
      * Builds the chain of the configuration in force from the plugins in force and swaps it in.
-     * Returns false (and leaves everything as it was) when a plugin refuses its section; at start
-     * that refusal is thrown instead.
+     * Returns false (and leaves everything as it was) when the chain is refused: a required entry
+     * whose plugin is not loaded, a plugin refusing its section. At start that refusal is thrown.
      */
     private boolean rebuild(String why) {
         long start = System.nanoTime();
-        Map<String, LoadedPlugin> plugins = effectivePlugins();
-        Map<ChainLink, Origin> available = new IdentityHashMap<>(origins);
-        Map<ChainLink, Origin> kept = new IdentityHashMap<>();
-        Map<ChainLink, Origin> fresh = new IdentityHashMap<>();
-        List<ChainEntry> linked = new ArrayList<>(); // the entries the chain's links are made for, in order
-        Chain next;
-        CarriedStates.Build carried = carriedStates.begin();
-        try {
-            next = new ChainFactory(drop.path(), services).build(config.plugins().chain(), plugins,
-                    (entry, plugin) -> {
-                        linked.add(entry);
-                        for (Map.Entry<ChainLink, Origin> e : available.entrySet()) {
-                            // Read both before removing: an IdentityHashMap entry is a view of its slot.
-                            ChainLink link = e.getKey();
-                            Origin origin = e.getValue();
-                            if (origin.plugin == plugin && origin.config.equals(entry.rawConfig())) {
-                                available.remove(link);
-                                kept.put(link, origin);
-                                return link;
-                            }
-                        }
-                        return null;
-                    }, carried);
-        } catch (InvalidConfigException e) {
+        List<ChainEntry> entries = config.plugins().chain();
+        Map<String, LoadedPlugin> plugins = kept.overlay(jars.plugins(), entries);
+        ChainSwapper.Outcome outcome = swapper.swap(entries, plugins);
+        if (outcome instanceof ChainSwapper.Refused refusal) {
             if (why.equals("start")) {
-                throw e;
+                throw refusal.reason();
             }
             metrics.reloaded(kindOf(why), false);
             log.error("reload ({}) refused: {}; generation {} stays in force", why,
-                    ConfigException.of(config.file(), e).getMessage(), generations.generation());
+                    ConfigException.of(config.file(), refusal.reason()).getMessage(), generations.generation());
             return false;
         }
-        Set<LoadedPlugin> used = new HashSet<>();
-        for (int i = 0; i < next.size(); i++) {
-            ChainLink link = next.link(i);
-            Origin o = kept.get(link);
-            if (o == null) {
-                o = new Origin(plugins.get(link.pluginId()), linked.get(i).rawConfig());
-                fresh.put(link, o);
-            }
-            used.add(o.plugin);
-        }
-        origins.clear();
-        origins.putAll(kept);
-        origins.putAll(fresh);
-        generations.swap(next, used);
-        carried.commit();
+        ChainSwapper.Swapped swapped = (ChainSwapper.Swapped) outcome;
         if (!why.equals("start")) {
             metrics.reloaded(kindOf(why), true);
         }
+        for (LoadedPlugin p : kept.retainNamedBy(entries)) {
+            log.info("plugin {}: no required chain entry names it any more and its jar is gone; it leaves once its "
+                    + "requests are done", p);
+        }
+        leftOut.update(swapped.plan());
         for (LoadedPlugin p : plugins.values()) {
-            if (!used.contains(p)) {
+            if (!swapped.used().contains(p)) {
                 log.info("plugin {} is loaded but not in plugins.chain: not used (add it to the chain to use it)", p);
             }
         }
         log.info("{}: generation {} in force ({} ms, {} instance(s) kept): {}", why, generations.generation(),
-                (System.nanoTime() - start) / 1_000_000, kept.size(), next);
+                (System.nanoTime() - start) / 1_000_000, swapped.kept(), swapped.chain());
         updateStatus();
         return true;
     }
@@ -431,8 +343,9 @@ public final class Reloader implements AutoCloseable {
     }
 
     private void updateStatus() {
-        status = StatusJson.of(generations.generation(), generations.current(), jars.values().stream().map(j -> j.plugin).toList(),
-                generations.retiringCount(), generations.retiredLoaders().size(), config.file());
+        status = StatusJson.of(new StatusJson.View(generations.generation(), generations.current(), jars.versions(),
+                kept.versions(), leftOut.entries(), generations.retiringCount(), generations.retiredLoaders().size(),
+                config.file()));
     }
 
     /** Runs a management task, logging (never propagating) what goes wrong, so the thread survives. */
@@ -491,25 +404,5 @@ public final class Reloader implements AutoCloseable {
     @FunctionalInterface
     private interface IoTask {
         void run() throws Exception;
-    }
-
-    /** A jar of the drop directory: the version loaded from it and what the file looked like then. */
-    private record Jar(LoadedPlugin plugin, Fingerprint fingerprint) {
-    }
-
-    /** What a running instance was made from. */
-    private record Origin(LoadedPlugin plugin, Map<String, Object> config) {
-    }
-
-    /** Size and modification time: a file that keeps both across two looks has been written. */
-    record Fingerprint(long size, long modifiedNanos, Object fileKey) {
-        static Fingerprint of(Path file) {
-            try {
-                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-                return new Fingerprint(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS), Objects.toString(a.fileKey()));
-            } catch (IOException e) {
-                return null;
-            }
-        }
     }
 }

@@ -58,7 +58,14 @@ class ConfigErrorsTest {
     @Test
     void unknownKeyInAChainEntryButNotInsideItsConfig() throws Exception {
         assertError(refuse("plugins:\n  chain:\n    - id: a\n    - id: b\n      cfg: { x: 1 }\n"),
-                "plugins.chain[1].cfg", "unknown key; known keys here: id, config");
+                "plugins.chain[1].cfg", "unknown key; known keys here: id, config, optional");
+    }
+
+    @Test
+    void optionalIsTrueOrFalse() throws Exception {
+        // A quoted 'yes' must not pass for a switch that decides whether a plugin may go missing.
+        assertError(refuse("plugins:\n  chain:\n    - id: a\n      optional: 'yes'\n"),
+                "plugins.chain[0].optional", "expected true or false, got 'yes'");
     }
 
     @Test

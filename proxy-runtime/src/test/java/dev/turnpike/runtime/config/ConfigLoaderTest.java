@@ -1,6 +1,7 @@
 package dev.turnpike.runtime.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -160,6 +161,24 @@ class ConfigLoaderTest {
         assertEquals(Map.of(), chain.get(1).rawConfig());
         assertEquals(Map.of("X-B", "2"), chain.get(2).rawConfig().get("set"));
         assertEquals("plugins.chain[2].config", chain.get(2).config().path());
+    }
+
+    @Test
+    void aChainEntryIsRequiredUnlessItSaysOptional() throws Exception {
+        List<ChainEntry> chain = load("""
+                plugins:
+                  chain:
+                    - id: api-key
+                    - id: tracing
+                      optional: true
+                    - id: load-balancer
+                      optional: false
+                """).plugins().chain();
+        assertEquals(List.of(ChainEntry.Presence.REQUIRED, ChainEntry.Presence.OPTIONAL, ChainEntry.Presence.REQUIRED),
+                chain.stream().map(ChainEntry::presence).toList());
+        assertTrue(chain.get(0).required());
+        assertFalse(chain.get(1).required());
+        assertEquals(Map.of(), chain.get(1).rawConfig(), "optional is the runtime's key, not the plugin's config");
     }
 
     @Test

@@ -177,15 +177,32 @@ class ChainFactoryTest {
     }
 
     @Test
-    void anEntryForAPluginThatIsNotLoadedIsSkippedWithAnError() {
+    void aRequiredEntryForAPluginThatIsNotLoadedRefusesTheChainBeforeAnythingStarts() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(chain(
+                "recorder", Map.of("name", "a"),
+                "rate-limit", Map.of("rps", 10),
+                "load-balancer", backends("a:1")), loaded));
+
+        assertEquals("plugins.chain[1].id", e.key());
+        assertTrue(e.reason().startsWith("no plugin 'rate-limit' is loaded from " + drop
+                + " (loaded there: load-balancer, recorder)"), e.reason());
+        assertEquals(List.of(), Journal.events(), "nothing was started, so nothing needs stopping");
+    }
+
+    @Test
+    void anOptionalEntryForAPluginThatIsNotLoadedIsLeftOutSilently() {
+        List<ChainEntry> entries = List.of(
+                new ChainEntry("rate-limit", Map.of("rps", 10), "plugins.chain[0]", ChainEntry.Presence.OPTIONAL),
+                new ChainEntry("load-balancer", backends("a:1"), "plugins.chain[1]", ChainEntry.Presence.OPTIONAL));
         try (LogCapture log = LogCapture.of(ChainFactory.class)) {
-            Chain chain = factory.build(chain(
-                    "rate-limit", Map.of("rps", 10),
-                    "load-balancer", backends("a:1")), loaded);
+            ChainPlan plan = factory.plan(entries, loaded);
+            Chain chain = factory.build(plan, (entry, plugin) -> null, new CarriedStates().begin());
 
             assertEquals(List.of("load-balancer"), chain.links().stream().map(ChainLink::pluginId).toList());
-            assertEquals(List.of("chain entry plugins.chain[0]: no plugin with id 'rate-limit' is loaded (is its jar in "
-                    + drop + "?); skipped"), log.messages(Level.ERROR));
+            assertEquals(List.of("plugins.chain[0]"), plan.leftOut().stream().map(ChainEntry::path).toList());
+            // Whether that is news is the caller's to say (the reloader logs it once, when it happens).
+            assertEquals(List.of(), log.messages(Level.ERROR));
+            assertEquals(List.of(), log.messages(Level.WARN));
         }
     }
 

@@ -105,6 +105,14 @@ final class ReloadHarness implements AutoCloseable {
         return "    - id: " + PLUGIN_ID + "\n" + loadBalancerEntry();
     }
 
+    /**
+     * [version-header (optional), load-balancer]: for the tests that start before its jar is there,
+     * or take it away and expect the chain to go on without it.
+     */
+    String optionalVersionHeaderChain() {
+        return "    - id: " + PLUGIN_ID + "\n      optional: true\n" + loadBalancerEntry();
+    }
+
     ReloadHarness start(String yaml) throws Exception {
         Files.writeString(config, yaml);
         proxy = Turnpike.prepare(ConfigLoader.load(config)).start();
