@@ -118,13 +118,14 @@ class LoadBalancingIT {
     void leastConnectionsSendsNewRequestsAwayFromABackendHoldingSlowOnes() throws Exception {
         TestBackend fast = backend("fast");
         AtomicInteger slowServed = new AtomicInteger();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         HttpServer slow = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         ExecutorService slowThreads = Executors.newCachedThreadPool();
         slow.setExecutor(slowThreads);
         slow.createContext("/", exchange -> {
             slowServed.incrementAndGet();
             try {
-                Thread.sleep(1500);
+                release.await(30, TimeUnit.SECONDS); // held until every request has been placed
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -135,28 +136,38 @@ class LoadBalancingIT {
         });
         slow.start();
         closeAfter.add(() -> {
+            release.countDown();
             slow.stop(0);
             slowThreads.shutdownNow();
         });
         ProxyProcess proxy = start("backends: [" + addr(fast) + ", '127.0.0.1:" + slow.getAddress().getPort() + "']\n"
                 + "policy: least_conn\n");
 
-        // 20 requests, one every 40 ms, none awaited: round robin would give the slow backend 10.
+        // 20 requests, each placed once the one before has been answered by the fast backend or is
+        // being held by the slow one: the slow backend then always has one in flight and the fast
+        // one none, whatever the machine's speed. Round robin would give the slow backend 10.
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            pending.add(client.sendAsync(request(proxy, "/name").build(), BodyHandlers.ofString()));
-            Thread.sleep(40);
+            int held = slowServed.get();
+            CompletableFuture<HttpResponse<String>> f = client.sendAsync(request(proxy, "/name").build(), BodyHandlers.ofString());
+            pending.add(f);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!f.isDone() && slowServed.get() == held && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
         }
+        release.countDown();
         Map<String, Integer> counts = new HashMap<>();
         for (CompletableFuture<HttpResponse<String>> f : pending) {
             HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
             assertEquals(200, r.statusCode());
             counts.merge(r.body(), 1, Integer::sum);
         }
-        System.out.println("least_conn, one backend holding 1.5 s requests: " + counts);
-        assertTrue(counts.getOrDefault("slow", 0) <= 2,
-                () -> "new requests go to the backend with fewer in flight: " + counts);
-        assertEquals(20 - counts.getOrDefault("slow", 0), counts.get("fast"));
+        System.out.println("least_conn, one backend holding its requests: " + counts);
+        int slowCount = counts.getOrDefault("slow", 0);
+        assertTrue(slowCount <= 1, () -> "once the slow backend holds a request, new ones go to the backend with fewer"
+                + " in flight: " + counts);
+        assertEquals(20 - slowCount, counts.get("fast"));
     }
 
     @Test

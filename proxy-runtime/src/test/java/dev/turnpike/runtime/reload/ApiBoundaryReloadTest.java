@@ -1,10 +1,11 @@
 package dev.turnpike.runtime.reload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.runtime.plugin.TestJars;
 import dev.turnpike.runtime.reload.plugins.NettyVersionHeader;
 import java.nio.file.Path;
@@ -16,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A plugin jar that uses a host class outside the plugin API (here Netty) is refused where
- * operators look for refused plugins: at start (the proxy serves without it) and on a reload (the
- * version before it keeps serving), with the plugin and the class named.
+ * operators look for refused plugins: at start (a required chain entry then refuses the
+ * configuration; an optional one is left out) and on a reload (the version before it keeps serving), with the plugin and the class named.
  */
 class ApiBoundaryReloadTest {
 
@@ -62,16 +63,31 @@ class ApiBoundaryReloadTest {
 
     @Test
     @Timeout(30)
-    void atStartTheJarIsRefusedAndTheProxyServesWithoutIt() throws Exception {
+    void atStartTheJarIsRefusedAndARequiredEntryRefusesTheConfiguration() throws Exception {
         try (ReloadHarness h = new ReloadHarness(dir)) {
             h.moveIn(nettyJar(h, "1.0.1"), JAR);
 
-            h.start(h.yaml(h.versionHeaderChain()));
+            InvalidConfigException refused = assertThrows(InvalidConfigException.class,
+                    () -> h.start(h.yaml(h.versionHeaderChain())));
+            assertTrue(refused.getMessage().contains("no plugin 'version-header' is loaded"), refused.getMessage());
 
             List<String> refusals = h.logs.matching("ERROR", "plugin jar " + JAR + " refused");
             assertEquals(1, refusals.size(), h.logs.dump());
             assertTrue(refusals.get(0).contains(REFUSAL), refusals.get(0));
-            assertFalse(h.logs.matching("no plugin with id 'version-header'").isEmpty(), h.logs.dump());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void atStartAnOptionalEntryServesWithoutTheRefusedJar() throws Exception {
+        try (ReloadHarness h = new ReloadHarness(dir)) {
+            h.moveIn(nettyJar(h, "1.0.1"), JAR);
+
+            h.start(h.yaml(h.optionalVersionHeaderChain()));
+
+            List<String> refusals = h.logs.matching("ERROR", "plugin jar " + JAR + " refused");
+            assertEquals(1, refusals.size(), h.logs.dump());
+            assertTrue(refusals.get(0).contains(REFUSAL), refusals.get(0));
             assertNull(h.versionServed(), "served by load-balancer alone");
         }
     }
