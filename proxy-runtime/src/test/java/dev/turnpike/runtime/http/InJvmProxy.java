@@ -32,10 +32,11 @@ final class InJvmProxy implements AutoCloseable {
     private InJvmProxy(Builder b) throws InterruptedException {
         ServerSettings s = ServerSettings.defaults();
         ServerSettings server = new ServerSettings(new HostPort("127.0.0.1", 0), b.workers, b.maxHeaderBytes,
-                s.maxUriLength(), s.idleTimeout(), b.headerTimeout, s.maxPipelined(), b.maxBodyBytes, s.gracePeriod(),
-                b.requestBodyTimeout, b.sendTimeout);
+                s.maxUriLength(), b.idleTimeout != null ? b.idleTimeout : s.idleTimeout(), b.headerTimeout, s.maxPipelined(),
+                b.maxBodyBytes, s.gracePeriod(), b.requestBodyTimeout, b.sendTimeout);
         UpstreamSettings u = UpstreamSettings.defaults();
-        UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(), u.maxIdlePerPeer(),
+        UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(),
+                b.maxIdlePerPeer >= 0 ? b.maxIdlePerPeer : u.maxIdlePerPeer(),
                 b.retryBodyLimit, b.writeTimeout, b.totalTimeout);
         PluginSettings p = PluginSettings.defaults();
         ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, new PluginSettings(p.dir(), p.chain(), b.phaseTimeout),
@@ -101,6 +102,20 @@ final class InJvmProxy implements AutoCloseable {
         private Duration writeTimeout = Duration.ofSeconds(60);
         private Duration totalTimeout;
         private Duration phaseTimeout = Duration.ofSeconds(10);
+        private int maxIdlePerPeer = -1;
+        private Duration idleTimeout;
+
+        /** {@code server.idle_timeout}: how long a client connection may sit between requests. */
+        Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /** {@code upstream.max_idle_per_peer}; 0 turns pooling off (every upstream connection carries one request). */
+        Builder maxIdlePerPeer(int connections) {
+            this.maxIdlePerPeer = connections;
+            return this;
+        }
 
         Builder requestBodyTimeout(Duration timeout) {
             this.requestBodyTimeout = timeout;
