@@ -283,6 +283,9 @@ final class ResponseWriter implements ChannelFutureListener {
         state = State.CUT;
         closeAfter = true;
         sendClock.disarm();
+        // What went out before the failure reaches the client, so it sees a response cut short
+        // rather than none; nothing after the failure was written.
+        channel.flush();
         channel.close();
     }
 

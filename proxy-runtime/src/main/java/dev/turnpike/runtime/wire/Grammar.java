@@ -9,7 +9,7 @@ final class Grammar {
     private static final byte TCHAR = 1;
     /** field-vchar, SP and HTAB: what a field value may hold (obs-text included). */
     private static final byte FIELD = 2;
-    /** What a request-target may hold: visible ASCII and obs-text, no SP, no CTL. */
+    /** What a request-target may hold: visible ASCII (RFC 3986 has no raw octets above 0x7f), no SP, no CTL. */
     private static final byte TARGET = 4;
     /** What a reason-phrase may hold: HTAB, SP, VCHAR, obs-text. */
     private static final byte REASON = 8;
@@ -28,7 +28,7 @@ final class Grammar {
             if (vchar || obsText || b == ' ' || b == '\t') {
                 c |= FIELD | REASON;
             }
-            if (vchar || obsText) {
+            if (vchar) {
                 c |= TARGET;
             }
             CLASS[b] = c;

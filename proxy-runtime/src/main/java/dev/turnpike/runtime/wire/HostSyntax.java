@@ -4,7 +4,8 @@ package dev.turnpike.runtime.wire;
  * Whether a Host value (or the authority of an absolute-form target) is {@code uri-host [ ":" port ]}
  * (RFC 9110 §7.2, RFC 3986 §3.2.2). Routing, virtual hosts and the logs all key on it, so a value a
  * backend would read as another host, or as no host, is refused rather than passed on. Userinfo is
- * refused with the rest: it has no place in a Host.
+ * refused with the rest: it has no place in a Host. So are an empty host and an empty port, as
+ * nginx refuses them.
  */
 public final class HostSyntax {
 
@@ -15,17 +16,17 @@ public final class HostSyntax {
         int n = host.length();
         int i = 0;
         if (n > 0 && host.charAt(0) == '[') {
-            i = 1;
-            while (i < n && ipv6Char(host.charAt(i))) {
-                i++;
-            }
-            if (i == 1 || i == n || host.charAt(i) != ']') {
+            int close = indexOf(host, ']');
+            if (close < 0 || !ipv6(host, 1, close)) {
                 return false;
             }
-            i++;
+            i = close + 1;
         } else {
             while (i < n && regNameChar(host, i)) {
                 i += host.charAt(i) == '%' ? 3 : 1;
+            }
+            if (i == 0) {
+                return false; // no host at all: a proxy has nothing to route, log or forward
             }
         }
         if (i == n) {
@@ -37,8 +38,92 @@ public final class HostSyntax {
         return port(host, i + 1, n);
     }
 
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * RFC 3986's IPv6address in {@code s[from, to)}: eight groups of one to four hex digits, or
+     * fewer with one {@code ::}, the last two of which may be written as an IPv4 address.
+     * IPvFuture and zone ids are not accepted.
+     */
+    static boolean ipv6(CharSequence s, int from, int to) {
+        int groups = 0;
+        boolean compressed = false;
+        int i = from;
+        if (to - from >= 2 && s.charAt(from) == ':' && s.charAt(from + 1) == ':') {
+            compressed = true;
+            i += 2;
+            if (i == to) {
+                return true;
+            }
+        }
+        while (true) {
+            int start = i;
+            while (i < to && i - start < 5 && hex(s.charAt(i))) {
+                i++;
+            }
+            if (i < to && s.charAt(i) == '.') {
+                if (!ipv4(s, start, to)) {
+                    return false;
+                }
+                groups += 2;
+                break;
+            }
+            if (i == start || i - start > 4) {
+                return false;
+            }
+            groups++;
+            if (i == to) {
+                break;
+            }
+            if (s.charAt(i) != ':' || ++i == to) {
+                return false;
+            }
+            if (s.charAt(i) == ':') {
+                if (compressed) {
+                    return false;
+                }
+                compressed = true;
+                if (++i == to) {
+                    break;
+                }
+            }
+        }
+        return compressed ? groups <= 7 : groups == 8;
+    }
+
+    /** Four decimal octets, 0 to 255, without leading zeros. */
+    private static boolean ipv4(CharSequence s, int from, int to) {
+        int octets = 0;
+        int i = from;
+        while (true) {
+            int start = i;
+            int value = 0;
+            while (i < to && i - start < 4 && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                value = value * 10 + (s.charAt(i++) - '0');
+            }
+            int len = i - start;
+            if (len == 0 || len > 3 || value > 255 || (len > 1 && s.charAt(start) == '0')) {
+                return false;
+            }
+            if (++octets == 4) {
+                return i == to;
+            }
+            if (i == to || s.charAt(i) != '.') {
+                return false;
+            }
+            i++;
+        }
+    }
+
     private static boolean port(CharSequence s, int from, int to) {
-        if (to - from > 5) {
+        if (to == from || to - from > 5) {
             return false;
         }
         int port = 0;
@@ -50,10 +135,6 @@ public final class HostSyntax {
             port = port * 10 + (c - '0');
         }
         return port <= 65535;
-    }
-
-    private static boolean ipv6Char(char c) {
-        return c == ':' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     /** unreserved, sub-delims, or a complete pct-encoded triplet. */

@@ -35,7 +35,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false)
             .withValueValidation(false);
 
-    /** A chunk-size line with its extensions, CRLF included, may take at most this many bytes. */
+    /** A chunk-size line with its extensions may take at most this many bytes, CRLF not counted. */
     static final int MAX_CHUNK_LINE = 4096;
     /** All the chunk extensions of one message together (they are read and dropped, never forwarded). */
     static final int MAX_EXTENSION_BYTES = 64 * 1024;
@@ -49,8 +49,11 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, BROKEN }
 
     private final HeadScanner head;
-    private final HeadScanner trailers;
+    private final int maxFields;
     private final int maxPart;
+    private final FieldLines trailerLines = new FieldLines();
+    private HttpHeaders trailerFields;
+    private int trailerBytes;
     protected final FieldLines fields = new FieldLines();
     private State state = State.HEAD;
     private long remaining;
@@ -59,7 +62,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     /** @param maxPart the largest body slice handed up at once (a cap on one part, not on the body) */
     Http1Decoder(HeadScanner head, int maxFields, int maxPart) {
         this.head = head;
-        this.trailers = new HeadScanner(false, 0, 0, maxFields, 400);
+        this.maxFields = maxFields;
         this.maxPart = maxPart;
     }
 
@@ -176,9 +179,9 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     private void chunkSize(ByteBuf in) {
         int start = in.readerIndex();
         int readable = in.readableBytes();
-        int lf = in.indexOf(start, start + Math.min(readable, MAX_CHUNK_LINE), (byte) '\n');
+        int lf = in.indexOf(start, start + Math.min(readable, MAX_CHUNK_LINE + 2), (byte) '\n');
         if (lf < 0) {
-            if (readable >= MAX_CHUNK_LINE) {
+            if (readable >= MAX_CHUNK_LINE + 2) {
                 throw WireViolation.bad("chunk line longer than " + MAX_CHUNK_LINE + " bytes");
             }
             return;
@@ -225,23 +228,40 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
         }
     }
 
+    /**
+     * The trailer section, a line at a time: the body before it has already gone on, so a line
+     * that breaks the rules must be refused as soon as it is complete, not when the section ends.
+     */
     private void trailers(ByteBuf in, List<Object> out) {
-        int length = trailers.scan(in);
-        if (length == HeadScanner.MORE) {
+        int start = in.readerIndex();
+        int room = maxFields - trailerBytes + 2;
+        int lf = in.indexOf(start, start + Math.min(in.readableBytes(), room), (byte) '\n');
+        if (lf < 0) {
+            if (in.readableBytes() >= room) {
+                throw WireViolation.bad("trailer section too large");
+            }
             return;
         }
-        trailers.reset();
-        state = State.HEAD;
+        if (lf == start || in.getByte(lf - 1) != '\r') {
+            throw WireViolation.bad("a line ends in a bare LF");
+        }
+        int length = lf + 1 - start;
         if (length == 2) {
             in.skipBytes(2);
-            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            out.add(trailerFields == null ? LastHttpContent.EMPTY_LAST_CONTENT
+                    : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailerFields));
+            trailerFields = null;
+            trailerBytes = 0;
+            state = State.HEAD;
             return;
         }
-        byte[] a = new byte[length];
-        in.readBytes(a);
-        HttpHeaders fieldsIn = HEADERS.newHeaders();
-        new FieldLines().parse(a, 0, length - 2, fieldsIn);
-        out.add(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, fieldsIn));
+        byte[] line = new byte[length];
+        in.readBytes(line);
+        if (trailerFields == null) {
+            trailerFields = HEADERS.newHeaders();
+        }
+        trailerLines.parse(line, 0, length, trailerFields);
+        trailerBytes += length;
     }
 
     @Override

@@ -114,7 +114,7 @@ public final class RequestFraming {
         String uri = request.uri();
         int scheme = uri.startsWith("http://") ? 7 : uri.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
         if (scheme < 0) {
-            return uri.startsWith("/") || uri.equals("*");
+            return uri.startsWith("/") || (uri.equals("*") && request.method().equals(HttpMethod.OPTIONS));
         }
         int slash = uri.indexOf('/', scheme);
         int query = uri.indexOf('?', scheme);
