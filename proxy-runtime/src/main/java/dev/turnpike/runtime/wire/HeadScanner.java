@@ -3,7 +3,7 @@ package dev.turnpike.runtime.wire;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Finds where a head (a start line and its field lines, or a trailer section) ends in the bytes
+ * Finds where a head (a start line and its field lines) ends in the bytes
  * received so far, and holds what it has looked at, so a head that trickles in is scanned once,
  * not again with every packet. It enforces what decides the framing of everything after it: every
  * line ends in CRLF (a bare LF is refused here; a bare CR is refused by the parsers, which allow
@@ -18,21 +18,18 @@ final class HeadScanner {
     private final int maxFields;
     private final int firstLineStatus;
     private final int fieldsStatus;
-    private final boolean hasFirstLine;
     private int scanned;
     private int lineStart;
     private int firstLineEnd;
     private int lines;
 
     /**
-     * @param hasFirstLine    whether a start line comes first (false for a trailer section)
      * @param maxFirstLine    the most bytes the start line may take, CRLF included
      * @param firstLineStatus the status when it is longer (414 for a request line)
      * @param maxFields       the most bytes the field lines may take
      * @param fieldsStatus    the status when they do (431 for a request)
      */
-    HeadScanner(boolean hasFirstLine, int maxFirstLine, int firstLineStatus, int maxFields, int fieldsStatus) {
-        this.hasFirstLine = hasFirstLine;
+    HeadScanner(int maxFirstLine, int firstLineStatus, int maxFields, int fieldsStatus) {
         this.maxFirstLine = maxFirstLine;
         this.firstLineStatus = firstLineStatus;
         this.maxFields = maxFields;
@@ -73,10 +70,10 @@ final class HeadScanner {
                 throw WireViolation.bad("a line ends in a bare LF");
             }
             int next = rel + 1;
-            if (next - lineStart == 2 && (lines > 0 || !hasFirstLine)) {
+            if (next - lineStart == 2 && lines > 0) {
                 return next; // the empty line
             }
-            if (lines == 0 && hasFirstLine) {
+            if (lines == 0) {
                 checkLimits(next);
                 firstLineEnd = next;
             }
@@ -88,7 +85,7 @@ final class HeadScanner {
     }
 
     private void checkLimits(int seen) {
-        if (hasFirstLine && lines == 0) {
+        if (lines == 0) {
             if (seen > maxFirstLine) {
                 throw new WireViolation(firstLineStatus, firstLineStatus == 414 ? "request line too long" : "start line too long");
             }

@@ -29,7 +29,7 @@ public final class RequestDecoder extends Http1Decoder {
      * @param maxPart        the largest body slice handed up at once
      */
     public RequestDecoder(int maxRequestLine, int maxFields, int maxPart) {
-        super(new HeadScanner(true, maxRequestLine, 414, maxFields, 431), maxFields, maxPart);
+        super(new HeadScanner(maxRequestLine, 414, maxFields, 431), maxFields, maxPart);
     }
 
     @Override

@@ -32,7 +32,7 @@ public final class ResponseDecoder extends Http1Decoder {
      * @param maxPart   the largest body slice handed up at once
      */
     public ResponseDecoder(int maxFields, int maxPart) {
-        super(new HeadScanner(true, MAX_STATUS_LINE, 502, maxFields, 502), maxFields, maxPart);
+        super(new HeadScanner(MAX_STATUS_LINE, 502, maxFields, 502), maxFields, maxPart);
     }
 
     /** Before a request is written: whether it is a HEAD. */
