@@ -6,9 +6,10 @@ import io.netty.util.AsciiString;
 
 /**
  * Parses field lines ({@code field-name ":" OWS field-value OWS CRLF}, RFC 9112 §5) from the one
- * array a head was copied into. Names and values become {@link AsciiString}s over that array, not
- * copies: a head costs one array and the objects that point into it, and a value goes out to the
- * other side with one array copy. Refuses whitespace before the colon, obs-fold, an empty or
+ * array a head was copied into. Values become {@link AsciiString}s over that array, not copies: a
+ * head costs one array and the objects that point into it, and a value goes out to the other side
+ * with one array copy. Names come from {@link HeaderNameCache}, since they are what every header
+ * lookup compares. Refuses whitespace before the colon, obs-fold, an empty or
  * non-token name and any CTL but HTAB in a value, which is where a bare CR would be.
  *
  * <p>While it parses it notes the two fields that frame a body, so the decoders need not look
@@ -73,7 +74,7 @@ final class FieldLines {
             while (end > v && Grammar.whitespace(a[end - 1])) {
                 end--;
             }
-            AsciiString name = new AsciiString(a, pos, colon - pos, false);
+            AsciiString name = HeaderNameCache.name(a, pos, colon - pos);
             AsciiString value = new AsciiString(a, v, end - v, false);
             note(name, value);
             into.add(name, value);
