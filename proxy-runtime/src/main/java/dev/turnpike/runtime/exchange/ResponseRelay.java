@@ -121,13 +121,13 @@ final class ResponseRelay implements PhaseLoop.Owner {
         toClient = clientHead || bodiless(head.status().code()) ? ToClient.NONE
                 : upstreamNoBody ? ToClient.EMPTY : ToClient.BODY;
         if (toClient == ToClient.NONE) {
-            writer.head(head, 0, null, true); // the headers describe what is not sent
+            writer.head(head, 0, null, true, !view.touched()); // the headers describe what is not sent
         } else if (toClient == ToClient.EMPTY) {
-            writer.head(head, 0, null, false); // nothing follows: the client is told so
+            writer.head(head, 0, null, false, false); // nothing follows: the client is told so
         } else {
             long declared = view.declaredLength();
             writer.head(head, declared != ResponseView.UNDECLARED ? declared : length,
-                    declared != ResponseView.UNDECLARED ? null : lengthText, false);
+                    declared != ResponseView.UNDECLARED ? null : lengthText, false, !view.touched());
         }
     }
 

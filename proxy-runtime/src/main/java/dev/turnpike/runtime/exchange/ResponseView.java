@@ -19,6 +19,7 @@ final class ResponseView implements ResponseHead, NettyHeaders.Head {
     private Headers headers;
     private boolean editable;
     private long declaredLength = UNDECLARED;
+    private boolean touched;
 
     /**
      * @param framedLength the body length as the runtime would frame it: 0 for none, a
@@ -38,6 +39,12 @@ final class ResponseView implements ResponseHead, NettyHeaders.Head {
         if (!editable) {
             throw new IllegalStateException("the response head may be edited in response_filter only");
         }
+        touched = true; // every edit asks first: from here on the head is written from its fields
+    }
+
+    /** Whether a plugin edited (or tried to edit) the head: then it cannot go on as it was received. */
+    boolean touched() {
+        return touched;
     }
 
     HttpResponse netty() {

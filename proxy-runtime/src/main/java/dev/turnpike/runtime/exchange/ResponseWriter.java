@@ -4,6 +4,7 @@ import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.runtime.wire.HeadWriter;
 import dev.turnpike.runtime.wire.HopByHop;
+import dev.turnpike.runtime.wire.WireResponse;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import io.netty.buffer.ByteBuf;
@@ -147,20 +148,28 @@ final class ResponseWriter implements ChannelFutureListener {
      * @param length     the body length to frame: -1 unknown (chunked, or close for HTTP/1.0)
      * @param lengthText the backend's own Content-Length value, left in place when unchanged
      * @param noBody     no body follows (a response to HEAD, 204, 304): its headers stay as they are
+     * @param untouched  no plugin edited the head: a head the decoder kept as received may go on as
+     *                   its bytes (less hop-by-hop lines) when the framing stays the backend's too
      */
-    void head(HttpResponse r, long length, String lengthText, boolean noBody) {
+    void head(HttpResponse r, long length, String lengthText, boolean noBody, boolean untouched) {
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         HttpHeaders h = r.headers();
+        // The backend's own request id would be replaced, not repeated: then the fields are written.
+        boolean asReceived = untouched && r instanceof WireResponse && !h.contains(RequestIds.HEADER);
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         if (noBody) {
             this.length = 0;
         } else if (length >= 0) {
             if (lengthText == null || h.get(HttpHeaderNames.CONTENT_LENGTH) != lengthText) {
                 h.set(HttpHeaderNames.CONTENT_LENGTH, length); // a plugin touched it, or declared another
+                asReceived = false;
             }
             this.length = length;
         } else {
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            if (h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                h.remove(HttpHeaderNames.CONTENT_LENGTH);
+                asReceived = false;
+            }
             if (http10) {
                 closeAfter = true; // an HTTP/1.0 client knows no chunks: the close ends the body
             } else {
@@ -172,7 +181,27 @@ final class ResponseWriter implements ChannelFutureListener {
         status = r.status().code();
         head = r;
         state = State.STREAMING;
-        write(HeadWriter.responseHead(alloc, r));
+        write(asReceived ? asReceived((WireResponse) r) : HeadWriter.responseHead(alloc, r));
+    }
+
+    /**
+     * The head as the backend sent it, less its hop-by-hop lines, then what the runtime adds, in the
+     * order {@link #connectionHeaders} and the framing put them at the end of the fields.
+     */
+    private ByteBuf asReceived(WireResponse r) {
+        ByteBuf out = alloc.buffer(r.receivedLength() + 96);
+        r.writeReceived(out);
+        if (chunked) {
+            HeadWriter.header(out, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (closeAfter) {
+            HeadWriter.header(out, HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            HeadWriter.header(out, HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        HeadWriter.header(out, RequestIds.HEADER, requestId);
+        HeadWriter.end(out);
+        return out;
     }
 
     /** An informational response (102, 103), forwarded to an HTTP/1.1 client before the final one. */

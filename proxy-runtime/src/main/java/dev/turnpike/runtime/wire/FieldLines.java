@@ -20,6 +20,28 @@ final class FieldLines {
     private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
     private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
 
+    private static final AsciiString CONNECTION = AsciiString.cached("connection");
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+    private static final AsciiString CLOSE = AsciiString.cached("close");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString TE = AsciiString.cached("te");
+    private static final AsciiString TRAILER = AsciiString.cached("trailer");
+    private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
+    private static final int MAX_HOP_LINES = 8;
+
+    /**
+     * Where the hop-by-hop field lines are ({@code start, end} pairs into the array, CRLF
+     * included), for a head that may be passed on as it came; see {@link #verbatim}.
+     */
+    final int[] hopLines = new int[2 * MAX_HOP_LINES];
+    int hopLineCount;
+    /**
+     * Whether the head can go on as its bytes with the hop-by-hop lines left out: false when a
+     * Connection field names other fields (they would have to go too) or there are too many such
+     * lines to note.
+     */
+    boolean verbatim = true;
+
     /** Content-Length fields seen, and the last one's value. */
     int contentLengths;
     AsciiString contentLength;
@@ -28,6 +50,8 @@ final class FieldLines {
     AsciiString transferEncoding;
 
     void reset() {
+        hopLineCount = 0;
+        verbatim = true;
         contentLengths = 0;
         contentLength = null;
         transferEncodings = 0;
@@ -76,21 +100,65 @@ final class FieldLines {
             }
             AsciiString name = HeaderNameCache.name(a, pos, colon - pos);
             AsciiString value = new AsciiString(a, v, end - v, false);
-            note(name, value);
+            note(name, value, pos, next);
             into.add(name, value);
             pos = next;
         }
     }
 
-    private void note(AsciiString name, AsciiString value) {
-        int n = name.length();
-        if (n == 14 && name.contentEqualsIgnoreCase(CONTENT_LENGTH)) {
-            contentLengths++;
-            contentLength = value;
-        } else if (n == 17 && name.contentEqualsIgnoreCase(TRANSFER_ENCODING)) {
-            transferEncodings++;
-            transferEncoding = value;
+    private void note(AsciiString name, AsciiString value, int lineStart, int lineEnd) {
+        switch (name.length()) {
+            case 14 -> {
+                if (name.contentEqualsIgnoreCase(CONTENT_LENGTH)) {
+                    contentLengths++;
+                    contentLength = value;
+                }
+            }
+            case 17 -> {
+                if (name.contentEqualsIgnoreCase(TRANSFER_ENCODING)) {
+                    transferEncodings++;
+                    transferEncoding = value;
+                    hopLine(lineStart, lineEnd);
+                }
+            }
+            case 10 -> {
+                if (name.contentEqualsIgnoreCase(CONNECTION)) {
+                    if (!value.contentEqualsIgnoreCase(KEEP_ALIVE) && !value.contentEqualsIgnoreCase(CLOSE)) {
+                        verbatim = false;
+                    }
+                    hopLine(lineStart, lineEnd);
+                } else if (name.contentEqualsIgnoreCase(KEEP_ALIVE)) {
+                    hopLine(lineStart, lineEnd);
+                }
+            }
+            case 16 -> {
+                if (name.contentEqualsIgnoreCase(PROXY_CONNECTION)) {
+                    hopLine(lineStart, lineEnd);
+                }
+            }
+            case 7 -> {
+                if (name.contentEqualsIgnoreCase(TRAILER) || name.contentEqualsIgnoreCase(UPGRADE)) {
+                    hopLine(lineStart, lineEnd);
+                }
+            }
+            case 2 -> {
+                if (name.contentEqualsIgnoreCase(TE)) {
+                    hopLine(lineStart, lineEnd);
+                }
+            }
+            default -> {
+            }
         }
+    }
+
+    private void hopLine(int start, int end) {
+        if (hopLineCount == MAX_HOP_LINES) {
+            verbatim = false;
+            return;
+        }
+        hopLines[2 * hopLineCount] = start;
+        hopLines[2 * hopLineCount + 1] = end;
+        hopLineCount++;
     }
 
     /**

@@ -67,8 +67,9 @@ public final class ResponseDecoder extends Http1Decoder {
         HttpHeaders headers = HEADERS.newHeaders();
         fields.parse(a, firstLineEnd, a.length - 2, headers);
         long body = framing(code, http10);
-        out.add(new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, status(code, a, reason, end),
-                headers));
+        HttpResponseStatus status = status(code, a, reason, end);
+        out.add(!http10 && fields.verbatim ? new WireResponse(status, headers, a, fields)
+                : new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, status, headers));
         return body;
     }
 

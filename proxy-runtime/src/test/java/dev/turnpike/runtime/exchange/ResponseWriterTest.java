@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.ProxyError;
+import dev.turnpike.runtime.wire.HopByHop;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -82,7 +83,7 @@ class ResponseWriterTest {
         HttpResponse r = response(HttpResponseStatus.OK, "Content-Length", "9", "X-Request-Id", "backend-id",
                 "Content-Type", "text/plain");
 
-        w.head(r, 5, null, false);
+        w.head(r, 5, null, false, false);
 
         Message m = Message.parse(written());
         assertEquals("HTTP/1.1 200 OK", m.statusLine());
@@ -96,11 +97,73 @@ class ResponseWriterTest {
         assertEquals(200, w.status());
     }
 
+    /** A backend's head as the strict decoder hands it up (a WireResponse, kept as its bytes). */
+    private static HttpResponse decoded(String head) {
+        dev.turnpike.runtime.wire.ResponseDecoder decoder = new dev.turnpike.runtime.wire.ResponseDecoder(65536, 65536);
+        EmbeddedChannel in = new EmbeddedChannel(decoder);
+        in.writeInbound(Unpooled.copiedBuffer(head, US_ASCII));
+        HttpResponse r = in.readInbound();
+        in.finishAndReleaseAll();
+        HopByHop.strip(r.headers()); // as the relay does before the writer sees it
+        return r;
+    }
+
+    @Test
+    void anUntouchedHeadGoesOnAsItCameLessItsHopByHopLines() {
+        ResponseWriter w = writer(false, true);
+        HttpResponse r = decoded("HTTP/1.1 200 Fine\r\nX-Odd:  spaced\t \r\nConnection: keep-alive\r\n"
+                + "content-length:5\r\nKeep-Alive: timeout=5\r\nETag: \"v\"\r\n\r\n");
+
+        w.head(r, 5, r.headers().get("content-length"), false, true);
+
+        assertEquals("HTTP/1.1 200 Fine\r\nX-Odd:  spaced\t \r\ncontent-length:5\r\nETag: \"v\"\r\n"
+                + "X-Request-Id: " + REQUEST_ID + "\r\n\r\n", written(), "byte for byte, the proxy's field appended");
+    }
+
+    @Test
+    void anUntouchedChunkedHeadGetsTheRuntimesFramingAppended() {
+        ResponseWriter w = writer(false, false);
+        HttpResponse r = decoded("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n");
+
+        w.head(r, -1, null, false, true);
+
+        assertEquals("HTTP/1.1 200 OK\r\nX-A: 1\r\ntransfer-encoding: chunked\r\nconnection: close\r\n"
+                + "X-Request-Id: " + REQUEST_ID + "\r\n\r\n", written());
+    }
+
+    @Test
+    void anEditedHeadOrANewLengthOrTheBackendsOwnRequestIdIsWrittenFromTheFields() {
+        String head = "HTTP/1.1 200 OK\r\nX-A:  1\r\nContent-Length: 5\r\n\r\n";
+        ResponseWriter edited = writer(false, true);
+        HttpResponse r = decoded(head);
+        edited.head(r, 5, r.headers().get("content-length"), false, false);
+        assertTrue(written().startsWith("HTTP/1.1 200 OK\r\nX-A: 1\r\n"), "written from the fields: OWS normalised");
+
+        ResponseWriter relength = writer(false, true);
+        relength.head(decoded(head), 7, null, false, true);
+        Message m = Message.parse(written());
+        assertEquals(List.of("7"), m.all("content-length"));
+
+        ResponseWriter ids = writer(false, true);
+        HttpResponse withId = decoded("HTTP/1.1 200 OK\r\nX-Request-Id: theirs\r\nContent-Length: 0\r\n\r\n");
+        ids.head(withId, 0, withId.headers().get("content-length"), false, true);
+        assertEquals(List.of(REQUEST_ID), Message.parse(written()).all("x-request-id"), "replaced, not repeated");
+    }
+
+    @Test
+    void aConnectionFieldThatNamesOthersIsNotPassedOn() {
+        ResponseWriter w = writer(false, true);
+        HttpResponse r = decoded("HTTP/1.1 200 OK\r\nConnection: X-Secret\r\nX-Secret: s\r\nContent-Length: 0\r\n\r\n");
+        w.head(r, 0, r.headers().get("content-length"), false, true);
+        Message m = Message.parse(written());
+        assertNull(m.header("x-secret"), "a field the backend's Connection names is stripped");
+    }
+
     @Test
     void unknownLengthIsChunkedForAnHttp11Client() {
         ResponseWriter w = writer(false, true);
 
-        w.head(response(HttpResponseStatus.OK, "Content-Length", "7"), -1, null, false);
+        w.head(response(HttpResponseStatus.OK, "Content-Length", "7"), -1, null, false, false);
         Message m = Message.parse(written());
         assertEquals("chunked", m.header("transfer-encoding"));
         assertNull(m.header("content-length"));
@@ -116,7 +179,7 @@ class ResponseWriterTest {
     @Test
     void aLastPartWithDataGoesOutInOneWrite() {
         ResponseWriter w = writer(false, true);
-        w.head(response(HttpResponseStatus.OK, "Content-Length", "5"), 5, null, false);
+        w.head(response(HttpResponseStatus.OK, "Content-Length", "5"), 5, null, false, false);
         written();
         LastHttpContent last = new DefaultLastHttpContent(Unpooled.directBuffer().writeBytes("hello".getBytes(US_ASCII)));
 
@@ -131,7 +194,7 @@ class ResponseWriterTest {
     void unknownLengthForAnHttp10ClientIsEndedByTheClose() {
         ResponseWriter w = writer(true, true);
 
-        w.head(response(HttpResponseStatus.OK, "Content-Length", "7"), -1, null, false);
+        w.head(response(HttpResponseStatus.OK, "Content-Length", "7"), -1, null, false, false);
         Message m = Message.parse(written());
         assertEquals("HTTP/1.1 200 OK", m.statusLine(), "the proxy speaks HTTP/1.1 whatever the client does");
         assertNull(m.header("content-length"));
@@ -147,7 +210,7 @@ class ResponseWriterTest {
     void keepAliveHttp10ClientIsToldSo() {
         ResponseWriter w = writer(true, true);
 
-        w.head(response(HttpResponseStatus.OK), 2, null, false);
+        w.head(response(HttpResponseStatus.OK), 2, null, false, false);
 
         Message m = Message.parse(written());
         assertEquals("keep-alive", m.header("connection"));
@@ -159,7 +222,7 @@ class ResponseWriterTest {
     void clientThatDoesNotKeepAliveGetsConnectionClose() {
         ResponseWriter w = writer(false, false);
 
-        w.head(response(HttpResponseStatus.OK), 2, null, false);
+        w.head(response(HttpResponseStatus.OK), 2, null, false, false);
 
         assertEquals("close", Message.parse(written()).header("connection"));
         assertTrue(w.closing());
@@ -170,7 +233,7 @@ class ResponseWriterTest {
         shuttingDown = true;
         ResponseWriter w = writer(false, true);
 
-        w.head(response(HttpResponseStatus.OK), 2, null, false);
+        w.head(response(HttpResponseStatus.OK), 2, null, false, false);
 
         assertEquals("close", Message.parse(written()).header("connection"));
         assertTrue(w.closing());
@@ -179,7 +242,7 @@ class ResponseWriterTest {
     @Test
     void transferEncodingFromTheBackendNeverSurvives() {
         ResponseWriter known = writer(false, true);
-        known.head(response(HttpResponseStatus.OK, "Transfer-Encoding", "gzip, chunked"), 5, null, false);
+        known.head(response(HttpResponseStatus.OK, "Transfer-Encoding", "gzip, chunked"), 5, null, false, false);
         Message m = Message.parse(written());
         assertNull(m.header("transfer-encoding"));
         assertEquals("5", m.header("content-length"));
@@ -189,7 +252,7 @@ class ResponseWriterTest {
     void transferEncodingFromTheBackendIsDroppedForABodylessResponseToo() {
         ResponseWriter w = writer(false, true);
 
-        w.head(response(HttpResponseStatus.OK, "Transfer-Encoding", "chunked", "ETag", "\"v1\""), -1, null, true);
+        w.head(response(HttpResponseStatus.OK, "Transfer-Encoding", "chunked", "ETag", "\"v1\""), -1, null, true, false);
         assertTrue(w.end(LastHttpContent.EMPTY_LAST_CONTENT), "a bodyless response ends at once");
 
         Message m = Message.parse(written());
@@ -204,7 +267,7 @@ class ResponseWriterTest {
     @Test
     void bodyPastTheAnnouncedLengthIsRefusedAndReleased() {
         ResponseWriter w = writer(false, true);
-        w.head(response(HttpResponseStatus.OK), 3, null, false);
+        w.head(response(HttpResponseStatus.OK), 3, null, false, false);
         written();
         ByteBuf data = ascii("hello");
 
@@ -217,7 +280,7 @@ class ResponseWriterTest {
     @Test
     void endShortOfTheAnnouncedLengthIsRefused() {
         ResponseWriter w = writer(false, true);
-        w.head(response(HttpResponseStatus.OK), 5, null, false);
+        w.head(response(HttpResponseStatus.OK), 5, null, false, false);
         assertTrue(w.body(ascii("hel")));
 
         assertFalse(w.end(LastHttpContent.EMPTY_LAST_CONTENT));
@@ -229,7 +292,7 @@ class ResponseWriterTest {
     @Test
     void matchingLengthEndsTheResponseAndReportsWrittenWhenTheWriteCompletes() {
         ResponseWriter w = writer(false, true);
-        w.head(response(HttpResponseStatus.OK), 5, null, false);
+        w.head(response(HttpResponseStatus.OK), 5, null, false, false);
         assertTrue(w.body(ascii("hello")));
         gate.holding = true; // the client has not taken the last part yet
 
@@ -283,7 +346,7 @@ class ResponseWriterTest {
     @Test
     void cutClosesTheConnection() {
         ResponseWriter w = writer(false, true);
-        w.head(response(HttpResponseStatus.OK), 10, null, false);
+        w.head(response(HttpResponseStatus.OK), 10, null, false, false);
         w.body(ascii("hello"));
 
         w.cut();
@@ -310,7 +373,7 @@ class ResponseWriterTest {
         assertNull(m.header("connection"));
         assertEquals(ResponseWriter.State.NOT_STARTED, w.state(), "the final response is still to come");
 
-        w.head(response(HttpResponseStatus.OK), 0, null, false);
+        w.head(response(HttpResponseStatus.OK), 0, null, false, false);
         assertEquals("HTTP/1.1 200 OK", Message.parse(written()).statusLine());
     }
 
@@ -331,7 +394,7 @@ class ResponseWriterTest {
         ResponseWriter w = writer(false, true);
         w.batch(true);
 
-        w.head(response(HttpResponseStatus.OK), 5, null, false);
+        w.head(response(HttpResponseStatus.OK), 5, null, false, false);
         w.body(ascii("hello"));
         assertTrue(ch.outboundMessages().isEmpty(), "nothing is flushed during a batch");
 
@@ -414,7 +477,7 @@ class ResponseWriterTest {
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2));
         ResponseWriter w = writer(false, true);
         w.batch(true);
-        w.head(response(HttpResponseStatus.OK), -1, null, false);
+        w.head(response(HttpResponseStatus.OK), -1, null, false, false);
         w.body(ascii("hello"));
         assertFalse(ch.isWritable());
         assertFalse(w.writable());
