@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayDeque;
 
@@ -93,7 +92,8 @@ final class ResponseRelay implements PhaseLoop.Owner {
         attempt = from;
         head = r;
         upstreamNoBody = from.head().isHead() || bodiless(r.status().code());
-        boolean chunked = HttpUtil.isTransferEncodingChunked(r);
+        // The decoder admits Transfer-Encoding only as exactly "chunked": its presence says it all.
+        boolean chunked = r.headers().contains(HttpHeaderNames.TRANSFER_ENCODING);
         lengthText = chunked ? null : r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         length = upstreamNoBody ? 0 : lengthText != null ? Long.parseLong(lengthText.trim()) : -1;
         HopByHop.strip(r.headers());

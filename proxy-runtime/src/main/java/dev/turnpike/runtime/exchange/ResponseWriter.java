@@ -189,7 +189,7 @@ final class ResponseWriter implements ChannelFutureListener {
      * order {@link #connectionHeaders} and the framing put them at the end of the fields.
      */
     private ByteBuf asReceived(WireResponse r) {
-        ByteBuf out = alloc.buffer(r.receivedLength() + 96);
+        ByteBuf out = HeadWriter.scratch();
         r.writeReceived(out);
         if (chunked) {
             HeadWriter.header(out, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
@@ -201,7 +201,7 @@ final class ResponseWriter implements ChannelFutureListener {
         }
         HeadWriter.header(out, RequestIds.HEADER, requestId);
         HeadWriter.end(out);
-        return out;
+        return HeadWriter.copyOut(alloc, out);
     }
 
     /** An informational response (102, 103), forwarded to an HTTP/1.1 client before the final one. */

@@ -81,7 +81,7 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
 
     /** The head as bytes: request line, headers, and the runtime's framing header. */
     ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf out = alloc.buffer(512);
+        ByteBuf out = HeadWriter.scratch();
         HeadWriter.requestLine(out, method(), uri());
         headers.writeTo(out);
         if (hasBody()) {
@@ -93,7 +93,7 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
             }
         }
         HeadWriter.end(out);
-        return out;
+        return HeadWriter.copyOut(alloc, out);
     }
 
     @Override

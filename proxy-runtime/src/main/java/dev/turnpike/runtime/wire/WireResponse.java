@@ -34,9 +34,4 @@ public final class WireResponse extends DefaultHttpResponse {
         }
         out.writeBytes(head, from, fieldsEnd - from);
     }
-
-    /** How many bytes {@link #writeReceived} writes at most. */
-    public int receivedLength() {
-        return fieldsEnd;
-    }
 }
