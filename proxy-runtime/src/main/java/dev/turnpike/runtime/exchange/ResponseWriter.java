@@ -181,27 +181,9 @@ final class ResponseWriter implements ChannelFutureListener {
         status = r.status().code();
         head = r;
         state = State.STREAMING;
-        write(asReceived ? asReceived((WireResponse) r) : HeadWriter.responseHead(alloc, r));
-    }
-
-    /**
-     * The head as the backend sent it, less its hop-by-hop lines, then what the runtime adds, in the
-     * order {@link #connectionHeaders} and the framing put them at the end of the fields.
-     */
-    private ByteBuf asReceived(WireResponse r) {
-        ByteBuf out = HeadWriter.scratch();
-        r.writeReceived(out);
-        if (chunked) {
-            HeadWriter.header(out, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-        if (closeAfter) {
-            HeadWriter.header(out, HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10) {
-            HeadWriter.header(out, HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        HeadWriter.header(out, RequestIds.HEADER, requestId);
-        HeadWriter.end(out);
-        return HeadWriter.copyOut(alloc, out);
+        write(asReceived ? ResponseHeadBytes.asReceived(alloc, (WireResponse) r, chunked,
+                closeAfter ? HttpHeaderValues.CLOSE : http10 ? HttpHeaderValues.KEEP_ALIVE : null, requestId)
+                : HeadWriter.responseHead(alloc, r));
     }
 
     /** An informational response (102, 103), forwarded to an HTTP/1.1 client before the final one. */
