@@ -184,6 +184,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
             if (readable >= MAX_CHUNK_LINE + 2) {
                 throw WireViolation.bad("chunk line longer than " + MAX_CHUNK_LINE + " bytes");
             }
+            PartialLines.chunkLine(in, start, start + readable); // refused now if it cannot become valid
             return;
         }
         int cr = lf - 1;
@@ -240,6 +241,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
             if (in.readableBytes() >= room) {
                 throw WireViolation.bad("trailer section too large");
             }
+            PartialLines.fieldLine(in, start, start + in.readableBytes());
             return;
         }
         if (lf == start || in.getByte(lf - 1) != '\r') {

@@ -180,6 +180,30 @@ class RequestDecoderTest {
         assertTrue(d.messages().get(d.messages().size() - 1).decoderResult().isFailure(), "the failure is the last message");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "hello world",                 // a chunk line that is no size at all
+        "5x",                          // a size followed by what no chunk line has
+        "5;a\u0000",                  // a CTL in an extension
+        "5\r\nhello\r\n0\r\nX-T: t\r\n\rc", // a bare CR on a trailer line
+        "5\r\nhello\r\n0\r\n X-T: folded", // obs-fold in the trailers
+        "5\r\nhello\r\n0\r\nX T",       // whitespace in a trailer name
+    })
+    void aBodyLineIsRefusedAsSoonAsItCannotBecomeValidNotWhenItsLfComes(String bodyStart) {
+        // The head went on long ago: waiting for the LF would leave the backend holding a request
+        // a strict reader has already refused.
+        Decoded d = decode("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + bodyStart);
+        assertTrue(d.failure() != null && d.failure().status() == 400, bodyStart);
+    }
+
+    @Test
+    void aBodyLineThatMayStillBecomeValidIsWaitedFor() {
+        for (String start : new String[] {"5", "5 ", "5;a=\"b", "5\r", "5\r\nhello\r\n0\r\nX-T: t", "5\r\nhello\r\n0\r\n\r"}) {
+            Decoded d = decode("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + start);
+            assertNull(d.failure(), start);
+        }
+    }
+
     @Test
     void theSameCaseTrickledIsRefusedToo() {
         Decoded d = decode("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n", 1);
