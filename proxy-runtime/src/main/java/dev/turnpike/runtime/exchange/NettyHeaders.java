@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@link Headers} over Netty's {@link HttpHeaders}, without copying. Netty's default headers
- * validate names on every set/add, and {@link HeaderRules} the values, which is what keeps a
- * plugin from splitting a header; the owner's {@link Head} says when edits are allowed at all.
+ * {@link Headers} over Netty's {@link HttpHeaders}, without copying. {@link HeaderRules} checks
+ * every name and value a plugin sets or adds (the decoded headers underneath do not validate),
+ * which is what keeps a plugin from splitting a header; the owner's {@link Head} says when edits
+ * are allowed at all.
  */
 final class NettyHeaders implements Headers {
 
@@ -42,6 +43,9 @@ final class NettyHeaders implements Headers {
     @Override
     public Headers set(String name, String value) {
         owner.checkEditable();
+        // The headers were decoded without Netty's validation (the strict decoder checked them), so
+        // a plugin's name is held to the token rule here: nothing below would refuse a CRLF in it.
+        HeaderRules.checkName(name);
         HeaderRules.checkValue(name, value);
         headers.set(name, value);
         return this;
@@ -50,6 +54,7 @@ final class NettyHeaders implements Headers {
     @Override
     public Headers add(String name, String value) {
         owner.checkEditable();
+        HeaderRules.checkName(name);
         HeaderRules.checkValue(name, value);
         headers.add(name, value);
         return this;

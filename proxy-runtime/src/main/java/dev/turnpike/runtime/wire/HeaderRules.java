@@ -1,9 +1,9 @@
 package dev.turnpike.runtime.wire;
 
 /**
- * Header checks for what plugins write. Netty's decoder already refuses bad names and values on
- * the way in; these hold a plugin's edits to the same rules, so a plugin can never split a header
- * or a message.
+ * Header checks for what plugins write. The strict decoders refuse bad names and values on the way
+ * in (and hand up headers Netty does not validate again); these hold a plugin's edits to the same
+ * rules, so a plugin can never split a header or a message.
  */
 public final class HeaderRules {
 
