@@ -1,5 +1,6 @@
 package dev.turnpike.runtime.wire;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
@@ -17,16 +18,6 @@ import io.netty.util.AsciiString;
  */
 final class FieldLines {
 
-    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
-    private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
-
-    private static final AsciiString CONNECTION = AsciiString.cached("connection");
-    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
-    private static final AsciiString CLOSE = AsciiString.cached("close");
-    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-    private static final AsciiString TE = AsciiString.cached("te");
-    private static final AsciiString TRAILER = AsciiString.cached("trailer");
-    private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
     private static final int MAX_HOP_LINES = 8;
 
     /**
@@ -107,47 +98,22 @@ final class FieldLines {
     }
 
     private void note(AsciiString name, AsciiString value, int lineStart, int lineEnd) {
-        switch (name.length()) {
-            case 14 -> {
-                if (name.contentEqualsIgnoreCase(CONTENT_LENGTH)) {
-                    contentLengths++;
-                    contentLength = value;
-                }
-            }
-            case 17 -> {
-                if (name.contentEqualsIgnoreCase(TRANSFER_ENCODING)) {
-                    transferEncodings++;
-                    transferEncoding = value;
-                    hopLine(lineStart, lineEnd);
-                }
-            }
-            case 10 -> {
-                if (name.contentEqualsIgnoreCase(CONNECTION)) {
-                    if (!value.contentEqualsIgnoreCase(KEEP_ALIVE) && !value.contentEqualsIgnoreCase(CLOSE)) {
-                        verbatim = false;
-                    }
-                    hopLine(lineStart, lineEnd);
-                } else if (name.contentEqualsIgnoreCase(KEEP_ALIVE)) {
-                    hopLine(lineStart, lineEnd);
-                }
-            }
-            case 16 -> {
-                if (name.contentEqualsIgnoreCase(PROXY_CONNECTION)) {
-                    hopLine(lineStart, lineEnd);
-                }
-            }
-            case 7 -> {
-                if (name.contentEqualsIgnoreCase(TRAILER) || name.contentEqualsIgnoreCase(UPGRADE)) {
-                    hopLine(lineStart, lineEnd);
-                }
-            }
-            case 2 -> {
-                if (name.contentEqualsIgnoreCase(TE)) {
-                    hopLine(lineStart, lineEnd);
-                }
-            }
-            default -> {
-            }
+        if (name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)) {
+            contentLengths++;
+            contentLength = value;
+            return;
+        }
+        if (!HopByHop.isFixed(name)) {
+            return;
+        }
+        hopLine(lineStart, lineEnd);
+        if (name.contentEqualsIgnoreCase(HttpHeaderNames.TRANSFER_ENCODING)) {
+            transferEncodings++;
+            transferEncoding = value;
+        } else if (name.contentEqualsIgnoreCase(HttpHeaderNames.CONNECTION)
+                && !value.contentEqualsIgnoreCase(HttpHeaderValues.KEEP_ALIVE)
+                && !value.contentEqualsIgnoreCase(HttpHeaderValues.CLOSE)) {
+            verbatim = false;
         }
     }
 

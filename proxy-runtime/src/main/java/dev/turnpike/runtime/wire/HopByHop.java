@@ -25,12 +25,20 @@ public final class HopByHop {
      * answers itself): a name a plugin may not send on, whatever it sets.
      */
     public static boolean isHopByHop(CharSequence name) {
+        return isFixed(name) || HttpHeaderNames.EXPECT.contentEqualsIgnoreCase(name);
+    }
+
+    /**
+     * Whether {@code name} is one of the fixed hop-by-hop headers. Asked for every field of every
+     * response head the decoder parses, so the length decides before any comparison.
+     */
+    public static boolean isFixed(CharSequence name) {
         for (AsciiString h : FIXED) {
-            if (h.contentEqualsIgnoreCase(name)) {
+            if (h.length() == name.length() && h.contentEqualsIgnoreCase(name)) {
                 return true;
             }
         }
-        return HttpHeaderNames.EXPECT.contentEqualsIgnoreCase(name);
+        return false;
     }
 
     /** Strips hop-by-hop headers in place. */

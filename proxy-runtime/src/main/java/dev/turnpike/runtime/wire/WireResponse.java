@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.Arrays;
 
 /**
  * A backend's HTTP/1.1 response head that can go to the client as the bytes it came in, less its
@@ -22,7 +23,7 @@ public final class WireResponse extends DefaultHttpResponse {
         super(HttpVersion.HTTP_1_1, status, headers);
         this.head = head;
         this.fieldsEnd = head.length - 2;
-        this.skip = java.util.Arrays.copyOf(fields.hopLines, 2 * fields.hopLineCount);
+        this.skip = Arrays.copyOf(fields.hopLines, 2 * fields.hopLineCount);
     }
 
     /** The status line and the field lines as received, hop-by-hop lines left out; no empty line. */
