@@ -1,5 +1,6 @@
 package dev.turnpike.api;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -7,10 +8,20 @@ import java.util.Objects;
  * An upstream server a request can go to: address, transport, and the timeouts that apply to it.
  * Immutable and thread-safe. Create peers once (when the plugin starts) and return the same
  * instances per request: the runtime keys its connection pools on them ({@link #equals} compares
- * host, port, TLS and SNI), and a peer built per request costs an allocation and a hash.
+ * everything that makes two connections different: host, port and every TLS setting; not the
+ * timeouts), and a peer built per request costs an allocation and a hash.
  *
  * <p>A timeout left unset ({@code null}) takes the value of {@code upstream.*} in the runtime
  * configuration.
+ *
+ * <p><b>TLS.</b> With {@link Builder#tls tls(true)} the runtime opens the connection with a TLS
+ * handshake before anything of the request goes out. By default it sends the host as SNI when the
+ * host is a name (not an IP literal), verifies the backend's chain against the system's trust store
+ * and verifies that the certificate names the SNI name (or the host). A failed handshake is a
+ * connect failure of kind {@link ErrorKind#TLS}: retryable like a refused connection. The files
+ * ({@link Builder#ca}, {@link Builder#clientCertificate}) are read when the runtime first connects
+ * to a peer that names them; a file it cannot use fails that connection (kind {@code TLS}) with
+ * the file and the reason.
  */
 public final class Peer {
 
@@ -18,6 +29,11 @@ public final class Peer {
     private final int port;
     private final boolean tls;
     private final String sni;
+    private final boolean verify;
+    private final boolean verifyHostname;
+    private final Path ca;
+    private final Path clientCertificate;
+    private final Path clientKey;
     private final Duration connectTimeout;
     private final Duration readTimeout;
     private final String address;
@@ -28,10 +44,15 @@ public final class Peer {
         this.port = b.port;
         this.tls = b.tls;
         this.sni = b.sni;
+        this.verify = b.verify;
+        this.verifyHostname = b.verifyHostname;
+        this.ca = b.ca;
+        this.clientCertificate = b.clientCertificate;
+        this.clientKey = b.clientKey;
         this.connectTimeout = b.connectTimeout;
         this.readTimeout = b.readTimeout;
         this.address = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
-        this.hash = Objects.hash(host, port, tls, sni);
+        this.hash = Objects.hash(host, port, tls, sni, verify, verifyHostname, ca, clientCertificate, clientKey);
     }
 
     /** A plain-HTTP peer with the configured default timeouts. */
@@ -58,6 +79,11 @@ public final class Peer {
         Builder b = new Builder(host, port);
         b.tls = tls;
         b.sni = sni;
+        b.verify = verify;
+        b.verifyHostname = verifyHostname;
+        b.ca = ca;
+        b.clientCertificate = clientCertificate;
+        b.clientKey = clientKey;
         b.connectTimeout = connectTimeout;
         b.readTimeout = readTimeout;
         return b;
@@ -76,9 +102,49 @@ public final class Peer {
         return tls;
     }
 
-    /** The TLS server name to send (and verify), or {@code null} for {@link #host()}. */
+    /**
+     * The TLS server name to send and to verify the certificate against, as set; {@code null}: the
+     * host when it is a name. See {@link #serverName()} for the name in force.
+     */
     public String sni() {
         return sni;
+    }
+
+    /**
+     * The server name the runtime sends (SNI) and verifies: {@link #sni()} when set, else the host
+     * when it is a name; {@code null} for an IP literal without {@code sni} (no SNI is sent, and the
+     * certificate must name the IP address).
+     */
+    public String serverName() {
+        if (sni != null) {
+            return sni;
+        }
+        return isIpLiteral(host) ? null : host;
+    }
+
+    /** Whether the backend's certificate chain is verified (default: yes). */
+    public boolean verify() {
+        return verify;
+    }
+
+    /** Whether the certificate must name {@link #serverName()} (or the IP address); default yes, and only with {@link #verify()}. */
+    public boolean verifyHostname() {
+        return verifyHostname;
+    }
+
+    /** The PEM file of CA certificates that the backend's chain is verified against; {@code null}: the system trust store. */
+    public Path ca() {
+        return ca;
+    }
+
+    /** The PEM certificate chain the runtime presents to the backend (mTLS), or {@code null}. */
+    public Path clientCertificate() {
+        return clientCertificate;
+    }
+
+    /** The PKCS#8 PEM key of {@link #clientCertificate()}, or {@code null}. */
+    public Path clientKey() {
+        return clientKey;
     }
 
     /** How long connecting may take before the attempt fails (502); {@code null}: the default. */
@@ -109,7 +175,9 @@ public final class Peer {
             return false;
         }
         Peer p = (Peer) o;
-        return port == p.port && tls == p.tls && host.equals(p.host) && Objects.equals(sni, p.sni);
+        return port == p.port && tls == p.tls && host.equals(p.host) && Objects.equals(sni, p.sni)
+                && verify == p.verify && verifyHostname == p.verifyHostname && Objects.equals(ca, p.ca)
+                && Objects.equals(clientCertificate, p.clientCertificate) && Objects.equals(clientKey, p.clientKey);
     }
 
     @Override
@@ -128,6 +196,11 @@ public final class Peer {
         private final int port;
         private boolean tls;
         private String sni;
+        private boolean verify = true;
+        private boolean verifyHostname = true;
+        private Path ca;
+        private Path clientCertificate;
+        private Path clientKey;
         private Duration connectTimeout;
         private Duration readTimeout;
 
@@ -148,8 +221,40 @@ public final class Peer {
             return this;
         }
 
+        /** The name to send as SNI and to verify against; {@code null}: the host when it is a name. */
         public Builder sni(String sni) {
+            if (sni != null && (sni.isEmpty() || isIpLiteral(sni) || sni.chars().anyMatch(c -> c <= 32 || c >= 127 || c == '/'))) {
+                throw new IllegalArgumentException("sni must be a host name, got '" + sni + "'");
+            }
             this.sni = sni;
+            return this;
+        }
+
+        /** Whether to verify the backend's certificate chain (default true). Off only for tests and trusted links. */
+        public Builder verify(boolean verify) {
+            this.verify = verify;
+            return this;
+        }
+
+        /** Whether the certificate must name the server name or IP (default true). */
+        public Builder verifyHostname(boolean verifyHostname) {
+            this.verifyHostname = verifyHostname;
+            return this;
+        }
+
+        /** A PEM file of the CA certificates to trust instead of the system's; {@code null}: the system's. */
+        public Builder ca(Path ca) {
+            this.ca = ca;
+            return this;
+        }
+
+        /** The certificate chain and PKCS#8 key to present to the backend (mTLS); both or neither. */
+        public Builder clientCertificate(Path certificate, Path key) {
+            if ((certificate == null) != (key == null)) {
+                throw new IllegalArgumentException("a client certificate needs its key, and a key its certificate");
+            }
+            this.clientCertificate = certificate;
+            this.clientKey = key;
             return this;
         }
 
@@ -170,8 +275,18 @@ public final class Peer {
             return d;
         }
 
+        /**
+         * @throws IllegalArgumentException when a TLS setting is given for a peer without TLS
+         */
         public Peer build() {
+            if (!tls && (sni != null || ca != null || clientCertificate != null || !verify || !verifyHostname)) {
+                throw new IllegalArgumentException("sni, verify, ca and client certificates need tls(true)");
+            }
             return new Peer(this);
         }
+    }
+
+    static boolean isIpLiteral(String host) {
+        return host.indexOf(':') >= 0 || host.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.');
     }
 }

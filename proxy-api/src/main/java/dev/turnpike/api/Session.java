@@ -19,8 +19,16 @@ public interface Session {
     /** The proxy's own address the client connected to. */
     InetSocketAddress localAddress();
 
-    /** Whether the client connection uses TLS. */
-    boolean isTls();
+    /** Whether the client connection uses TLS (it came in on {@code server.tls.listen}). */
+    default boolean isTls() {
+        return tls() != null;
+    }
+
+    /**
+     * The client connection's TLS: protocol, cipher, SNI name and the client's certificate, or
+     * {@code null} for a cleartext connection.
+     */
+    TlsInfo tls();
 
     /** How many requests this client connection carried before this one (0 for the first). */
     long connectionRequestIndex();

@@ -10,6 +10,11 @@ public interface Downstream {
 
     Channel channel();
 
+    /** The connection's TLS, settled by its handshake before the first request; {@code null} for cleartext. */
+    default dev.turnpike.api.TlsInfo tls() {
+        return null;
+    }
+
     /** What the connection's event loop owns: the upstream pool, the request ids. */
     LoopResources loop();
 

@@ -52,8 +52,8 @@ final class SessionView implements Session {
     }
 
     @Override
-    public boolean isTls() {
-        return false; // the listener speaks plain HTTP only; TLS termination is not built yet
+    public dev.turnpike.api.TlsInfo tls() {
+        return client.tls();
     }
 
     @Override

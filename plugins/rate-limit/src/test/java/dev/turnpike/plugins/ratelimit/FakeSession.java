@@ -154,8 +154,8 @@ final class FakeSession implements Session {
     }
 
     @Override
-    public boolean isTls() {
-        return false;
+    public dev.turnpike.api.TlsInfo tls() {
+        return null;
     }
 
     @Override
