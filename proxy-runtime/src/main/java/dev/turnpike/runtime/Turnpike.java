@@ -12,6 +12,7 @@ import dev.turnpike.runtime.metrics.MetricsServer;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.reload.Reloader;
 import dev.turnpike.runtime.server.ProxyServer;
+import dev.turnpike.runtime.tls.TlsRuntime;
 import io.prometheus.client.hotspot.DefaultExports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,32 +33,38 @@ public final class Turnpike implements AutoCloseable {
     private final EventLoops loops;
     private final Reloader reloader;
     private final ProxyMetrics metrics;
+    private final TlsRuntime tls;
     private ProxyServer server;
     private MetricsServer metricsServer;
 
-    private Turnpike(ProxyConfig config, EventLoops loops, Reloader reloader, ProxyMetrics metrics) {
+    private Turnpike(ProxyConfig config, EventLoops loops, Reloader reloader, ProxyMetrics metrics, TlsRuntime tls) {
         this.config = config;
         this.loops = loops;
         this.reloader = reloader;
         this.metrics = metrics;
+        this.tls = tls;
     }
 
     /**
      * Loads the plugin jars and starts the chain's plugins with their config sections.
      *
      * @throws dev.turnpike.api.config.InvalidConfigException when a required chain entry's plugin is
-     *         not loaded, or a plugin refuses its section
+     *         not loaded, a plugin refuses its section, or a certificate of the TLS listener cannot
+     *         serve (missing, not PEM, a key of another certificate, expired or not yet valid)
      */
     public static Turnpike prepare(ProxyConfig config) throws IOException {
         ProxyMetrics metrics = new ProxyMetrics(config.metrics().enabled());
-        // The loops come first: plugins starting may already schedule work on them (health checks).
+        // Certificates first: nothing else is started when one cannot serve.
+        TlsRuntime tls = TlsRuntime.prepare(config, metrics);
+        // The loops come next: plugins starting may already schedule work on them (health checks).
         EventLoops loops = EventLoops.start(config.server().workers());
         try {
             PluginServices services = new PluginServices(metrics.pluginMetrics(), () -> new LoopExecutor(loops.next()),
-                    new HealthProber(loops));
-            return new Turnpike(config, loops, Reloader.start(config, metrics, services), metrics);
+                    new HealthProber(loops, tls.upstream()));
+            return new Turnpike(config, loops, Reloader.start(config, metrics, services), metrics, tls);
         } catch (IOException | RuntimeException e) {
             loops.close();
+            tls.close();
             throw e;
         }
     }
@@ -76,13 +83,19 @@ public final class Turnpike implements AutoCloseable {
             metricsServer.json("/plugins", reloader::statusJson);
             log.info("metrics on http://{}:{}/metrics, plugins on /plugins", config.metrics().listen().host(), metricsServer.port());
         }
-        server = new ProxyServer(config, loops, reloader.chains(), metrics, new AccessLog(config.accessLog())).start();
+        server = new ProxyServer(config, loops, tls, reloader.chains(), metrics, new AccessLog(config.accessLog())).start();
         reloader.watch();
         return this;
     }
 
+    /** The cleartext listener's address, or {@code null} when there is only a TLS listener. */
     public InetSocketAddress address() {
         return server.address();
+    }
+
+    /** The TLS listener's address, or {@code null} without one. */
+    public InetSocketAddress tlsAddress() {
+        return server.tlsAddress();
     }
 
     /** The metrics listener's port, or -1 when metrics are off. */
@@ -99,9 +112,10 @@ public final class Turnpike implements AutoCloseable {
         return reloader;
     }
 
-    /** Reloads the configuration file (SIGHUP). */
+    /** Reloads the configuration file and the TLS listener's certificate files (SIGHUP). */
     public void reloadConfig(String why) {
         reloader.reloadConfig(why);
+        tls.reload(why);
     }
 
     /** The chain in force, and the optional entries it runs without, for {@code --check}. */
@@ -138,5 +152,6 @@ public final class Turnpike implements AutoCloseable {
         }
         loops.close();
         reloader.close();
+        tls.close();
     }
 }

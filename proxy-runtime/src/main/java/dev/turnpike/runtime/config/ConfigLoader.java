@@ -26,8 +26,10 @@ import java.util.Map;
 public final class ConfigLoader {
 
     private static final Map<String, List<String>> KNOWN_KEYS = Map.of(
-            "", List.of("server", "upstream", "plugins", "metrics", "access_log"),
+            "", List.of("server", "upstream", "plugins", "metrics", "access_log", "tls"),
             "server", ServerSettings.KEYS,
+            "server.tls", ServerTlsSettings.KEYS,
+            "tls", TlsSettings.KEYS,
             "upstream", UpstreamSettings.KEYS,
             "plugins", PluginSettings.KEYS,
             "metrics", MetricsSettings.KEYS,
@@ -57,7 +59,8 @@ public final class ConfigLoader {
                     UpstreamSettings.read(root.section("upstream")),
                     PluginSettings.read(root.section("plugins")),
                     MetricsSettings.read(root.section("metrics")),
-                    AccessLogSettings.read(root.section("access_log")));
+                    AccessLogSettings.read(root.section("access_log")),
+                    TlsSettings.read(root.section("tls")));
             List<String> unknown = root.unreadKeys();
             if (!unknown.isEmpty()) {
                 throw new ConfigException(file, unknown.get(0), "unknown key" + knownHint(root, unknown.get(0)));

@@ -14,9 +14,16 @@ import java.util.Objects;
  * @param plugins  {@code plugins:}, the plugin folder and the chain
  * @param metrics  {@code metrics:}, the admin/metrics listener
  * @param accessLog {@code access_log:}, the per-request log
+ * @param tls      {@code tls:}, the TLS implementation both sides use
  */
 public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
-                          MetricsSettings metrics, AccessLogSettings accessLog) {
+                          MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls) {
+
+    /** A configuration with the default {@code tls:} section. */
+    public ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
+                       MetricsSettings metrics, AccessLogSettings accessLog) {
+        this(file, server, upstream, plugins, metrics, accessLog, TlsSettings.defaults());
+    }
 
     public ProxyConfig {
         Objects.requireNonNull(file, "file");
@@ -25,5 +32,6 @@ public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings ups
         Objects.requireNonNull(plugins, "plugins");
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(accessLog, "accessLog");
+        Objects.requireNonNull(tls, "tls");
     }
 }

@@ -10,9 +10,10 @@ import java.util.Objects;
  * The client side of the proxy, {@code server:} in the configuration file: where it listens and
  * what it accepts from clients. Every key is optional; the defaults are given per component.
  *
- * @param listen               {@code server.listen}: the address to accept clients on
+ * @param listen               {@code server.listen}: the address to accept cleartext clients on
  *                             (default {@code 127.0.0.1:8080}); the host may be an IP literal
- *                             ({@code [::1]:8080} for IPv6) or a hostname
+ *                             ({@code [::1]:8080} for IPv6) or a hostname. {@code null} when
+ *                             {@code server.tls} is set and {@code listen} is not: TLS only
  * @param workers              {@code server.workers}: event loop threads, already resolved: the file's
  *                             {@code 0} (the default) becomes {@link Runtime#availableProcessors()},
  *                             so this is at least 1 when loaded; the file allows 0..1024
@@ -40,6 +41,7 @@ import java.util.Objects;
  * @param sendTimeout          {@code server.send_timeout}: how long a client may take no bytes of
  *                             its response; then the connection is closed, counted as the client's
  *                             timeout and never against the backend (default 60s)
+ * @param tls                  {@code server.tls}: the TLS listener, or {@code null} for none
  */
 public record ServerSettings(
         HostPort listen,
@@ -52,20 +54,31 @@ public record ServerSettings(
         long maxBodyBytes,
         Duration gracePeriod,
         Duration requestBodyTimeout,
-        Duration sendTimeout) {
+        Duration sendTimeout,
+        ServerTlsSettings tls) {
 
     /** The keys of {@code server:}, for the hint that goes with an unknown key. */
     static final List<String> KEYS = List.of("listen", "workers", "max_header_size", "max_uri_length",
             "idle_timeout", "request_header_timeout", "max_pipelined", "max_body_size",
-            "grace_period", "request_body_timeout", "send_timeout");
+            "grace_period", "request_body_timeout", "send_timeout", "tls");
 
     public ServerSettings {
-        Objects.requireNonNull(listen, "listen");
+        if (listen == null && tls == null) {
+            throw new IllegalArgumentException("a listener is needed: listen, tls or both");
+        }
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
         Objects.requireNonNull(gracePeriod, "gracePeriod");
         Objects.requireNonNull(requestBodyTimeout, "requestBodyTimeout");
         Objects.requireNonNull(sendTimeout, "sendTimeout");
+    }
+
+    /** Settings without a TLS listener. */
+    public ServerSettings(HostPort listen, int workers, int maxHeaderBytes, int maxUriLength, Duration idleTimeout,
+                          Duration requestHeaderTimeout, int maxPipelined, long maxBodyBytes, Duration gracePeriod,
+                          Duration requestBodyTimeout, Duration sendTimeout) {
+        this(listen, workers, maxHeaderBytes, maxUriLength, idleTimeout, requestHeaderTimeout, maxPipelined, maxBodyBytes,
+                gracePeriod, requestBodyTimeout, sendTimeout, null);
     }
 
     /** The settings of an absent {@code server:} section. */
@@ -75,11 +88,18 @@ public record ServerSettings(
 
     /** Reads and checks {@code server:}; errors name the key. */
     static ServerSettings read(ConfigSection s) {
-        HostPort listen;
-        try {
-            listen = HostPort.parse(s.string("listen", "127.0.0.1:8080"));
-        } catch (IllegalArgumentException e) {
-            throw s.invalid("listen", e.getMessage());
+        ServerTlsSettings tls = ServerTlsSettings.read(s);
+        HostPort listen = null;
+        // With a TLS listener, cleartext is opt-in: an edge that meant HTTPS only must not also speak HTTP.
+        if (tls == null || s.has("listen")) {
+            try {
+                listen = HostPort.parse(s.string("listen", "127.0.0.1:8080"));
+            } catch (IllegalArgumentException e) {
+                throw s.invalid("listen", e.getMessage());
+            }
+        }
+        if (listen != null && tls != null && listen.equals(tls.listen())) {
+            throw s.invalid("tls.listen", tls.listen() + " is also server.listen; the cleartext and TLS listeners need two addresses");
         }
         int workers = s.integer("workers", 0, 0, 1024);
         int maxUriLength = Limits.size(s, "max_uri_length", 8192, 8000, 1 << 20);
@@ -102,6 +122,7 @@ public record ServerSettings(
                 s.size("max_body_size", 0),
                 Limits.duration(s, "grace_period", Duration.ofSeconds(30)),
                 Limits.duration(s, "request_body_timeout", Duration.ofSeconds(60)),
-                Limits.duration(s, "send_timeout", Duration.ofSeconds(60)));
+                Limits.duration(s, "send_timeout", Duration.ofSeconds(60)),
+                tls);
     }
 }

@@ -189,7 +189,7 @@ final class Attempt implements UpstreamListener, BodySink {
             link = Link.RELEASED;
             ProxyError error = UpstreamErrors.connectFailed(peer, f.cause());
             metrics.upstreamConnectFailed(peer.address(), error.kind() == ErrorKind.CONNECT_TIMEOUT ? "timeout"
-                    : error.kind() == ErrorKind.CONNECT_REFUSED ? "refused" : "other");
+                    : error.kind() == ErrorKind.CONNECT_REFUSED ? "refused" : error.kind() == ErrorKind.TLS ? "tls" : "other");
             owner.failed(this, error);
             return;
         }

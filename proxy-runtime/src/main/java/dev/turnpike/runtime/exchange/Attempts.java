@@ -70,10 +70,6 @@ final class Attempts implements Attempt.Owner {
 
     /** Starts the next attempt: to {@code peer} with {@code head}, on a new connection when {@code fresh}. */
     void start(Peer peer, UpstreamHead head, boolean fresh) {
-        if (peer.tls()) {
-            owner.fail(ProxyError.of(ErrorKind.TLS, "TLS to backends is not supported by this build (peer " + peer + ")", null));
-            return;
-        }
         count++;
         if (count == 1 && body.complete()) {
             startBudget();

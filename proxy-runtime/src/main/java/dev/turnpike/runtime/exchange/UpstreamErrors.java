@@ -3,6 +3,8 @@ package dev.turnpike.runtime.exchange;
 import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyError;
+import dev.turnpike.runtime.tls.TlsFailure;
+import dev.turnpike.runtime.tls.TlsSetupException;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
@@ -29,8 +31,14 @@ final class UpstreamErrors {
         if (has(cause, UnknownHostException.class) || has(cause, UnresolvedAddressException.class)) {
             return ProxyError.of(ErrorKind.UNRESOLVABLE, "backend host " + peer.host() + " could not be resolved", cause);
         }
+        if (has(cause, TlsSetupException.class)) {
+            return ProxyError.of(ErrorKind.TLS, "TLS to backend " + peer.address() + " cannot be set up: "
+                    + find(cause, TlsSetupException.class).getMessage(), cause);
+        }
         if (has(cause, SSLException.class)) {
-            return ProxyError.of(ErrorKind.TLS, "TLS handshake with backend " + peer.address() + " failed", cause);
+            // The reason goes in the message: it is what the operator acts on (the CA, the name, the date).
+            return ProxyError.of(ErrorKind.TLS, "TLS handshake with backend " + peer.address() + " failed: "
+                    + TlsFailure.of(cause).words(), cause);
         }
         String how = has(cause, NoRouteToHostException.class) ? "is unreachable" : has(cause, ConnectException.class)
                 ? "refused the connection" : "could not be connected to";
@@ -56,11 +64,15 @@ final class UpstreamErrors {
     }
 
     private static boolean has(Throwable t, Class<? extends Throwable> type) {
+        return find(t, type) != null;
+    }
+
+    private static Throwable find(Throwable t, Class<? extends Throwable> type) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (type.isInstance(c)) {
-                return true;
+                return c;
             }
         }
-        return false;
+        return null;
     }
 }

@@ -3,6 +3,9 @@ package dev.turnpike.runtime.http;
 import dev.turnpike.runtime.config.ServerSettings;
 import dev.turnpike.runtime.exchange.LoopResources;
 import dev.turnpike.runtime.exchange.ProxyContext;
+import dev.turnpike.runtime.tls.HandshakeObserver;
+import dev.turnpike.runtime.tls.ServerTls;
+import dev.turnpike.runtime.tls.SniSelector;
 import dev.turnpike.runtime.wire.RequestDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -14,7 +17,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Builds the pipeline of each accepted client connection:
  * {@code WireBytes → HeadTimeout → IdleStateHandler → RequestDecoder → ClientConnection}. No aggregator: bodies
- * stream, and responses go out as bytes the exchange frames itself.
+ * stream, and responses go out as bytes the exchange frames itself. On the TLS listener,
+ * {@code SniSelector} (which becomes the connection's {@code SslHandler} once the client hello has
+ * chosen a certificate) and {@code HandshakeObserver} come after {@code WireBytes}, which counts
+ * what crosses the wire, TLS records and all.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -24,11 +30,21 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     private final ProxyContext proxy;
     private final Map<EventLoop, LoopResources> loops;
     private final WireBytes wireBytes;
+    private final ServerTls tls;
+    private final HandshakeObserver handshakes;
 
+    /** For the cleartext listener. */
     public ClientChannelInitializer(ProxyContext proxy, Map<EventLoop, LoopResources> loops) {
+        this(proxy, loops, null);
+    }
+
+    /** For the TLS listener with these certificates ({@code null}: cleartext). */
+    public ClientChannelInitializer(ProxyContext proxy, Map<EventLoop, LoopResources> loops, ServerTls tls) {
         this.proxy = proxy;
         this.loops = Map.copyOf(loops);
         this.wireBytes = new WireBytes(proxy.metrics());
+        this.tls = tls;
+        this.handshakes = tls == null ? null : new HandshakeObserver(proxy.metrics().tls());
     }
 
     /**
@@ -51,8 +67,11 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         ClientConnection[] connection = new ClientConnection[1];
         HeadTimeout headTimeout = new HeadTimeout(s.requestHeaderTimeout().toNanos(), ctx -> connection[0].headTimedOut(ctx));
         connection[0] = new ClientConnection(proxy, loops.get(ch.eventLoop()), headTimeout);
+        ch.pipeline().addLast(wireBytes);
+        if (tls != null) {
+            ch.pipeline().addLast(new SniSelector(tls, tls.settings().handshakeTimeout().toMillis()), handshakes);
+        }
         ch.pipeline().addLast(
-                wireBytes,
                 headTimeout,
                 new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
                 // The request line is method, target and version: room for the longest allowed target.

@@ -173,7 +173,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        // A failed or non-TLS handshake is the client's business, counted by HandshakeObserver.
+        if (cause instanceof IOException || cause.getCause() instanceof javax.net.ssl.SSLException) {
             log.debug("client {} connection error: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.warn("client {} connection error", ctx.channel().remoteAddress(), cause);
@@ -195,6 +196,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
     @Override
     public Channel channel() {
         return ctx.channel();
+    }
+
+    @Override
+    public dev.turnpike.api.TlsInfo tls() {
+        return ctx.channel().attr(dev.turnpike.runtime.tls.HandshakeObserver.INFO).get();
     }
 
     @Override

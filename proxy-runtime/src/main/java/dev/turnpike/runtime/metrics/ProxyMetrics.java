@@ -71,7 +71,7 @@ public final class ProxyMetrics {
             .help("Time to open a new upstream connection, by backend.")
             .labelNames("backend").buckets(LATENCY_BUCKETS).register(registry);
     private final Counter connectErrors = Counter.build().name("turnpike_upstream_connect_errors_total")
-            .help("Failed upstream connection attempts, by backend and reason (refused, timeout, other).")
+            .help("Failed upstream connection attempts, by backend and reason (refused, timeout, tls, other); the reason of a TLS failure is in turnpike_tls_handshakes_total.")
             .labelNames("backend", "reason").register(registry);
     private final Counter upstreamTimeouts = Counter.build().name("turnpike_upstream_timeouts_total")
             .help("Attempts failed because the backend stayed silent past its read timeout while the proxy was reading, "
@@ -97,6 +97,7 @@ public final class ProxyMetrics {
 
     /** Whether recording is on: with {@code metrics.enabled: false} nothing is counted at all. */
     private final boolean enabled;
+    private final TlsMetrics tls;
 
     /** Metrics that record. */
     public ProxyMetrics() {
@@ -106,6 +107,7 @@ public final class ProxyMetrics {
     /** {@code enabled} false: every recording method returns at once (the listener is off too). */
     public ProxyMetrics(boolean enabled) {
         this.enabled = enabled;
+        this.tls = new TlsMetrics(registry, enabled);
         for (int m = 0; m < METHODS.length; m++) {
             for (int c = 0; c < STATUS_CLASSES.length; c++) {
                 durationChildren[m][c] = duration.labels(METHODS[m], STATUS_CLASSES[c]);
@@ -115,6 +117,11 @@ public final class ProxyMetrics {
 
     public CollectorRegistry registry() {
         return registry;
+    }
+
+    /** The TLS metrics of both sides. */
+    public TlsMetrics tls() {
+        return tls;
     }
 
     /** The registry plugins register their own metrics in. */
@@ -241,7 +248,7 @@ public final class ProxyMetrics {
         connectTime.labels(backend).observe(nanos / 1e9);
     }
 
-    /** {@code reason}: refused, timeout or other. */
+    /** {@code reason}: refused, timeout, tls or other. */
     public void upstreamConnectFailed(String backend, String reason) {
         if (!enabled) {
             return;

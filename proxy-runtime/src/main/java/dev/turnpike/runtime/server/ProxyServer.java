@@ -7,6 +7,7 @@ import dev.turnpike.runtime.exchange.LoopResources;
 import dev.turnpike.runtime.exchange.ProxyContext;
 import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
+import dev.turnpike.runtime.tls.TlsRuntime;
 import dev.turnpike.runtime.transport.EventLoops;
 import dev.turnpike.runtime.transport.Transport;
 import dev.turnpike.runtime.upstream.UpstreamPool;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The listening proxy: one group of event loops that accept, serve clients and talk to backends
- * (a request never changes thread), with an upstream pool per loop.
+ * (a request never changes thread), with an upstream pool per loop. It listens on
+ * {@code server.listen} (cleartext), {@code server.tls.listen} (TLS), or both; both listeners feed
+ * the same pipeline after the TLS handlers, and so the same phases.
  */
 public final class ProxyServer implements AutoCloseable {
 
@@ -43,25 +46,37 @@ public final class ProxyServer implements AutoCloseable {
     private final Transport transport;
     private EventLoopGroup group;
     private final Map<EventLoop, LoopResources> loops = new HashMap<>();
+    private final TlsRuntime tls;
+    /** Whether {@link #tls} is this server's own (closed with it) rather than the caller's. */
+    private final boolean ownTls;
     private Channel listener;
+    private Channel tlsListener;
     private boolean closed;
     private final ChannelGroup clients = new DefaultChannelGroup("turnpike-clients", GlobalEventExecutor.INSTANCE);
 
     /** A server on its own event loops ({@code server.workers} of them), closed with it. */
     public ProxyServer(ProxyConfig config, Supplier<Chain> chain, ProxyMetrics metrics, AccessLog accessLog) {
-        this(config, EventLoops.start(config.server().workers()), true, chain, metrics, accessLog);
+        this(config, EventLoops.start(config.server().workers()), true, null, chain, metrics, accessLog);
     }
 
     /** A server on the caller's event loops, which it does not close. */
     public ProxyServer(ProxyConfig config, EventLoops loops, Supplier<Chain> chain, ProxyMetrics metrics, AccessLog accessLog) {
-        this(config, loops, false, chain, metrics, accessLog);
+        this(config, loops, false, null, chain, metrics, accessLog);
     }
 
-    private ProxyServer(ProxyConfig config, EventLoops loops, boolean ownLoops, Supplier<Chain> chain, ProxyMetrics metrics,
-                        AccessLog accessLog) {
+    /** A server on the caller's event loops and TLS, neither of which it closes. */
+    public ProxyServer(ProxyConfig config, EventLoops loops, TlsRuntime tls, Supplier<Chain> chain, ProxyMetrics metrics,
+                       AccessLog accessLog) {
+        this(config, loops, false, tls, chain, metrics, accessLog);
+    }
+
+    private ProxyServer(ProxyConfig config, EventLoops loops, boolean ownLoops, TlsRuntime tls, Supplier<Chain> chain,
+                        ProxyMetrics metrics, AccessLog accessLog) {
         this.config = config;
         this.eventLoops = loops;
         this.ownLoops = ownLoops;
+        this.ownTls = tls == null;
+        this.tls = tls != null ? tls : TlsRuntime.prepare(config, metrics);
         this.transport = loops.transport();
         this.context = new ProxyContext(config.server(), config.upstream(), config.plugins().phaseTimeout(), chain, metrics,
                 accessLog);
@@ -76,13 +91,29 @@ public final class ProxyServer implements AutoCloseable {
         for (EventExecutor e : group) {
             EventLoop loop = (EventLoop) e;
             UpstreamPool pool = new UpstreamPool(loop, transport.socketChannel(), resolver,
-                    config.upstream().connectTimeout(), config.upstream().idleTimeout(), config.upstream().maxIdlePerPeer());
+                    config.upstream().connectTimeout(), config.upstream().idleTimeout(), config.upstream().maxIdlePerPeer(),
+                    tls.upstream());
             loops.put(loop, new LoopResources(loop, pool, i++));
         }
         context.metrics().upstreamPools(
                 () -> loops.values().stream().mapToInt(l -> l.pool().idleCount()).sum(),
                 () -> loops.values().stream().mapToInt(l -> l.pool().inUseCount()).sum());
-        ClientChannelInitializer clientInit = new ClientChannelInitializer(context, loops);
+        if (config.server().listen() != null) {
+            listener = bind(new ClientChannelInitializer(context, loops), config.server().listen(), "server.listen");
+            log.info("listening on {} ({} event loop{}, {})", listener.localAddress(), workers, workers == 1 ? "" : "s",
+                    transport.name().toLowerCase());
+        }
+        if (tls.server() != null) {
+            tls.server().start(group);
+            tlsListener = bind(new ClientChannelInitializer(context, loops, tls.server()), config.server().tls().listen(),
+                    "server.tls.listen");
+            log.info("listening for TLS on {} ({} event loop{}, {})", tlsListener.localAddress(), workers,
+                    workers == 1 ? "" : "s", transport.name().toLowerCase());
+        }
+        return this;
+    }
+
+    private Channel bind(ClientChannelInitializer clientInit, dev.turnpike.api.HostPort where, String key) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
@@ -96,21 +127,31 @@ public final class ProxyServer implements AutoCloseable {
                         ch.pipeline().addLast(clientInit);
                     }
                 });
-        InetSocketAddress address = new InetSocketAddress(config.server().listen().host(), config.server().listen().port());
+        InetSocketAddress address = new InetSocketAddress(where.host(), where.port());
         io.netty.channel.ChannelFuture bound = b.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
-            throw new IllegalStateException("cannot listen on server.listen " + config.server().listen() + ": "
-                    + bound.cause().getMessage(), bound.cause());
+            if (listener != null) {
+                listener.close().syncUninterruptibly();
+            }
+            throw new IllegalStateException("cannot listen on " + key + " " + where + ": " + bound.cause().getMessage(),
+                    bound.cause());
         }
-        listener = bound.channel();
-        log.info("listening on {} ({} event loop{}, {})", listener.localAddress(), workers, workers == 1 ? "" : "s",
-                transport.name().toLowerCase());
-        return this;
+        return bound.channel();
     }
 
-    /** The bound address (the real port when the config said 0). */
+    /** The cleartext listener's address (the real port when the config said 0), or {@code null} without one. */
     public InetSocketAddress address() {
-        return (InetSocketAddress) listener.localAddress();
+        return listener == null ? null : (InetSocketAddress) listener.localAddress();
+    }
+
+    /** The TLS listener's address, or {@code null} without one. */
+    public InetSocketAddress tlsAddress() {
+        return tlsListener == null ? null : (InetSocketAddress) tlsListener.localAddress();
+    }
+
+    /** The server's TLS: the listener's certificates and the contexts towards backends. */
+    public TlsRuntime tls() {
+        return tls;
     }
 
     public ProxyContext context() {
@@ -126,9 +167,7 @@ public final class ProxyServer implements AutoCloseable {
      */
     public boolean shutdownGracefully(java.time.Duration grace) {
         context.startClosing();
-        if (listener != null) {
-            listener.close().syncUninterruptibly();
-        }
+        closeListeners();
         for (Channel ch : clients) {
             ch.eventLoop().execute(() -> ClientChannelInitializer.closeWhenIdle(ch));
         }
@@ -157,9 +196,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         closed = true;
         context.startClosing();
-        if (listener != null) {
-            listener.close().syncUninterruptibly();
-        }
+        closeListeners();
         clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         if (group != null) {
             // Lines still batched on the loops go out before the loops stop.
@@ -172,6 +209,18 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (ownLoops) {
             eventLoops.close();
+        }
+        if (ownTls) {
+            tls.close();
+        }
+    }
+
+    private void closeListeners() {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        if (tlsListener != null) {
+            tlsListener.close().syncUninterruptibly();
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.turnpike.api.Peer;
 import dev.turnpike.api.health.HealthProbes;
 import dev.turnpike.api.health.HttpProbe;
 import dev.turnpike.api.health.ProbeResult;
+import dev.turnpike.runtime.tls.UpstreamTls;
 import dev.turnpike.runtime.transport.EventLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -24,6 +25,10 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import dev.turnpike.runtime.tls.TlsFailure;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -34,15 +39,19 @@ import java.util.concurrent.TimeUnit;
  * The runtime's {@link HealthProbes}: each probe is one fresh connection on an event loop, bounded
  * by its timeout from the first step (resolve, connect, send, response head), then closed. Nothing
  * is shared between probes, so one that hangs holds nothing but its own socket until its timeout.
+ * A TLS peer is probed over TLS, with the peer's SNI name, verification and client certificate, as
+ * requests to it are; for a TCP probe the handshake must succeed too.
  */
 public final class HealthProber implements HealthProbes {
 
     private static final String USER_AGENT = "turnpike-health-check";
 
     private final EventLoops loops;
+    private final UpstreamTls tls;
 
-    public HealthProber(EventLoops loops) {
+    public HealthProber(EventLoops loops, UpstreamTls tls) {
         this.loops = loops;
+        this.tls = tls;
     }
 
     @Override
@@ -58,13 +67,24 @@ public final class HealthProber implements HealthProbes {
     private CompletionStage<ProbeResult> probe(Peer peer, Duration timeout, HttpProbe http) {
         EventLoop loop = loops.next();
         Attempt attempt = new Attempt(System.nanoTime());
-        loop.execute(() -> start(loop, peer, timeout, http, attempt));
+        if (!peer.tls()) {
+            loop.execute(() -> start(loop, peer, timeout, http, attempt, null));
+            return attempt.result;
+        }
+        loop.execute(() -> tls.context(peer, loop).addListener(f -> {
+            if (f.isSuccess()) {
+                start(loop, peer, timeout, http, attempt, (SslContext) f.getNow());
+            } else {
+                attempt.fail("TLS cannot be set up: " + f.cause().getMessage());
+            }
+        }));
         return attempt.result;
     }
 
     /** On the loop: connects, and arms the one timer that bounds the whole probe. */
-    private void start(EventLoop loop, Peer peer, Duration timeout, HttpProbe http, Attempt attempt) {
+    private void start(EventLoop loop, Peer peer, Duration timeout, HttpProbe http, Attempt attempt, SslContext sslContext) {
         long millis = Math.max(1, timeout.toMillis());
+        long started = System.nanoTime();
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(loops.transport().socketChannel())
@@ -74,6 +94,9 @@ public final class HealthProber implements HealthProbes {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (sslContext != null) {
+                            ch.pipeline().addLast(UpstreamTls.handler(sslContext, peer, ch.alloc(), millis));
+                        }
                         if (http != null) {
                             ch.pipeline().addLast(new HttpClientCodec(4096, 16 * 1024, 8192, false),
                                     new ResponseHeadReader(attempt));
@@ -96,9 +119,28 @@ public final class HealthProber implements HealthProbes {
         connect.addListener(done -> {
             if (!done.isSuccess()) {
                 attempt.fail(describe(done.cause()));
+            } else if (sslContext != null && http == null) {
+                Future<Channel> handshake = attempt.channel.pipeline().get(SslHandler.class).handshakeFuture();
+                handshake.addListener(hs -> {
+                    tls.handshakeDone(attempt.channel, handshake, started);
+                    if (hs.isSuccess()) {
+                        attempt.succeed(0);
+                    } else {
+                        attempt.fail("TLS handshake failed: " + TlsFailure.of(hs.cause()).words());
+                    }
+                });
             } else if (http == null) {
                 attempt.succeed(0);
             } else {
+                if (sslContext != null) {
+                    Future<Channel> handshake = attempt.channel.pipeline().get(SslHandler.class).handshakeFuture();
+                    handshake.addListener(hs -> {
+                        tls.handshakeDone(attempt.channel, handshake, started);
+                        if (!hs.isSuccess()) {
+                            attempt.fail("TLS handshake failed: " + TlsFailure.of(hs.cause()).words());
+                        }
+                    });
+                }
                 attempt.channel.writeAndFlush(request(peer, http)).addListener(w -> {
                     if (!w.isSuccess()) {
                         attempt.fail("cannot send the check: " + describe(w.cause()));

@@ -1,6 +1,7 @@
 package dev.turnpike.runtime.upstream;
 
 import dev.turnpike.api.Peer;
+import dev.turnpike.runtime.tls.UpstreamTls;
 import dev.turnpike.runtime.wire.ResponseDecoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -8,6 +9,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.NetUtil;
@@ -30,6 +33,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Idle connections are reused most-recently-used first (the warmest socket, and the ones at the
  * bottom age out through {@code upstream.idle_timeout}); at most {@code maxIdlePerPeer} are kept.
+ *
+ * <p>Connections are keyed by {@link Peer}, whose equality covers every TLS setting (SNI name,
+ * verification, trust, client certificate), so a connection is only reused for a peer it was
+ * opened, and verified, for. A TLS connection is handed out only once its handshake is done.
  */
 public final class UpstreamPool implements Connections {
 
@@ -42,14 +49,16 @@ public final class UpstreamPool implements Connections {
     private final Duration defaultConnectTimeout;
     private final long idleTimeoutMillis;
     private final int maxIdlePerPeer;
+    private final UpstreamTls tls;
     private final Map<Peer, ArrayDeque<PooledConnection>> idle = new HashMap<>();
     private int idleCount;
     private int inUse;
 
     public UpstreamPool(EventLoop loop, Class<? extends Channel> channelType,
                         AddressResolverGroup<? extends SocketAddress> resolver,
-                        Duration connectTimeout, Duration idleTimeout, int maxIdlePerPeer) {
+                        Duration connectTimeout, Duration idleTimeout, int maxIdlePerPeer, UpstreamTls tls) {
         this.loop = loop;
+        this.tls = tls;
         this.defaultConnectTimeout = connectTimeout;
         this.idleTimeoutMillis = idleTimeout.toMillis();
         this.maxIdlePerPeer = maxIdlePerPeer;
@@ -79,32 +88,73 @@ public final class UpstreamPool implements Connections {
     }
 
     /**
-     * Opens a new connection to {@code peer} on this loop. The future fails with the connect error
-     * ({@link io.netty.channel.ConnectTimeoutException} after the peer's or the default connect
-     * timeout).
+     * Opens a new connection to {@code peer} on this loop, with its TLS handshake done when the peer
+     * speaks TLS. The future fails with the connect error ({@link io.netty.channel.ConnectTimeoutException}
+     * after the peer's or the default connect timeout; an {@link javax.net.ssl.SSLException} when
+     * the handshake fails or takes longer than the connect timeout again).
      */
     @Override
     public Future<PooledConnection> connect(Peer peer) {
         Promise<PooledConnection> promise = loop.newPromise();
-        Duration timeout = peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout;
+        if (!peer.tls()) {
+            open(peer, null, promise);
+            return promise;
+        }
+        if (tls == null) {
+            return promise.setFailure(new javax.net.ssl.SSLException("this pool has no TLS"));
+        }
+        Future<SslContext> context = tls.context(peer, loop);
+        if (context.isDone()) {
+            withContext(peer, context, promise);
+        } else {
+            context.addListener(done -> withContext(peer, context, promise));
+        }
+        return promise;
+    }
+
+    private void withContext(Peer peer, Future<SslContext> context, Promise<PooledConnection> promise) {
+        if (context.isSuccess()) {
+            open(peer, context.getNow(), promise);
+        } else {
+            promise.setFailure(context.cause());
+        }
+    }
+
+    private void open(Peer peer, SslContext sslContext, Promise<PooledConnection> promise) {
+        long timeoutMillis = (peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout).toMillis();
         PooledConnection[] made = new PooledConnection[1];
+        long start = System.nanoTime();
         Bootstrap b = bootstrap.clone()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (sslContext != null) {
+                            ch.pipeline().addLast(UpstreamTls.handler(sslContext, peer, ch.alloc(), timeoutMillis));
+                        }
                         made[0] = adopt(ch, peer);
                     }
                 });
         ChannelFuture f = b.connect(address(peer));
         f.addListener(done -> {
-            if (done.isSuccess()) {
+            if (!done.isSuccess()) {
+                promise.setFailure(done.cause());
+            } else if (sslContext == null) {
                 promise.setSuccess(made[0]);
             } else {
-                promise.setFailure(done.cause());
+                Channel ch = f.channel();
+                Future<Channel> handshake = ch.pipeline().get(SslHandler.class).handshakeFuture();
+                handshake.addListener(hs -> {
+                    tls.handshakeDone(ch, handshake, start);
+                    if (hs.isSuccess()) {
+                        promise.setSuccess(made[0]);
+                    } else {
+                        ch.close();
+                        promise.setFailure(hs.cause());
+                    }
+                });
             }
         });
-        return promise;
     }
 
     /**

@@ -78,7 +78,7 @@ class AttemptTest {
     void setUp() {
         ch = new EmbeddedChannel();
         pool = new UpstreamPool(ch.eventLoop(), NioSocketChannel.class, DefaultAddressResolverGroup.INSTANCE,
-                Duration.ofSeconds(1), Duration.ofMinutes(1), 4);
+                Duration.ofSeconds(1), Duration.ofMinutes(1), 4, null);
         conn = pool.adopt(ch, PEER);
         connections = new FakeConnections();
         connections.idle = conn;
