@@ -2,22 +2,17 @@ package dev.turnpike.plugins.loadbalancer;
 
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.config.ConfigSection;
-import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.plugins.loadbalancer.health.HealthCheckSettings;
 import dev.turnpike.plugins.loadbalancer.health.PassiveSettings;
 import dev.turnpike.plugins.loadbalancer.health.TimerDurations;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * One upstream group as configured: its backends and how they are chosen, checked and retried.
  *
  * @param name           the group's name (its key under {@code groups:}, or {@code default})
- * @param backends       the backends, each a peer with its timeouts set, and its weight
+ * @param backends       the backends, each a peer with its timeouts and TLS settings, and its weight ({@link BackendSettings})
  * @param policy         how a backend is chosen
  * @param hashKey        what {@link Policy#CONSISTENT_HASH} hashes (null for other policies)
  * @param check          active health checks, or null for none
@@ -40,7 +35,7 @@ record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey
     static GroupSettings read(ConfigSection s, String name) {
         Duration connectTimeout = TimerDurations.read(s, "connect_timeout", null);
         Duration readTimeout = TimerDurations.read(s, "read_timeout", null);
-        List<Backend> backends = backends(s, connectTimeout, readTimeout);
+        List<Backend> backends = BackendSettings.read(s, connectTimeout, readTimeout);
         Policy policy = Policy.of(s.oneOf("policy", "round_robin", Policy.keys()));
         HashKey hashKey = null;
         if (policy == Policy.CONSISTENT_HASH) {
@@ -55,54 +50,5 @@ record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey
         int maxRetries = s.integer("max_retries", 2, 0, 9);
         return new GroupSettings(name, List.copyOf(backends), policy, hashKey, check, passive, panic, whenAllDown,
                 maxRetries);
-    }
-
-    /** {@code backends:} — each {@code host:port}, or {@code {address: host:port, weight: n}}. */
-    private static List<Backend> backends(ConfigSection s, Duration connectTimeout, Duration readTimeout) {
-        List<?> raw = s.list("backends");
-        if (raw.isEmpty()) {
-            throw s.invalid("backends", "required: a non-empty list of host:port");
-        }
-        List<Backend> out = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < raw.size(); i++) {
-            String path = s.keyPath("backends") + "[" + i + "]";
-            Object item = raw.get(i);
-            String address;
-            int weight = 1;
-            if (item instanceof String || item instanceof Number) {
-                address = item.toString();
-            } else if (item instanceof Map<?, ?> m) {
-                for (Object k : m.keySet()) {
-                    if (!"address".equals(k) && !"weight".equals(k)) {
-                        throw new InvalidConfigException(path + "." + k, "unknown key (a backend takes address and weight)");
-                    }
-                }
-                if (!(m.get("address") instanceof String a)) {
-                    throw new InvalidConfigException(path + ".address", "required: host:port");
-                }
-                address = a;
-                Object w = m.get("weight");
-                if (w != null) {
-                    if (!(w instanceof Integer n) || n < 1 || n > 1000) {
-                        throw new InvalidConfigException(path + ".weight", "expected a whole number within 1..1000, got " + w);
-                    }
-                    weight = n;
-                }
-            } else {
-                throw new InvalidConfigException(path, "expected host:port or {address, weight}");
-            }
-            Peer parsed;
-            try {
-                parsed = Peer.parse(address);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidConfigException(path, e.getMessage());
-            }
-            if (!seen.add(parsed.address())) {
-                throw new InvalidConfigException(path, parsed.address() + " is listed twice; give it a weight instead");
-            }
-            out.add(new Backend(parsed.toBuilder().connectTimeout(connectTimeout).readTimeout(readTimeout).build(), weight));
-        }
-        return out;
     }
 }

@@ -405,6 +405,29 @@ class ActiveCheckTest {
         assertEquals(1000, ctx.loop.pending().get(0).getDelay(TimeUnit.MILLISECONDS));
     }
 
+    @Test
+    void aTlsBackendIsProbedWithItsTlsPeer() {
+        for (String type : List.of("http", "tcp")) {
+            TestContext ctx = new TestContext(checked(
+                    "backends", List.of(map("address", "a:443", "tls", true, "sni", "api.internal", "verify_hostname", false),
+                            "https://b", "c:3"),
+                    "health_check", map("type", type, "interval", "1s")));
+            Group g = defaultGroup(started(ctx));
+            ctx.loop.runPending();
+            assertEquals(3, ctx.probes.calls.size());
+            for (FakeProbes.Call c : ctx.probes.calls) {
+                assertSame(g.peer(LbTestSupport.indexOf(g, c.peer().address())), c.peer(), "the runtime probes TLS peers over TLS");
+                assertEquals(type.equals("http"), c.http() != null);
+            }
+            Peer a = ctx.probes.of("a:443").get(0).peer();
+            assertTrue(a.tls());
+            assertEquals("api.internal", a.sni());
+            assertFalse(a.verifyHostname());
+            assertTrue(ctx.probes.of("b:443").get(0).peer().tls());
+            assertFalse(ctx.probes.of("c:3").get(0).peer().tls());
+        }
+    }
+
     /**
      * A sub-millisecond interval would be scheduled as 0 ms (timers count whole milliseconds): every
      * backend probed again as soon as its last probe ends. It must be refused, or at least never

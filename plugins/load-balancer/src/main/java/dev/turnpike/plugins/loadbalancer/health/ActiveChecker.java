@@ -105,6 +105,9 @@ public final class ActiveChecker {
         Target target = targets.get(index);
         CompletionStage<ProbeResult> probe;
         try {
+            // The very peer requests go to, TLS settings and all: the runtime probes a TLS backend
+            // over TLS (SNI, verification, client certificate), so a backend whose handshake fails is
+            // found down by its check, not first by real traffic.
             probe = settings.http() != null
                     ? probes.http(target.peer(), settings.http())
                     : probes.tcp(target.peer(), settings.timeout());
