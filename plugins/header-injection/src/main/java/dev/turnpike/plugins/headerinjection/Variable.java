@@ -18,7 +18,15 @@ enum Variable {
     /** The Host header the client sent; empty when it sent none. */
     HOST("host"),
     /** {@code https} when the client connection is TLS, else {@code http}. */
-    SCHEME("scheme");
+    SCHEME("scheme"),
+    /** The client connection's TLS version ({@code TLSv1.3}); empty for cleartext. */
+    TLS_PROTOCOL("tls_protocol"),
+    /** The client connection's cipher suite; empty for cleartext. */
+    TLS_CIPHER("tls_cipher"),
+    /** The SNI name the client asked for; empty when it sent none (or for cleartext). */
+    TLS_SERVER_NAME("tls_server_name"),
+    /** The subject of the client's certificate (RFC 2253, nginx's {@code $ssl_client_s_dn}); empty without one. */
+    TLS_CLIENT_SUBJECT("tls_client_subject");
 
     private static final Variable[] ALL = values();
 
@@ -81,6 +89,14 @@ enum Variable {
                 return host != null ? host : "";
             case SCHEME:
                 return session.isTls() ? "https" : "http";
+            case TLS_PROTOCOL:
+                return session.tls() != null ? session.tls().protocol() : "";
+            case TLS_CIPHER:
+                return session.tls() != null ? session.tls().cipher() : "";
+            case TLS_SERVER_NAME:
+                return session.tls() != null && session.tls().serverName() != null ? session.tls().serverName() : "";
+            case TLS_CLIENT_SUBJECT:
+                return session.tls() != null && session.tls().clientSubject() != null ? session.tls().clientSubject() : "";
             default:
                 throw new AssertionError(this);
         }
