@@ -32,6 +32,10 @@ final class RestartOnly {
         add(out, "server.grace_period", a.gracePeriod(), b.gracePeriod());
         add(out, "server.request_body_timeout", a.requestBodyTimeout(), b.requestBodyTimeout());
         add(out, "server.send_timeout", a.sendTimeout(), b.sendTimeout());
+        // The certificate files' contents reload by themselves (and on SIGHUP); which files, and the
+        // listener around them, are bound at start.
+        add(out, "server.tls", a.tls(), b.tls());
+        add(out, "tls.provider", running.tls().provider(), next.tls().provider());
         add(out, "upstream", running.upstream(), next.upstream());
         add(out, "metrics", running.metrics(), next.metrics());
         add(out, "access_log", running.accessLog(), next.accessLog());
