@@ -27,7 +27,7 @@ BENCH_ARGS   ?=
 # least CPU per request (measured about 8% below G1) and half the resident memory.
 BENCH_JAVA_OPTS ?= -XX:+UseSerialGC -Xmn64m -Xmx512m
 
-.PHONY: help build run test check clean bench install-api FORCE
+.PHONY: help build run test check clean bench bench-tls install-api FORCE
 
 help: ## list the targets
 	@echo "Turnpike. Variables: CONFIG=$(CONFIG) JAVA_OPTS='$(JAVA_OPTS)' OFFLINE=$(OFFLINE) (OFFLINE=1: mvn -o)"
@@ -84,3 +84,19 @@ bench: build ## benchmark against nginx/HAProxy with BENCH_SCRIPT (proxy on BENC
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	bash $(BENCH_SCRIPT) --target $(BENCH_TARGET) --pid $$pid $(BENCH_ARGS)
+
+# The certificate is made as compare.sh makes it (with HAProxy's combined file), so that whichever
+# runs first, all three serve the same one. BENCH_TLS_PROVIDER=jdk measures the JDK's TLS.
+BENCH_TLS_DIR      ?= /tmp/proxy-bench/tls
+BENCH_TLS_PROVIDER ?= auto
+bench-tls: build ## as bench, over TLS (compare.sh --tls; add BENCH_ARGS=--close for handshakes); BENCH_TLS_PROVIDER=auto|openssl|jdk
+	@test -f $(BENCH_SCRIPT) || { echo "bench-tls: $(BENCH_SCRIPT) not found" >&2; exit 1; }
+	@if [ ! -f $(BENCH_TLS_DIR)/cert.pem ]; then mkdir -p $(BENCH_TLS_DIR) && \
+	  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=localhost \
+	    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout $(BENCH_TLS_DIR)/key.pem -out $(BENCH_TLS_DIR)/cert.pem >/dev/null 2>&1 && \
+	  cat $(BENCH_TLS_DIR)/cert.pem $(BENCH_TLS_DIR)/key.pem > $(BENCH_TLS_DIR)/haproxy.pem; fi
+	@mkdir -p target && sed 's/^  provider: .*/  provider: $(BENCH_TLS_PROVIDER)/' conf/bench-tls.yaml > target/bench-tls.yaml
+	@$(JAVA) $(BENCH_JAVA_OPTS) $(JAVA_OPTS) -jar $(JAR) --config target/bench-tls.yaml & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	bash $(BENCH_SCRIPT) --tls --target 127.0.0.1:8443 --pid $$pid $(BENCH_ARGS)

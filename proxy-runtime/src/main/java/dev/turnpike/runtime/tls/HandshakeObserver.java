@@ -5,6 +5,7 @@ import dev.turnpike.runtime.metrics.TlsMetrics;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * Sits behind a client connection's TLS handler until the handshake ends: counts it, keeps what it
  * settled on the channel ({@link #INFO}, which {@code Session.tls()} shows to plugins), and leaves
  * the pipeline. A failed handshake is counted by reason; the TLS handler closes the connection.
- * Shared by all connections of a listener.
+ * Some ends come as no handshake event: a client silent past the timeout before its hello (the SNI
+ * handler's timer), a hello that is not TLS, a client that leaves; those are counted from the
+ * exception or the close, once per connection. Shared by all connections of a listener.
  */
 @ChannelHandler.Sharable
 public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
@@ -47,10 +50,42 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (ctx.channel().attr(STARTED).getAndSet(null) != null) {
+            failed(ctx, cause);
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (ctx.channel().attr(STARTED).getAndSet(null) != null) {
+            metrics.handshakeFailed("downstream", TlsFailure.CLOSED.label());
+        }
+        ctx.fireChannelInactive();
+    }
+
+    private void failed(ChannelHandlerContext ctx, Throwable cause) {
+        TlsFailure reason = TlsFailure.of(cause);
+        metrics.handshakeFailed("downstream", reason.label());
+        log.debug("TLS handshake with client {} failed ({}): {}", ctx.channel().remoteAddress(), reason.label(), cause.toString());
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // The hello never came in time, or could not be read: the SNI handler says so and closes.
+        if (evt instanceof SniCompletionEvent sni && !sni.isSuccess()
+                && ctx.channel().attr(STARTED).getAndSet(null) != null) {
+            failed(ctx, sni.cause());
+        }
         if (evt instanceof SslHandshakeCompletionEvent done) {
             Long started = ctx.channel().attr(STARTED).getAndSet(null);
-            long took = started == null ? 0 : System.nanoTime() - started;
+            if (started == null) {
+                ctx.pipeline().remove(this);
+                ctx.fireUserEventTriggered(evt);
+                return; // already counted from an exception
+            }
+            long took = System.nanoTime() - started;
             if (done.isSuccess()) {
                 SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                 SSLSession session = ssl.engine().getSession();
@@ -58,10 +93,7 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
                 ctx.channel().attr(INFO).set(info);
                 metrics.handshakeSucceeded("downstream", took, info.protocol(), info.cipher());
             } else {
-                TlsFailure reason = TlsFailure.of(done.cause());
-                metrics.handshakeFailed("downstream", reason.label());
-                log.debug("TLS handshake with client {} failed ({}): {}", ctx.channel().remoteAddress(), reason.label(),
-                        done.cause().toString());
+                failed(ctx, done.cause());
             }
             ctx.pipeline().remove(this);
         }

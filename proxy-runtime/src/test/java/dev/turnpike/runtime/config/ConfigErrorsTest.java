@@ -39,7 +39,7 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() throws Exception {
         assertError(refuse("sever:\n  listen: 127.0.0.1:80\n"),
-                "sever", "unknown key; known keys here: server, upstream, plugins, metrics, access_log");
+                "sever", "unknown key; known keys here: server, upstream, plugins, metrics, access_log, tls");
     }
 
     @Test
@@ -47,7 +47,7 @@ class ConfigErrorsTest {
         assertError(refuse("server:\n  listen: 127.0.0.1:80\n  max_header_bytes: 32k\n"),
                 "server.max_header_bytes", "unknown key; known keys here: listen, workers, max_header_size,"
                         + " max_uri_length, idle_timeout, request_header_timeout, max_pipelined, max_body_size, grace_period,"
-                        + " request_body_timeout, send_timeout");
+                        + " request_body_timeout, send_timeout, tls");
         assertError(refuse("upstream: { conect_timeout: 1s }"), "upstream.conect_timeout",
                 "unknown key; known keys here: connect_timeout, read_timeout, idle_timeout, max_idle_per_peer,"
                         + " retry_body_limit, write_timeout, total_timeout");
@@ -72,7 +72,7 @@ class ConfigErrorsTest {
     void dottedKeyAtTheTopLevelIsExplained() throws Exception {
         assertError(refuse("server.listen: 127.0.0.1:80\n"), "server.listen",
                 "unknown key (sections nest: write the key indented under its section);"
-                        + " known keys here: server, upstream, plugins, metrics, access_log");
+                        + " known keys here: server, upstream, plugins, metrics, access_log, tls");
     }
 
     @Test

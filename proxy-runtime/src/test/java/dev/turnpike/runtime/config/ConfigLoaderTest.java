@@ -222,8 +222,13 @@ class ConfigLoaderTest {
         assertEquals(PluginSettings.defaults().dir(), c.plugins().dir());
         String text = Files.readString(Path.of("../conf/proxy.yaml"));
         for (String key : ServerSettings.KEYS) {
-            assertTrue(text.contains("\n  " + key + ":"), "conf/proxy.yaml lacks server." + key);
+            // tls is off by default: shown commented out, with an example.
+            assertTrue(text.contains("\n  " + key + ":") || text.contains("\n  # " + key + ":"), "conf/proxy.yaml lacks server." + key);
         }
+        for (String key : ServerTlsSettings.KEYS) {
+            assertTrue(text.contains("\n  #   " + key + ":"), "conf/proxy.yaml lacks server.tls." + key);
+        }
+        assertEquals(TlsSettings.defaults(), c.tls());
         for (String key : UpstreamSettings.KEYS) {
             // A key whose default is "none" is shown commented out, with an example value.
             assertTrue(text.contains("\n  " + key + ":") || text.contains("\n  # " + key + ":"),

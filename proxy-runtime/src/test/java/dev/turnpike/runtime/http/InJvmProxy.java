@@ -10,6 +10,8 @@ import dev.turnpike.runtime.config.PluginSettings;
 import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.config.ProxyConfig;
 import dev.turnpike.runtime.config.ServerSettings;
+import dev.turnpike.runtime.config.ServerTlsSettings;
+import dev.turnpike.runtime.config.TlsSettings;
 import dev.turnpike.runtime.config.UpstreamSettings;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.server.ProxyServer;
@@ -33,14 +35,14 @@ final class InJvmProxy implements AutoCloseable {
         ServerSettings s = ServerSettings.defaults();
         ServerSettings server = new ServerSettings(new HostPort("127.0.0.1", 0), b.workers, b.maxHeaderBytes,
                 s.maxUriLength(), b.idleTimeout != null ? b.idleTimeout : s.idleTimeout(), b.headerTimeout, s.maxPipelined(),
-                b.maxBodyBytes, s.gracePeriod(), b.requestBodyTimeout, b.sendTimeout);
+                b.maxBodyBytes, s.gracePeriod(), b.requestBodyTimeout, b.sendTimeout, b.tls);
         UpstreamSettings u = UpstreamSettings.defaults();
         UpstreamSettings upstream = new UpstreamSettings(b.connectTimeout, b.readTimeout, u.idleTimeout(),
                 b.maxIdlePerPeer >= 0 ? b.maxIdlePerPeer : u.maxIdlePerPeer(),
                 b.retryBodyLimit, b.writeTimeout, b.totalTimeout);
         PluginSettings p = PluginSettings.defaults();
         ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, new PluginSettings(p.dir(), p.chain(), b.phaseTimeout),
-                MetricsSettings.defaults(), AccessLogSettings.defaults());
+                MetricsSettings.defaults(), AccessLogSettings.defaults(), new TlsSettings(b.tlsProvider));
         this.chain = new Chain(b.links);
         this.server = new ProxyServer(config, () -> chain, metrics, new AccessLog(AccessLogSettings.defaults())).start();
     }
@@ -51,6 +53,11 @@ final class InJvmProxy implements AutoCloseable {
 
     int port() {
         return server.address().getPort();
+    }
+
+    /** The TLS listener's port (with {@link Builder#tls}). */
+    int tlsPort() {
+        return server.tlsAddress().getPort();
     }
 
     URI uri(String path) {
@@ -90,6 +97,8 @@ final class InJvmProxy implements AutoCloseable {
 
     static final class Builder {
         private final List<ChainLink> links = new ArrayList<>();
+        private ServerTlsSettings tls;
+        private TlsSettings.Provider tlsProvider = TlsSettings.Provider.AUTO;
         private int workers = 2;
         private int maxHeaderBytes = 16 * 1024;
         private Duration connectTimeout = Duration.ofSeconds(2);
@@ -149,6 +158,17 @@ final class InJvmProxy implements AutoCloseable {
 
         Builder maxBodyBytes(long bytes) {
             this.maxBodyBytes = bytes;
+            return this;
+        }
+
+        /** A TLS listener too, on an ephemeral port unless {@code settings} names one. */
+        Builder tls(ServerTlsSettings settings) {
+            this.tls = settings;
+            return this;
+        }
+
+        Builder tlsProvider(TlsSettings.Provider provider) {
+            this.tlsProvider = provider;
             return this;
         }
 

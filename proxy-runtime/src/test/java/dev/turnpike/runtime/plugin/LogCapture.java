@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
 /** Collects what one class logs, for assertions on the wording a user will read. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
@@ -20,12 +20,12 @@ final class LogCapture implements AutoCloseable {
         logger.addAppender(appender);
     }
 
-    static LogCapture of(Class<?> source) {
+    public static LogCapture of(Class<?> source) {
         return new LogCapture(source);
     }
 
     /** The formatted messages logged at exactly {@code level}, in order. */
-    List<String> messages(Level level) {
+    public List<String> messages(Level level) {
         return appender.list.stream()
                 .filter(e -> e.getLevel() == level)
                 .map(ILoggingEvent::getFormattedMessage)
