@@ -368,7 +368,13 @@ final class Attempt implements UpstreamListener, BodySink {
         connection = null;
         readClock.disarm();
         writeClock.disarm();
-        fail(UpstreamErrors.closed(peer, cause, answered()));
+        ProxyError error = UpstreamErrors.closed(peer, cause, answered());
+        if (error.kind() == ErrorKind.TLS && !reused && !answered()) {
+            // TLS 1.3: a backend refuses our certificate (or its absence) after our side of the
+            // handshake has ended, so the refusal comes as the first read: it is the handshake's result.
+            metrics.tls().handshakeFailed("upstream", dev.turnpike.runtime.tls.TlsFailure.of(cause).label());
+        }
+        fail(error);
     }
 
     /**

@@ -48,7 +48,8 @@ final class UpstreamErrors {
     /** The connection closed, or broke, before the response was complete. */
     static ProxyError closed(Peer peer, Throwable cause, boolean responseStarted) {
         if (has(cause, SSLException.class)) {
-            return ProxyError.of(ErrorKind.TLS, "TLS with backend " + peer.address() + " failed", cause);
+            return ProxyError.of(ErrorKind.TLS, "TLS with backend " + peer.address() + " failed: " + TlsFailure.of(cause).words(),
+                    cause);
         }
         if (has(cause, DecoderException.class)) {
             return invalid(peer, cause);

@@ -42,6 +42,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
     private boolean pausedByQueue;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
+    private dev.turnpike.api.TlsInfo tls;
+    private boolean tlsLooked;
 
     ClientConnection(ProxyContext proxy, LoopResources loop, HeadTimeout headTimeout) {
         this.proxy = proxy;
@@ -200,7 +202,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
 
     @Override
     public dev.turnpike.api.TlsInfo tls() {
-        return ctx.channel().attr(dev.turnpike.runtime.tls.HandshakeObserver.INFO).get();
+        // Settled by the handshake, which ends before the first request is read: looked up once.
+        if (!tlsLooked) {
+            tls = ctx.channel().attr(dev.turnpike.runtime.tls.HandshakeObserver.INFO).get();
+            tlsLooked = true;
+        }
+        return tls;
     }
 
     @Override

@@ -43,10 +43,16 @@ public final class UpstreamTls implements AutoCloseable {
 
     static final long RETRY_FAILED_MILLIS = 5_000;
 
-    /** What makes two client contexts different. Server name and hostname checks are per engine. */
-    private record Key(boolean verify, Path ca, Path cert, Path key) {
+    /**
+     * What makes two client contexts different. The hostname check is part of it although it is set
+     * per engine: a context's session cache is keyed by server name and port only, so a session
+     * that was made without the check could otherwise be resumed, unchecked, by a peer that asks for
+     * it. The server name needs no such care: a session is only offered to the same name.
+     */
+    private record Key(boolean verify, boolean verifyHostname, Path ca, Path cert, Path key) {
         static Key of(Peer peer) {
-            return new Key(peer.verify(), peer.verify() ? peer.ca() : null, peer.clientCertificate(), peer.clientKey());
+            return new Key(peer.verify(), peer.verify() && peer.verifyHostname(), peer.verify() ? peer.ca() : null,
+                    peer.clientCertificate(), peer.clientKey());
         }
     }
 
