@@ -373,6 +373,7 @@ final class Attempt implements UpstreamListener, BodySink {
             // TLS 1.3: a backend refuses our certificate (or its absence) after our side of the
             // handshake has ended, so the refusal comes as the first read: it is the handshake's result.
             metrics.tls().handshakeFailed("upstream", dev.turnpike.runtime.tls.TlsFailure.of(cause).label());
+            error = UpstreamErrors.connectFailed(peer, cause);
         }
         fail(error);
     }

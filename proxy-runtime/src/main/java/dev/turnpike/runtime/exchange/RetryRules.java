@@ -37,14 +37,14 @@ final class RetryRules {
             return "the backend's response had started";
         }
         String why = null;
-        if (!f.kind().beforeSending()) {
+        if (!f.kind().beforeSending() && !RequestFraming.idempotent(f.method())) {
             // The request (some of it) reached a backend that may have acted on it.
-            if (!RequestFraming.idempotent(f.method())) {
-                why = f.method() + " is not idempotent";
-            } else if (f.hasBody() && !f.bodyKept()) {
-                why = "the request body is larger than upstream.retry_body_limit (" + f.bodyLimit()
-                        + " bytes) and was not kept";
-            }
+            why = f.method() + " is not idempotent";
+        } else if (f.hasBody() && !f.bodyKept()) {
+            // Also for a connect-time kind: a TLS 1.3 backend refuses our certificate only after
+            // the request began to go out, and what went out and was not kept cannot be sent again.
+            why = "the request body is larger than upstream.retry_body_limit (" + f.bodyLimit()
+                    + " bytes) and was not kept";
         }
         if (why == null && f.attempts() >= ProxyPlugin.MAX_ATTEMPTS) {
             why = "the runtime's attempt limit is reached";
