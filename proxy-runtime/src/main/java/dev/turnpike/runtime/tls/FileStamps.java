@@ -3,13 +3,14 @@ package dev.turnpike.runtime.tls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What a set of files looks like now: for each, the file a symlink chain ends at, its modification
- * time and size. Two stamps differ when any file was rewritten, replaced, removed, or re-pointed by a
+ * What a set of files looks like now: for each, the file a symlink chain ends at, its inode (where
+ * the platform has one), modification time and size. Two stamps differ when any file was rewritten, replaced, removed, or re-pointed by a
  * symlink swap (a Kubernetes secret mount swaps {@code ..data} to a new directory, and the files
  * keep their names but end elsewhere). Polling this costs a few {@code stat}s; unlike directory
  * watches it needs no care for which directory of a symlink chain changed.
@@ -27,7 +28,9 @@ record FileStamps(List<String> stamps) {
     private static String stamp(Path file) {
         try {
             Path real = file.toRealPath();
-            return real + "|" + Files.getLastModifiedTime(real).toMillis() + "|" + Files.size(real);
+            BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
+            // The inode tells a file renamed over the old one apart even within one timestamp tick.
+            return real + "|" + a.fileKey() + "|" + a.lastModifiedTime().toMillis() + "|" + a.size();
         } catch (IOException e) {
             return file + "|missing";
         }
