@@ -9,13 +9,11 @@ import dev.turnpike.testing.TestPki;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -404,43 +402,6 @@ final class TlsKit {
     }
 
     // ---- metrics -------------------------------------------------------------------------------
-
-    /** The port of the proxy's metrics listener (on a free port), from its start-up line. */
-    static int metricsPort(ProxyProcess proxy) throws Exception {
-        Pattern port = Pattern.compile("metrics on http://[^:]+:(\\d+)/metrics");
-        int[] found = {-1};
-        waitFor(Duration.ofSeconds(10), () -> {
-            Matcher m = port.matcher(proxy.log());
-            if (m.find()) {
-                found[0] = Integer.parseInt(m.group(1));
-                return true;
-            }
-            return false;
-        }, () -> "no metrics line in the log:\n" + ProxyProcess.tail(proxy.log(), 6_000));
-        return found[0];
-    }
-
-    static String scrape(int metricsPort) {
-        try {
-            return HttpClient.newHttpClient().send(get("http://127.0.0.1:" + metricsPort + "/metrics"), BodyHandlers.ofString())
-                    .body().replace(",}", "}"); // the text format may end labels with ","
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** One series' value, e.g. {@code name{a="b"}}, or 0 when absent (a counter not yet incremented). */
-    static double metric(String scraped, String series) {
-        for (String line : scraped.split("\n")) {
-            if (line.startsWith(series + " ")) {
-                return Double.parseDouble(line.substring(series.length() + 1).trim());
-            }
-        }
-        return 0;
-    }
 
     /** The downstream handshakes that failed, by any reason. */
     static double downstreamFailures(String scraped) {

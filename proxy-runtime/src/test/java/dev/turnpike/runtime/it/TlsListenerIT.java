@@ -208,21 +208,21 @@ class TlsListenerIT {
     void handshakesAndCertificateExpiryAreMeasured(String provider) throws Exception {
         ProxyProcess proxy = listener(provider, PLAIN).proxy();
         int tlsPort = listener(provider, PLAIN).tls();
-        int metrics = TlsKit.metricsPort(proxy);
+        int metrics = TlsItSupport.metricsPort(proxy);
         String ok = "turnpike_tls_handshakes_total{side=\"downstream\",result=\"ok\"}";
-        double okBefore = TlsKit.metric(TlsKit.scrape(metrics), ok);
+        double okBefore = TlsItSupport.metric(TlsItSupport.scrape(metrics), ok);
         TlsKit.served(tlsPort, "a.test");
-        TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsKit.metric(TlsKit.scrape(metrics), ok) > okBefore,
-                () -> TlsKit.lines(TlsKit.scrape(metrics), "turnpike_tls"));
+        TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsItSupport.metric(TlsItSupport.scrape(metrics), ok) > okBefore,
+                () -> TlsKit.lines(TlsItSupport.scrape(metrics), "turnpike_tls"));
 
-        String scraped = TlsKit.scrape(metrics);
+        String scraped = TlsItSupport.scrape(metrics);
         assertAll("expiry by name:\n" + TlsKit.lines(scraped, "turnpike_tls_certificate_expiry_seconds"),
                 () -> assertEquals((double) A.certificate().getNotAfter().toInstant().getEpochSecond(),
-                        TlsKit.metric(scraped, "turnpike_tls_certificate_expiry_seconds{name=\"a.test\"}")),
+                        TlsItSupport.metric(scraped, "turnpike_tls_certificate_expiry_seconds{name=\"a.test\"}")),
                 () -> assertEquals((double) B.certificate().getNotAfter().toInstant().getEpochSecond(),
-                        TlsKit.metric(scraped, "turnpike_tls_certificate_expiry_seconds{name=\"localhost\"}")),
+                        TlsItSupport.metric(scraped, "turnpike_tls_certificate_expiry_seconds{name=\"localhost\"}")),
                 () -> assertEquals((double) WILD.certificate().getNotAfter().toInstant().getEpochSecond(),
-                        TlsKit.metric(scraped, "turnpike_tls_certificate_expiry_seconds{name=\"*.wild.test\"}")));
+                        TlsItSupport.metric(scraped, "turnpike_tls_certificate_expiry_seconds{name=\"*.wild.test\"}")));
         assertTrue(scraped.contains("turnpike_tls_connections_total{side=\"downstream\",version=\"TLSv1.3\""),
                 () -> TlsKit.lines(scraped, "turnpike_tls"));
 
@@ -230,8 +230,8 @@ class TlsListenerIT {
         double failedBefore = TlsKit.downstreamFailures(scraped);
         RawHttp.Exchange plain = RawHttp.exchange(tlsPort, "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", TlsKit.REQUEST_TIMEOUT);
         assertTrue(!plain.text().contains("200"), () -> "plain HTTP on the TLS port: " + plain.text());
-        TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsKit.downstreamFailures(TlsKit.scrape(metrics)) >= failedBefore + 1,
-                () -> "plain HTTP not counted as a failed handshake:\n" + TlsKit.lines(TlsKit.scrape(metrics), "turnpike_tls_handshakes"));
+        TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsKit.downstreamFailures(TlsItSupport.scrape(metrics)) >= failedBefore + 1,
+                () -> "plain HTTP not counted as a failed handshake:\n" + TlsKit.lines(TlsItSupport.scrape(metrics), "turnpike_tls_handshakes"));
 
         // SECLEVEL=0: OpenSSL 3 offers TLS 1.1 only so; an OpenSSL that will not even send the hello
         // ("no protocols available") says nothing about the proxy, and this part is skipped.
@@ -244,13 +244,13 @@ class TlsListenerIT {
         } else {
             expectedFailures++;
             double wanted = expectedFailures;
-            TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsKit.downstreamFailures(TlsKit.scrape(metrics)) >= wanted,
+            TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsKit.downstreamFailures(TlsItSupport.scrape(metrics)) >= wanted,
                     () -> "a TLS 1.1 client not counted as a failed handshake; " + tls11 + "\n"
-                            + TlsKit.lines(TlsKit.scrape(metrics), "turnpike_tls_handshakes"));
+                            + TlsKit.lines(TlsItSupport.scrape(metrics), "turnpike_tls_handshakes"));
         }
         double protocolFailures = expectedFailures - failedBefore;
-        String after = TlsKit.scrape(metrics);
-        assertTrue(TlsKit.metric(after, "turnpike_tls_handshakes_total{side=\"downstream\",result=\"protocol\"}") >= protocolFailures,
+        String after = TlsItSupport.scrape(metrics);
+        assertTrue(TlsItSupport.metric(after, "turnpike_tls_handshakes_total{side=\"downstream\",result=\"protocol\"}") >= protocolFailures,
                 () -> "counted as protocol failures:\n" + TlsKit.lines(after, "turnpike_tls_handshakes"));
         proxy.assertAlive();
     }
@@ -262,28 +262,28 @@ class TlsListenerIT {
     @Timeout(60)
     void requiredClientCertificateIsCheckedAndItsSubjectReachesThePlugin(String provider) throws Exception {
         Listener l = listener(provider, REQUIRE);
-        int metrics = TlsKit.metricsPort(l.proxy());
+        int metrics = TlsItSupport.metricsPort(l.proxy());
         IOException none = assertThrows(IOException.class,
                 () -> TlsKit.httpClient(CA.clientContext()).send(TlsKit.get(l.url("/echo")), BodyHandlers.ofString()),
                 "a client without a certificate must be refused");
-        TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsKit.metric(TlsKit.scrape(metrics), NO_CERTIFICATE) >= 1,
-                () -> "counted as no_certificate (" + none + "):\n" + TlsKit.lines(TlsKit.scrape(metrics), "turnpike_tls_handshakes"));
+        TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsItSupport.metric(TlsItSupport.scrape(metrics), NO_CERTIFICATE) >= 1,
+                () -> "counted as no_certificate (" + none + "):\n" + TlsKit.lines(TlsItSupport.scrape(metrics), "turnpike_tls_handshakes"));
 
         HttpResponse<String> r = TlsKit.httpClient(CA.clientContext(ALICE)).send(TlsKit.get(l.url("/echo")), BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), () -> r.body() + "\nlog:\n" + l.proxy().log());
         assertEquals(List.of(ALICE_SUBJECT), backend.lastRequestHeaders().get("X-Client-Subject"),
                 () -> "the plugin sees the verified subject: " + backend.lastRequestHeaders());
 
-        double before = TlsKit.downstreamFailures(TlsKit.scrape(metrics));
-        double noCertBefore = TlsKit.metric(TlsKit.scrape(metrics), NO_CERTIFICATE);
+        double before = TlsKit.downstreamFailures(TlsItSupport.scrape(metrics));
+        double noCertBefore = TlsItSupport.metric(TlsItSupport.scrape(metrics), NO_CERTIFICATE);
         IOException foreign = assertThrows(IOException.class,
                 () -> TlsKit.httpClient(TlsKit.presenting(CA, MALLORY)).send(TlsKit.get(l.url("/echo")), BodyHandlers.ofString()),
                 "a certificate from another CA must be refused");
-        TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsKit.downstreamFailures(TlsKit.scrape(metrics)) > before,
+        TlsKit.waitFor(Duration.ofSeconds(10), () -> TlsKit.downstreamFailures(TlsItSupport.scrape(metrics)) > before,
                 () -> "the foreign certificate counted as a failed handshake (" + foreign + "):\n"
-                        + TlsKit.lines(TlsKit.scrape(metrics), "turnpike_tls_handshakes"));
-        String scraped = TlsKit.scrape(metrics);
-        assertEquals(noCertBefore, TlsKit.metric(scraped, NO_CERTIFICATE),
+                        + TlsKit.lines(TlsItSupport.scrape(metrics), "turnpike_tls_handshakes"));
+        String scraped = TlsItSupport.scrape(metrics);
+        assertEquals(noCertBefore, TlsItSupport.metric(scraped, NO_CERTIFICATE),
                 () -> "a certificate was presented: the reason is not no_certificate:\n" + TlsKit.lines(scraped, "turnpike_tls_handshakes"));
         l.proxy().assertAlive();
     }

@@ -216,12 +216,12 @@ class TlsReloadIT {
                 () -> "new connections were served both certificates: " + seenOnNewConnections.stream().map(TlsKit::describe).toList());
         assertEquals(LOAD_V2.certificate(), TlsKit.served(liveTls, "load.test"), "after SIGHUP, still the new certificate");
 
-        String scraped = TlsKit.scrape(TlsKit.metricsPort(live));
+        String scraped = TlsItSupport.scrape(TlsItSupport.metricsPort(live));
         assertAll(TlsKit.lines(scraped, "turnpike_reloads_total") + "\n" + TlsKit.lines(scraped, "turnpike_tls_certificate_expiry"),
-                () -> assertTrue(TlsKit.metric(scraped, "turnpike_reloads_total{kind=\"certificates\",result=\"ok\"}") >= 2,
+                () -> assertTrue(TlsItSupport.metric(scraped, "turnpike_reloads_total{kind=\"certificates\",result=\"ok\"}") >= 2,
                         "the file change and SIGHUP"),
                 () -> assertEquals((double) LOAD_V2.certificate().getNotAfter().toInstant().getEpochSecond(),
-                        TlsKit.metric(scraped, "turnpike_tls_certificate_expiry_seconds{name=\"load.test\"}"), "the new expiry"));
+                        TlsItSupport.metric(scraped, "turnpike_tls_certificate_expiry_seconds{name=\"load.test\"}"), "the new expiry"));
         live.assertAlive();
     }
 
@@ -279,8 +279,8 @@ class TlsReloadIT {
                 () -> assertTrue(line2.contains(guardedFiles.cert().toString()), "names the file"),
                 () -> assertTrue(line2.contains("the certificate expired on"), "says why"));
         assertStillServing(GUARDED_V1);
-        String scraped = TlsKit.scrape(TlsKit.metricsPort(guarded));
-        assertEquals(2.0, TlsKit.metric(scraped, "turnpike_reloads_total{kind=\"certificates\",result=\"failed\"}"),
+        String scraped = TlsItSupport.scrape(TlsItSupport.metricsPort(guarded));
+        assertEquals(2.0, TlsItSupport.metric(scraped, "turnpike_reloads_total{kind=\"certificates\",result=\"failed\"}"),
                 () -> TlsKit.lines(scraped, "turnpike_reloads_total"));
 
         // 3. A good pair after the refusals is taken: the watcher did not give up.
