@@ -13,6 +13,7 @@ import dev.turnpike.api.Peer;
 import dev.turnpike.api.RequestHead;
 import dev.turnpike.api.ResponseHead;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.TlsInfo;
 import dev.turnpike.api.net.IpLiteral;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -397,5 +398,59 @@ class HeaderInjectionTest {
         Req r = run(new HeaderInjection(), new Req("192.0.2.10", "Host", "h"));
         assertEquals("192.0.2.10", r.request.get("X-Forwarded-For"));
         assertEquals("1.1 turnpike", r.request.get("Via"));
+    }
+
+    // ---- TLS variables -------------------------------------------------------------------------
+
+    private static final TlsInfo ALICE = new TlsInfo("TLSv1.3", "TLS_AES_256_GCM_SHA384", "api.example.com",
+            "CN=alice,OU=Staff,O=Example", List.of("alice@example.com"));
+
+    /** A request on a TLS connection with {@code info} ({@code null}: cleartext). */
+    private static Req onTls(TlsInfo info, String... headers) {
+        Req r = new Req("192.0.2.10", info != null, "HTTP/1.1", FakeHeaders.of(headers));
+        when(r.session.tls()).thenReturn(info);
+        return r;
+    }
+
+    private static Map<String, Object> tlsHeaders() {
+        return Map.of("request", Map.of("set", Map.of(
+                "X-Client-DN", "$tls_client_subject",
+                "X-TLS", "$tls_protocol $tls_cipher",
+                "X-SNI", "$tls_server_name")));
+    }
+
+    @Test
+    void requestEditsCarryTheTlsValuesOfTheClientConnection() {
+        Req r = run(plugin(tlsHeaders()), onTls(ALICE, "Host", "api.example.com"));
+        assertEquals("CN=alice,OU=Staff,O=Example", r.request.get("X-Client-DN"));
+        assertEquals("TLSv1.3 TLS_AES_256_GCM_SHA384", r.request.get("X-TLS"));
+        assertEquals("api.example.com", r.request.get("X-SNI"));
+        assertEquals("https", r.request.get("X-Forwarded-Proto"));
+    }
+
+    @Test
+    void aClientsOwnCertificateHeaderNeverSurvives() {
+        // A spoofed subject is replaced: by the real one, or by nothing when there is no certificate.
+        Req withCert = run(plugin(tlsHeaders()), onTls(ALICE, "Host", "h", "X-Client-DN", "CN=admin"));
+        assertEquals(List.of("CN=alice,OU=Staff,O=Example"), withCert.request.getAll("X-Client-DN"));
+        TlsInfo noCert = new TlsInfo("TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", null, null, List.of());
+        Req without = run(plugin(tlsHeaders()), onTls(noCert, "Host", "h", "X-Client-DN", "CN=admin"));
+        assertEquals(List.of(""), without.request.getAll("X-Client-DN"));
+        assertEquals("", without.request.get("X-SNI"));
+        Req cleartext = run(plugin(tlsHeaders()), onTls(null, "Host", "h", "X-Client-DN", "CN=admin", "X-TLS", "TLSv1.3 x"));
+        assertEquals(List.of(""), cleartext.request.getAll("X-Client-DN"));
+        assertEquals(List.of(" "), cleartext.request.getAll("X-TLS"), "two empty values and the literal space between");
+        assertEquals("http", cleartext.request.get("X-Forwarded-Proto"));
+    }
+
+    @Test
+    void responseEditsCanUseTheTlsValuesToo() {
+        Map<String, Object> c = Map.of("response", Map.of("set", Map.of("X-Served-Over", "$tls_protocol")));
+        HeaderInjection p = plugin(c);
+        assertNull(p.newContext(onTls(ALICE).session), "TLS values are read from the session: no context needed");
+        Req r = run(p, onTls(ALICE, "Host", "h"));
+        assertEquals("TLSv1.3", r.response.get("X-Served-Over"));
+        Req plain = run(p, onTls(null, "Host", "h"));
+        assertEquals("", plain.response.get("X-Served-Over"));
     }
 }

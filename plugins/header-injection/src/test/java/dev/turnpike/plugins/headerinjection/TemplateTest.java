@@ -10,7 +10,9 @@ import static org.mockito.Mockito.when;
 
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.TlsInfo;
 import dev.turnpike.api.config.InvalidConfigException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TemplateTest {
@@ -134,5 +136,63 @@ class TemplateTest {
     void refusesEmptyBraces() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Template.parse("${}", KEY));
         assertTrue(e.reason().contains("unknown variable $"), e.reason());
+    }
+
+    // ---- TLS variables ----
+
+    private static Session tlsSession(TlsInfo info) {
+        Session s = session(info != null);
+        when(s.tls()).thenReturn(info);
+        return s;
+    }
+
+    private static String expand(String text, Session s) {
+        return Template.parse(text, KEY).expand(s, "203.0.113.7", "example.com");
+    }
+
+    @Test
+    void expandsTheTlsVariablesFromTheSession() {
+        Session s = tlsSession(new TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", "a.example.com", "CN=alice,O=Example",
+                List.of("alice@example.com")));
+        assertEquals("TLSv1.3", expand("$tls_protocol", s));
+        assertEquals("TLS_AES_128_GCM_SHA256", expand("$tls_cipher", s));
+        assertEquals("a.example.com", expand("$tls_server_name", s));
+        assertEquals("CN=alice,O=Example", expand("$tls_client_subject", s));
+        assertEquals("https", expand("$scheme", s));
+        assertEquals("TLSv1.3/TLS_AES_128_GCM_SHA256 for a.example.com",
+                expand("${tls_protocol}/${tls_cipher} for $tls_server_name", s));
+    }
+
+    @Test
+    void tlsVariablesWithoutASniNameOrClientCertificateAreEmpty() {
+        Session s = tlsSession(new TlsInfo("TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", null, null, List.of()));
+        assertEquals("TLSv1.2", expand("$tls_protocol", s));
+        assertEquals("[][]", expand("[$tls_server_name][$tls_client_subject]", s));
+    }
+
+    @Test
+    void tlsVariablesAreEmptyForCleartext() {
+        Session s = tlsSession(null);
+        assertEquals("[][][][]", expand("[$tls_protocol][$tls_cipher][$tls_server_name][$tls_client_subject]", s));
+        assertEquals("", expand("$tls_client_subject", s));
+        assertEquals("http", expand("$scheme", s));
+    }
+
+    @Test
+    void tlsVariablesAreKnownAndRecorded() {
+        Template t = Template.parse("$tls_protocol ${tls_cipher} $tls_server_name $tls_client_subject", KEY);
+        assertTrue(t.uses(Variable.TLS_PROTOCOL));
+        assertTrue(t.uses(Variable.TLS_CIPHER));
+        assertTrue(t.uses(Variable.TLS_SERVER_NAME));
+        assertTrue(t.uses(Variable.TLS_CLIENT_SUBJECT));
+        assertFalse(t.uses(Variable.CLIENT_IP));
+        assertFalse(t.uses(Variable.HOST));
+        assertSame(Variable.TLS_CLIENT_SUBJECT, Variable.byName("tls_client_subject"));
+        for (String name : new String[] {"$tls_protocol", "$tls_cipher", "$tls_server_name", "$tls_client_subject"}) {
+            assertTrue(Variable.known().contains(name), Variable.known());
+        }
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Template.parse("$tls_version", KEY));
+        assertTrue(e.reason().contains("unknown variable $tls_version"), e.reason());
+        assertTrue(e.reason().contains("$tls_client_subject"), e.reason());
     }
 }
