@@ -50,8 +50,13 @@ public enum TlsFailure {
     }
 
     public static TlsFailure of(Throwable failure) {
+        // The whole chain first: the most specific cause sits deepest (a validator's exception
+        // wraps the CertificateNotYetValidException that says why), and a chain may loop.
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         StringBuilder text = new StringBuilder();
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        Throwable validator = null;
+        boolean closed = false;
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
             if (t instanceof SslHandshakeTimeoutException) {
                 return TIMEOUT;
             }
@@ -61,17 +66,18 @@ public enum TlsFailure {
             if (t instanceof CertificateNotYetValidException) {
                 return NOT_YET_VALID;
             }
-            if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException) {
-                return fromValidator(t);
+            if (validator == null && (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException)) {
+                validator = t;
             }
-            if (t instanceof ClosedChannelException) {
-                return CLOSED;
-            }
+            closed |= t instanceof ClosedChannelException;
             if (t.getMessage() != null) {
                 text.append(' ').append(t.getMessage().toLowerCase(Locale.ROOT));
             }
         }
-        return fromText(text.toString());
+        if (validator != null) {
+            return fromValidator(validator);
+        }
+        return closed ? CLOSED : fromText(text.toString());
     }
 
     private static TlsFailure fromValidator(Throwable t) {

@@ -80,6 +80,9 @@ public final class UpstreamTls implements AutoCloseable {
 
     /** The client context for {@code peer}, completed on {@code loop}. */
     public Future<SslContext> context(Peer peer, EventExecutor loop) {
+        if (closed) {
+            return loop.newFailedFuture(new TlsSetupException(null, "the proxy is closing"));
+        }
         Key key = Key.of(peer);
         Built b = contexts.get(key);
         if (b == null || failedLongAgo(b)) {

@@ -71,8 +71,10 @@ class UpstreamTlsTest {
         TestPki.Files client = CA.issue(TestPki.client("proxy")).writeTo(dir, "client");
         try (UpstreamTls upstream = new UpstreamTls(provider, new ProxyMetrics().tls())) {
             SslContext a = context(upstream, Peer.builder("a.test", 443).tls(true).ca(ca).build()).getNow();
-            SslContext b = context(upstream, Peer.builder("b.test", 8443).tls(true).ca(ca).sni("c.test").verifyHostname(false).build()).getNow();
-            assertSame(a, b, "host, port, SNI and hostname checks are per engine, not per context");
+            SslContext b = context(upstream, Peer.builder("b.test", 8443).tls(true).ca(ca).sni("c.test").build()).getNow();
+            assertSame(a, b, "host, port and SNI are per engine, not per context");
+            SslContext unchecked = context(upstream, Peer.builder("a.test", 443).tls(true).ca(ca).verifyHostname(false).build()).getNow();
+            assertNotSame(a, unchecked, "a session made without the hostname check must not be offered to a peer with it");
             assertTrue(a.isClient());
             SslContext withIdentity = context(upstream, Peer.builder("a.test", 443).tls(true).ca(ca)
                     .clientCertificate(client.cert(), client.key()).build()).getNow();
