@@ -35,6 +35,10 @@ final class UpstreamErrors {
             return ProxyError.of(ErrorKind.TLS, "TLS to backend " + peer.address() + " cannot be set up: "
                     + find(cause, TlsSetupException.class).getMessage(), cause);
         }
+        if (has(cause, SSLException.class) && TlsFailure.of(cause) == TlsFailure.TIMEOUT) {
+            // A backend too slow to finish its handshake is a slow backend (504), like one slow to accept.
+            return ProxyError.of(ErrorKind.CONNECT_TIMEOUT, "TLS handshake with backend " + peer.address() + " timed out", cause);
+        }
         if (has(cause, SSLException.class)) {
             // The reason goes in the message: it is what the operator acts on (the CA, the name, the date).
             return ProxyError.of(ErrorKind.TLS, "TLS handshake with backend " + peer.address() + " failed: "
