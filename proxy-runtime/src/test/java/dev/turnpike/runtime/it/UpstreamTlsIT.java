@@ -237,10 +237,10 @@ class UpstreamTlsIT {
         int served = resumable.requests();
         String path = path("resumestrict");
         HttpResponse<String> strict = send(p, path);
-        assertEquals(502, strict.statusCode(), () -> "BUG (" + provider + "): a peer with verify_hostname: true got through to a"
+        assertEquals(502, strict.statusCode(), () -> "(" + provider + ") a peer with verify_hostname: true must not get through to a"
                 + " backend whose certificate names wrong.test, not localhost, after a verify_hostname: false peer of the same"
-                + " host:port had connected: its connection resumed that peer's TLS session (the client SslContext, shared by"
-                + " peers that differ only in verify_hostname/SNI, caches sessions by host:port), so no certificate was checked."
+                + " host:port had connected, by resuming that peer's TLS session (a client SslContext caches sessions by host:port,"
+                + " so the hostname check must be part of which context a peer gets)."
                 + " Got " + describe(strict));
         assertEquals(served, resumable.requests(), "no request reached the backend through the strict peer");
         assertTrue(metric(p.metrics(), series) >= before + 1, () -> seriesOf(p.metrics(), HANDSHAKES));
@@ -316,12 +316,11 @@ class UpstreamTlsIT {
         System.out.println(group + " via " + p.process().logFile().getParent().getFileName() + ": " + line + "\n" + handshakes);
         String prefix = "error=\"tls: TLS handshake with backend localhost:" + backend.port() + " failed: ";
         assertAll(
-                () -> assertTrue(failedHandshakes(after) >= failedBefore + 1, () -> "BUG: the backend refused the proxy's"
-                        + " certificate (or its absence), yet no upstream handshake was counted with a result other than ok"
-                        + " (under TLS 1.3 the backend's alert arrives after the proxy's side of the handshake completed and was"
-                        + " counted ok; the alert then fails the first read as 'TLS with backend X failed', unclassified);"
+                () -> assertTrue(failedHandshakes(after) >= failedBefore + 1, () -> "the backend refused the proxy's"
+                        + " certificate (or its absence): an upstream handshake must be counted with that reason (under TLS 1.3"
+                        + " the backend's alert arrives after the proxy's side of the handshake completed, as the first read);"
                         + " access line: " + line + "; handshakes:\n" + handshakes),
-                () -> assertTrue(line.contains(prefix), () -> "BUG: the access line does not say why: expected " + prefix
+                () -> assertTrue(line.contains(prefix), () -> "the access line must say why: expected " + prefix
                         + "<reason>...; got: " + line));
     }
 

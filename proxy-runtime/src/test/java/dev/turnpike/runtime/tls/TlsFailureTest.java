@@ -94,8 +94,8 @@ class TlsFailureTest {
         Throwable chain = handshake("PKIX path validation failed: java.security.cert.CertPathValidatorException: validity check failed",
                 new CertificateException(new CertPathValidatorException("validity check failed",
                         new CertificateNotYetValidException("NotBefore: ..."))));
-        assertEquals(TlsFailure.NOT_YET_VALID, TlsFailure.of(chain), "BUG: fromValidator() takes every 'validity check failed'"
-                + " for EXPIRED and returns before the CertificateNotYetValidException it wraps is looked at");
+        assertEquals(TlsFailure.NOT_YET_VALID, TlsFailure.of(chain), "the CertificateNotYetValidException inside the"
+                + " validator's 'validity check failed' says why: not yet valid, not expired");
     }
 
     @Test
@@ -136,10 +136,9 @@ class TlsFailureTest {
         @Override
         public String getMessage() {
             if (++visits > 100) {
-                throw new AssertionError("BUG: TlsFailure.of walks a cycle of causes (a -> b -> a) for ever; it guards only"
-                        + " against an exception that is its own cause, and appends each message to a StringBuilder until the"
-                        + " JVM runs out of memory ('Requested array size exceeds VM limit'). Throwable.initCause allows such"
-                        + " cycles; printStackTrace guards against them with an identity set.");
+                throw new AssertionError("TlsFailure.of must end on a cycle of causes (a -> b -> a),"
+                        + " which Throwable.initCause allows; without an identity set it appends each message until the JVM"
+                        + " runs out of memory.");
             }
             return super.getMessage();
         }
@@ -320,10 +319,9 @@ class TlsFailureTest {
         try (TlsBackend backend = TlsBackend.builder(future).start()) {
             Outcome o = handshake(provider, to(backend).build(), 5000);
             assertNotNull(o.cause());
-            assertEquals(TlsFailure.NOT_YET_VALID, TlsFailure.of(o.cause()), "BUG (" + provider + "): a certificate not yet valid is"
-                    + " classified by the CertPathValidatorException('validity check failed') that wraps the"
-                    + " CertificateNotYetValidException, and fromValidator() calls every 'validity check failed' EXPIRED;"
-                    + " the walk returns at the validator exception before it reaches the typed cause. Chain:" + chain(o.cause()));
+            assertEquals(TlsFailure.NOT_YET_VALID, TlsFailure.of(o.cause()), "(" + provider + ") a certificate not yet valid is"
+                    + " classified by the CertificateNotYetValidException that the validator's 'validity check failed'"
+                    + " wraps, not as expired. Chain:" + chain(o.cause()));
         }
     }
 
