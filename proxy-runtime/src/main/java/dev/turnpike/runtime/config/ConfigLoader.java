@@ -25,16 +25,17 @@ import java.util.Map;
  */
 public final class ConfigLoader {
 
-    private static final Map<String, List<String>> KNOWN_KEYS = Map.of(
-            "", List.of("server", "upstream", "plugins", "metrics", "access_log", "tls"),
-            "server", ServerSettings.KEYS,
-            "server.tls", ServerTlsSettings.KEYS,
-            "tls", TlsSettings.KEYS,
-            "upstream", UpstreamSettings.KEYS,
-            "plugins", PluginSettings.KEYS,
-            "metrics", MetricsSettings.KEYS,
-            "access_log", AccessLogSettings.KEYS,
-            "plugins.chain[]", PluginSettings.ENTRY_KEYS);
+    private static final Map<String, List<String>> KNOWN_KEYS = Map.ofEntries(
+            Map.entry("", List.of("server", "upstream", "plugins", "metrics", "access_log", "tls", "tunnel")),
+            Map.entry("server", ServerSettings.KEYS),
+            Map.entry("server.tls", ServerTlsSettings.KEYS),
+            Map.entry("tls", TlsSettings.KEYS),
+            Map.entry("tunnel", TunnelSettings.KEYS),
+            Map.entry("upstream", UpstreamSettings.KEYS),
+            Map.entry("plugins", PluginSettings.KEYS),
+            Map.entry("metrics", MetricsSettings.KEYS),
+            Map.entry("access_log", AccessLogSettings.KEYS),
+            Map.entry("plugins.chain[]", PluginSettings.ENTRY_KEYS));
 
     private ConfigLoader() {
     }
@@ -60,7 +61,8 @@ public final class ConfigLoader {
                     PluginSettings.read(root.section("plugins")),
                     MetricsSettings.read(root.section("metrics")),
                     AccessLogSettings.read(root.section("access_log")),
-                    TlsSettings.read(root.section("tls")));
+                    TlsSettings.read(root.section("tls")),
+                    TunnelSettings.read(root.section("tunnel")));
             List<String> unknown = root.unreadKeys();
             if (!unknown.isEmpty()) {
                 throw new ConfigException(file, unknown.get(0), "unknown key" + knownHint(root, unknown.get(0)));

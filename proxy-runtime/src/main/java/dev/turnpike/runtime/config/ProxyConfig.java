@@ -15,14 +15,21 @@ import java.util.Objects;
  * @param metrics  {@code metrics:}, the admin/metrics listener
  * @param accessLog {@code access_log:}, the per-request log
  * @param tls      {@code tls:}, the TLS implementation both sides use
+ * @param tunnel   {@code tunnel:}, upgraded connections
  */
 public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
-                          MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls) {
+                          MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls, TunnelSettings tunnel) {
+
+    /** A configuration with the default {@code tunnel:} section. */
+    public ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
+                       MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls) {
+        this(file, server, upstream, plugins, metrics, accessLog, tls, TunnelSettings.defaults());
+    }
 
     /** A configuration with the default {@code tls:} section. */
     public ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
                        MetricsSettings metrics, AccessLogSettings accessLog) {
-        this(file, server, upstream, plugins, metrics, accessLog, TlsSettings.defaults());
+        this(file, server, upstream, plugins, metrics, accessLog, TlsSettings.defaults(), TunnelSettings.defaults());
     }
 
     public ProxyConfig {
@@ -33,5 +40,6 @@ public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings ups
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(tunnel, "tunnel");
     }
 }

@@ -103,6 +103,8 @@ final class Attempt implements UpstreamListener, BodySink {
     private Send send = Send.HEAD_PENDING;
     private PooledConnection connection;
     private boolean reused;
+    /** The backend answered 101: the connection leaves HTTP, for a tunnel, never for the pool. */
+    private boolean switched;
     /** At the end: whether the connection can carry another request. */
     private boolean reusableAtEnd;
     private int pausedBy;
@@ -212,7 +214,7 @@ final class Attempt implements UpstreamListener, BodySink {
         if (link != Link.OPEN) {
             return; // connected_to_upstream failed the request
         }
-        c.decoder().expectResponseTo(head.isHead());
+        c.decoder().expectResponseTo(head.isHead(), head.upgrading());
         write(head.encode(ch.alloc()));
         send = head.hasBody() ? Send.BODY : Send.DONE;
         if (send == Send.DONE) {
@@ -314,14 +316,22 @@ final class Attempt implements UpstreamListener, BodySink {
             case CONTENT -> owner.responseContent(this, (HttpContent) msg);
             case END -> {
                 link = Link.ENDED;
-                reusableAtEnd = send == Send.DONE && reader.keepAlive();
+                reusableAtEnd = !switched && send == Send.DONE && reader.keepAlive();
                 readClock.disarm();
                 writeClock.disarm();
                 owner.responseContent(this, (HttpContent) msg);
             }
             case IGNORED -> ReferenceCountUtil.release(msg);
-            case SWITCHED -> fail(ProxyError.of(ErrorKind.INVALID_RESPONSE, "backend " + peer.address()
-                    + " switched protocols (101), which this proxy does not carry yet", null));
+            case SWITCHED -> {
+                if (!((HttpResponse) msg).headers().contains(io.netty.handler.codec.http.HttpHeaderNames.UPGRADE)) {
+                    fail(UpstreamErrors.invalid(peer, new IllegalStateException("101 without Upgrade")));
+                    return;
+                }
+                switched = true;
+                // The new protocol's bytes wait in the socket until the tunnel takes the connection.
+                connection.channel().config().setAutoRead(false);
+                owner.responseHead(this, (HttpResponse) msg);
+            }
             case INVALID -> {
                 Throwable cause = msg.decoderResult().cause();
                 ReferenceCountUtil.release(msg);
@@ -334,7 +344,7 @@ final class Attempt implements UpstreamListener, BodySink {
     public void onUpstreamReadComplete() {
         readClock.touch(System.nanoTime());
         owner.readBatchDone();
-        if (link == Link.ENDED) {
+        if (link == Link.ENDED && !switched) {
             // Handed back only now: a pipelined request started while the last part was handled
             // must not get a connection whose decoder is still at work on this response's bytes.
             letGo(reusableAtEnd);
@@ -415,9 +425,23 @@ final class Attempt implements UpstreamListener, BodySink {
     void abandon() {
         if (link == Link.CONNECTING) {
             link = Link.ABANDONED;
-        } else if (link == Link.OPEN) {
+        } else if (link == Link.OPEN || (link == Link.ENDED && switched)) {
             letGo(false);
         }
+    }
+
+    /** After a 101 and its end: the connection leaves the attempt (and its pool) for a tunnel. */
+    PooledConnection handOver() {
+        if (!switched || link != Link.ENDED) {
+            return null;
+        }
+        readClock.disarm();
+        writeClock.disarm();
+        link = Link.RELEASED;
+        PooledConnection c = connection;
+        connection = null;
+        c.handOver();
+        return c;
     }
 
     /** Gives the connection back (a clean exchange on a keep-alive connection) or closes it. */

@@ -95,6 +95,18 @@ final class Attempts implements Attempt.Owner {
         }
     }
 
+    /** The connection of the current attempt, which the backend switched to another protocol; null if none. */
+    dev.turnpike.runtime.upstream.PooledConnection takeSwitched() {
+        if (current == null) {
+            return null;
+        }
+        var c = current.handOver();
+        if (c != null) {
+            current = null;
+        }
+        return c;
+    }
+
     /** Lets the current attempt go (the request was answered otherwise, or is over). */
     void drop() {
         if (current != null) {

@@ -34,6 +34,16 @@ public interface Downstream {
      */
     void due(long deadline);
 
+    /**
+     * {@code request}'s backend switched protocols (101) and the client has its answer: this
+     * connection leaves HTTP and becomes one end of a tunnel to {@code upstream}, whose response
+     * decoder still holds what followed the 101. {@code ended} is told when both ends are closed.
+     */
+    default void openTunnel(ClientRequest request, Channel upstream, io.netty.channel.ChannelHandler upstreamDecoder,
+                            String kind, dev.turnpike.runtime.tunnel.Tunnel.Listener ended) {
+        throw new UnsupportedOperationException("this connection cannot carry a tunnel");
+    }
+
     /** The request is over; {@code keepOpen} when the connection can carry the next one. */
     void finished(ClientRequest request, boolean keepOpen);
 }

@@ -18,6 +18,7 @@ public final class ProxyContext {
     private final ServerSettings server;
     private final UpstreamSettings upstream;
     private final Duration phaseTimeout;
+    private final Duration tunnelIdleTimeout;
     private final Supplier<Chain> chain;
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
@@ -27,9 +28,11 @@ public final class ProxyContext {
 
     /**
      * @param phaseTimeout {@code plugins.phase_timeout}: how long a phase's stage may stay pending
+     * @param tunnelIdleTimeout {@code tunnel.idle_timeout}
      */
     public ProxyContext(ServerSettings server, UpstreamSettings upstream, Duration phaseTimeout, Supplier<Chain> chain,
-                        ProxyMetrics metrics, AccessLog accessLog) {
+                        ProxyMetrics metrics, AccessLog accessLog, Duration tunnelIdleTimeout) {
+        this.tunnelIdleTimeout = tunnelIdleTimeout;
         this.server = server;
         this.upstream = upstream;
         this.phaseTimeout = phaseTimeout;
@@ -48,6 +51,11 @@ public final class ProxyContext {
 
     Duration phaseTimeout() {
         return phaseTimeout;
+    }
+
+    /** {@code tunnel.idle_timeout}. */
+    public Duration tunnelIdleTimeout() {
+        return tunnelIdleTimeout;
     }
 
     /** Hands the calling event loop's batched access-log lines to the logger (shutdown). */

@@ -12,6 +12,7 @@ import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.wire.ConnectionTokens;
 import dev.turnpike.runtime.wire.HopByHop;
 import dev.turnpike.runtime.wire.RequestFraming;
+import dev.turnpike.runtime.wire.Upgrades;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -41,6 +42,8 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         PROXYING,
         /** The proxy answers on its own (a plugin's response, an error): no phase runs any more. */
         ANSWERING,
+        /** The backend switched protocols: the connections relay bytes until both close, then logging runs. */
+        TUNNELING,
         FINISHED
     }
 
@@ -63,6 +66,8 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
     private final long contentLength;
     private final boolean retriesWanted;
     private final boolean clientHeadMethod;
+    /** The protocols the client asked to switch to (its Upgrade), or null: no upgrade. */
+    private final String upgrade;
 
     private Step step = Step.NEW;
     private Object[] contexts;
@@ -90,6 +95,10 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         // The client's own method decides its response's framing, whatever a plugin makes of it later:
         // the server codec paired the method with the response when it decoded the head.
         this.clientHeadMethod = request.method().equals(HttpMethod.HEAD);
+        // The same rule the decoder held the connection's next bytes by: an HTTP/1.1 request without
+        // body bytes (no framing, or a length of 0, which the JDK's WebSocket client sends).
+        this.upgrade = decoded && !http10 && (framing == RequestFraming.Body.NONE || contentLength == 0)
+                ? Upgrades.requested(request.headers()) : null;
         this.clientHead = new RequestView(request, framing, contentLength);
         this.writer = new ResponseWriter(client.channel(), this, http10, ConnectionTokens.keepAlive(request), proxy.closingCheck(),
                 facts.requestId, proxy.server().sendTimeout().toNanos());
@@ -116,6 +125,10 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             request.headers().remove(HttpHeaderNames.EXPECT);
         }
         HopByHop.strip(request.headers());
+        if (upgrade != null) {
+            // Hop-by-hop, but the one that says what the request is: plugins see it, and it goes on.
+            request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
+        }
         request.headers().set(RequestIds.HEADER, facts.requestId);
         contexts = new Object[chain.size()];
         hooks = new Hooks(chain, contexts, session, metrics, proxy.errors());
@@ -161,6 +174,9 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
                     // Every attempt's head is an overlay on the client's: from here on that must hold still.
                     clientHead.freeze();
                     facts.upstreamHead = new UpstreamHead(clientHead, framing, contentLength);
+                    if (upgrade != null) {
+                        facts.upstreamHead.upgrade();
+                    }
                     phases.run(Phase.UPSTREAM_REQUEST_FILTER);
                 }
             }
@@ -356,6 +372,10 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             fail(ProxyError.of(ErrorKind.CLIENT_ABORT, "client went away before the response was sent", null));
             return;
         }
+        if (writer.status() == 101) {
+            tunnel();
+            return;
+        }
         if (body.state() == RequestBody.State.DISCARDING) {
             return; // finishes when the rest of the body has been read and dropped
         }
@@ -363,6 +383,22 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             writer.closeAfter(); // the backend answered before the client finished sending
         }
         finish();
+    }
+
+    /** The client has its 101: both connections leave HTTP; logging runs when the tunnel has ended. */
+    private void tunnel() {
+        var upstream = attempts.takeSwitched();
+        if (upstream == null || step == Step.TUNNELING) {
+            fail(ProxyError.of(ErrorKind.INTERNAL, "a 101 was sent without a switched backend connection", null));
+            return;
+        }
+        step = Step.TUNNELING;
+        String kind = upgrade != null && upgrade.equalsIgnoreCase("websocket") ? "websocket" : "upgrade";
+        client.openTunnel(this, upstream.channel(), upstream.decoder(), kind, (up, down, why) -> {
+            facts.tunnelUp = up;
+            facts.tunnelDown = down;
+            finish();
+        });
     }
 
     @Override

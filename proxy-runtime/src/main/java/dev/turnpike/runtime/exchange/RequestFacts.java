@@ -24,6 +24,9 @@ final class RequestFacts {
     String respondedBy;
     /** The backend's own status, before any response_filter edit. */
     int upstreamStatus;
+    /** Bytes a tunnel relayed after a 101: client to backend, and back. */
+    long tunnelUp;
+    long tunnelDown;
 
     RequestFacts(String requestId, long index) {
         this.requestId = requestId;

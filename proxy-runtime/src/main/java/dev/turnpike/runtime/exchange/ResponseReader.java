@@ -29,7 +29,7 @@ final class ResponseReader {
         CONTENT,
         /** The final response's last part. */
         END,
-        /** 101 Switching Protocols, which this proxy does not carry yet. */
+        /** 101 Switching Protocols to an upgrade request: a final head, after which the connection leaves HTTP. */
         SWITCHED,
         /** Not a valid next part: a decoder failure, a head in the middle of a body, content without a head. */
         INVALID
@@ -99,6 +99,8 @@ final class ResponseReader {
             return Event.HEAD;
         }
         if (code == 101) {
+            // The decoder let it through only for an upgrade request; its empty end follows.
+            state = Receive.BODY;
             return Event.SWITCHED;
         }
         state = Receive.INTERIM;

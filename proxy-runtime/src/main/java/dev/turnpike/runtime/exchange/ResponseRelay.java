@@ -96,7 +96,11 @@ final class ResponseRelay implements PhaseLoop.Owner {
         boolean chunked = r.headers().contains(HttpHeaderNames.TRANSFER_ENCODING);
         lengthText = chunked ? null : r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
         length = upstreamNoBody ? 0 : lengthText != null ? Long.parseLong(lengthText.trim()) : -1;
+        String switchedTo = r.status().code() == 101 ? r.headers().get(HttpHeaderNames.UPGRADE) : null;
         HopByHop.strip(r.headers());
+        if (switchedTo != null) {
+            r.headers().set(HttpHeaderNames.UPGRADE, switchedTo); // the protocol the client is switched to
+        }
         view = new ResponseView(r, length);
         if (headFilters == null) {
             sendHead();
@@ -111,7 +115,7 @@ final class ResponseRelay implements PhaseLoop.Owner {
     }
 
     private static boolean bodiless(int status) {
-        return status == 204 || status == 304;
+        return status == 204 || status == 304 || status == 101;
     }
 
     private void sendHead() {

@@ -155,7 +155,8 @@ final class ResponseWriter implements ChannelFutureListener {
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         HttpHeaders h = r.headers();
         // The backend's own request id would be replaced, not repeated: then the fields are written.
-        boolean asReceived = untouched && r instanceof WireResponse && !h.contains(RequestIds.HEADER);
+        boolean asReceived = untouched && r instanceof WireResponse && !h.contains(RequestIds.HEADER)
+                && r.status().code() != 101;
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         if (noBody) {
             this.length = 0;
@@ -301,6 +302,12 @@ final class ResponseWriter implements ChannelFutureListener {
     }
 
     private void connectionHeaders(HttpResponse r) {
+        if (r.status().code() == 101) {
+            // The switch, whatever else: the connection leaves HTTP, and a closing server lets it.
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            r.headers().set(RequestIds.HEADER, requestId);
+            return;
+        }
         if (shuttingDown.getAsBoolean()) {
             closeAfter = true;
         }

@@ -129,12 +129,12 @@ final class SessionView implements Session {
 
     @Override
     public long requestBodyBytes() {
-        return body.receivedBytes();
+        return body.receivedBytes() + facts.tunnelUp;
     }
 
     @Override
     public long responseBodyBytes() {
-        return writer.bodyBytes();
+        return writer.bodyBytes() + facts.tunnelDown;
     }
 
     @Override

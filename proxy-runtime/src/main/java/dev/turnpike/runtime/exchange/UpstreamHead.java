@@ -29,6 +29,7 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
     private String uri;
     private boolean editable = true;
     private long declaredLength = ResponseView.UNDECLARED;
+    private boolean upgrade;
 
     /**
      * @param framing      how the client framed its body
@@ -39,6 +40,16 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
         this.headers = new OverlayHeaders(client.netty().headers(), this);
         this.framing = framing;
         this.clientLength = clientLength;
+    }
+
+    /** The client asked to switch protocols: its Upgrade goes on, with the Connection option that names it. */
+    void upgrade() {
+        upgrade = true;
+    }
+
+    /** Whether this head asks the backend to switch protocols (a plugin may have taken the Upgrade out). */
+    boolean upgrading() {
+        return upgrade && headers.has(HttpHeaderNames.UPGRADE);
     }
 
     /** After upstream_request_filter: what is here now is what is sent. */
@@ -84,6 +95,9 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
         ByteBuf out = HeadWriter.scratch();
         HeadWriter.requestLine(out, method(), uri());
         headers.writeTo(out);
+        if (upgrading()) {
+            HeadWriter.header(out, HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
         if (hasBody()) {
             long length = bodyLength();
             if (length < 0) {

@@ -56,8 +56,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         ClientConnection c = ch.pipeline().get(ClientConnection.class);
         if (c != null) {
             c.closeIfIdle();
-        } else {
-            ch.close();
+        } else if (ch.pipeline().get("tunnel") == null) {
+            ch.close(); // a tunnel runs on through the grace period, and is closed at its end
         }
     }
 
@@ -66,7 +66,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         ServerSettings s = proxy.server();
         ClientConnection[] connection = new ClientConnection[1];
         HeadTimeout headTimeout = new HeadTimeout(s.requestHeaderTimeout().toNanos(), ctx -> connection[0].headTimedOut(ctx));
-        connection[0] = new ClientConnection(proxy, loops.get(ch.eventLoop()), headTimeout);
+        // The request line is method, target and version: room for the longest allowed target.
+        RequestDecoder decoder = new RequestDecoder(s.maxUriLength() + 64, s.maxHeaderBytes(), MAX_CHUNK_BYTES);
+        connection[0] = new ClientConnection(proxy, loops.get(ch.eventLoop()), headTimeout, decoder);
         ch.pipeline().addLast(wireBytes);
         if (tls != null) {
             ch.pipeline().addLast(new SniSelector(tls, tls.settings().handshakeTimeout().toMillis()), handshakes);
@@ -74,8 +76,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         ch.pipeline().addLast(
                 headTimeout,
                 new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
-                // The request line is method, target and version: room for the longest allowed target.
-                new RequestDecoder(s.maxUriLength() + 64, s.maxHeaderBytes(), MAX_CHUNK_BYTES),
+                decoder,
                 connection[0]);
     }
 }

@@ -1,6 +1,7 @@
 package dev.turnpike.runtime.http;
 
 import dev.turnpike.runtime.exchange.Downstream;
+import dev.turnpike.runtime.wire.RequestDecoder;
 import dev.turnpike.runtime.exchange.LoopResources;
 import dev.turnpike.runtime.exchange.ProxyContext;
 import dev.turnpike.runtime.exchange.ClientRequest;
@@ -32,6 +33,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
     private final ProxyContext proxy;
     private final LoopResources loop;
     private final HeadTimeout headTimeout;
+    private final RequestDecoder decoder;
+    /** The connection left HTTP for a tunnel: this handler is out of the pipeline. */
+    private boolean tunneled;
     private final ArrayDeque<Object> queued = new ArrayDeque<>(0);
     private final int maxQueued;
     private ChannelHandlerContext ctx;
@@ -45,10 +49,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
     private dev.turnpike.api.TlsInfo tls;
     private boolean tlsLooked;
 
-    ClientConnection(ProxyContext proxy, LoopResources loop, HeadTimeout headTimeout) {
+    ClientConnection(ProxyContext proxy, LoopResources loop, HeadTimeout headTimeout, RequestDecoder decoder) {
         this.proxy = proxy;
         this.loop = loop;
         this.headTimeout = headTimeout;
+        this.decoder = decoder;
         // A pipelined request is a head, maybe body parts, and a last part: room for a few parts each.
         this.maxQueued = proxy.server().maxPipelined() * 4;
     }
@@ -99,6 +104,31 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
         current.start();
     }
 
+    @Override
+    public void openTunnel(ClientRequest request, Channel upstream, io.netty.channel.ChannelHandler upstreamDecoder,
+                           String kind, dev.turnpike.runtime.tunnel.Tunnel.Listener ended) {
+        if (current != request || !ctx.channel().isActive()) {
+            upstream.close();
+            ended.ended(0, 0, "the client left before the tunnel opened");
+            return;
+        }
+        tunneled = true;
+        current = null;
+        releaseQueued();
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        var p = ctx.pipeline();
+        java.util.List<io.netty.channel.ChannelHandler> http = new java.util.ArrayList<>(java.util.List.of(this, headTimeout));
+        var idleness = p.get(io.netty.handler.timeout.IdleStateHandler.class);
+        if (idleness != null) {
+            http.add(idleness);
+        }
+        dev.turnpike.runtime.tunnel.Tunnel.open(ctx.channel(), http, decoder, upstream, upstreamDecoder, kind,
+                proxy.tunnelIdleTimeout(), proxy.metrics().tunnels(), ended);
+    }
+
     /** Shutdown: closes the connection unless a request is in progress (that one closes it when done). */
     void closeIfIdle() {
         if (current == null) {
@@ -109,11 +139,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
 
     @Override
     public void finished(ClientRequest request, boolean keepOpen) {
-        if (current != request) {
+        if (current != request || tunneled) {
             return;
         }
         current = null;
         pausedByExchange = false;
+        if (decoder.held() && keepOpen && ctx.channel().isActive()) {
+            // An upgrade answered without a switch: the connection stays HTTP, and what the client
+            // sent meanwhile is its next request.
+            decoder.resume(ctx.pipeline().context(decoder));
+        }
         if (!keepOpen || !ctx.channel().isActive() || proxy.closing()) {
             releaseQueued();
             ctx.close();

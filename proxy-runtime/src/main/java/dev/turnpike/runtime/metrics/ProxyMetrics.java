@@ -98,6 +98,7 @@ public final class ProxyMetrics {
     /** Whether recording is on: with {@code metrics.enabled: false} nothing is counted at all. */
     private final boolean enabled;
     private final TlsMetrics tls;
+    private final TunnelMetrics tunnels;
 
     /** Metrics that record. */
     public ProxyMetrics() {
@@ -108,6 +109,7 @@ public final class ProxyMetrics {
     public ProxyMetrics(boolean enabled) {
         this.enabled = enabled;
         this.tls = new TlsMetrics(registry, enabled);
+        this.tunnels = new TunnelMetrics(registry, enabled);
         for (int m = 0; m < METHODS.length; m++) {
             for (int c = 0; c < STATUS_CLASSES.length; c++) {
                 durationChildren[m][c] = duration.labels(METHODS[m], STATUS_CLASSES[c]);
@@ -117,6 +119,11 @@ public final class ProxyMetrics {
 
     public CollectorRegistry registry() {
         return registry;
+    }
+
+    /** Tunnels (upgraded connections). */
+    public TunnelMetrics tunnels() {
+        return tunnels;
     }
 
     /** The TLS metrics of both sides. */

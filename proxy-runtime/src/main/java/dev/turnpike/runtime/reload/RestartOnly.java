@@ -36,6 +36,7 @@ final class RestartOnly {
         // listener around them, are bound at start.
         add(out, "server.tls", a.tls(), b.tls());
         add(out, "tls.provider", running.tls().provider(), next.tls().provider());
+        add(out, "tunnel", running.tunnel(), next.tunnel());
         add(out, "upstream", running.upstream(), next.upstream());
         add(out, "metrics", running.metrics(), next.metrics());
         add(out, "access_log", running.accessLog(), next.accessLog());

@@ -79,7 +79,7 @@ public final class ProxyServer implements AutoCloseable {
         this.tls = tls != null ? tls : TlsRuntime.prepare(config, metrics);
         this.transport = loops.transport();
         this.context = new ProxyContext(config.server(), config.upstream(), config.plugins().phaseTimeout(), chain, metrics,
-                accessLog);
+                accessLog, config.tunnel().idleTimeout());
     }
 
     /** Binds the listen address; returns once the server accepts connections. */

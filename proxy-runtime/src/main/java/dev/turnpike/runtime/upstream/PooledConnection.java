@@ -71,6 +71,22 @@ public final class PooledConnection {
         pool.offer(this);
     }
 
+    /**
+     * The connection leaves HTTP (the backend switched protocols): its HTTP handlers go, and it is
+     * never pooled again. The response decoder stays, holding the new protocol's first bytes, for
+     * the tunnel to take out last.
+     */
+    public void handOver() {
+        handler.detach();
+        endLease();
+        idle = false;
+        channel.pipeline().remove(handler);
+        var idleness = channel.pipeline().get(io.netty.handler.timeout.IdleStateHandler.class);
+        if (idleness != null) {
+            channel.pipeline().remove(idleness);
+        }
+    }
+
     /** Closes the connection: its exchange did not end cleanly, so it cannot carry another. */
     public void discard() {
         handler.detach();

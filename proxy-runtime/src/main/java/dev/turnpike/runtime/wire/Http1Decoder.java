@@ -45,8 +45,14 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     static final long UNTIL_CLOSE = -2;
     /** Nothing more is to be read: the decoder closes the connection without an answer. */
     static final long CLOSE = -3;
+    /**
+     * No body, and the bytes after the head may be another protocol (an upgrade request, a 101):
+     * the decoder holds them, undecoded, until it is told the connection stays HTTP ({@link #resume})
+     * or it is taken out of the pipeline, which hands them on as they came.
+     */
+    static final long SWITCH = -4;
 
-    private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, BROKEN }
+    private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, HELD, BROKEN }
 
     private final HeadScanner head;
     private final int maxFields;
@@ -94,6 +100,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
                 case CHUNK_END -> chunkEnd(in);
                 case TRAILERS -> trailers(in, out);
                 case UNTIL_CLOSE -> out.add(new DefaultHttpContent(in.readRetainedSlice(Math.min(in.readableBytes(), maxPart))));
+                case HELD -> held(in);
                 case BROKEN -> in.skipBytes(in.readableBytes());
             }
         } catch (WireViolation v) {
@@ -105,6 +112,40 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
                 LastHttpContent broken = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, EmptyHttpHeaders.INSTANCE);
                 broken.setDecoderResult(DecoderResult.failure(v));
                 out.add(broken);
+            }
+        }
+    }
+
+    /**
+     * While held, bytes stay in the cumulation for whoever comes next. A peer that waits for the
+     * answer, as it must, sends nothing here; one that floods past a head's worth is cut off.
+     */
+    private void held(ByteBuf in) {
+        if (in.readableBytes() > maxFields) {
+            throw WireViolation.bad("more than " + maxFields + " bytes sent before the upgrade was answered");
+        }
+    }
+
+    /** Whether the decoder holds the bytes after a switching head ({@link #SWITCH}). */
+    public final boolean held() {
+        return state == State.HELD;
+    }
+
+    /**
+     * The switch did not happen (the upgrade was answered with an ordinary response): decoding
+     * goes on with the next message, starting with any bytes held meanwhile. On the channel's loop.
+     */
+    public final void resume(ChannelHandlerContext ctx) {
+        if (state != State.HELD) {
+            return;
+        }
+        state = State.HEAD;
+        if (internalBuffer().isReadable()) {
+            try {
+                channelRead(ctx, Unpooled.EMPTY_BUFFER);
+                channelReadComplete(ctx);
+            } catch (Exception e) {
+                ctx.fireExceptionCaught(e);
             }
         }
     }
@@ -133,6 +174,9 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
             state = State.CHUNK_SIZE;
         } else if (body == UNTIL_CLOSE) {
             state = State.UNTIL_CLOSE;
+        } else if (body == SWITCH) {
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            state = State.HELD;
         } else {
             state = State.BROKEN;
             ctx.close();

@@ -3,6 +3,7 @@ package dev.turnpike.runtime.wire;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -70,6 +71,10 @@ public final class RequestDecoder extends Http1Decoder {
         fields.parse(a, firstLineEnd, a.length - 2, headers);
         long body = framing(version == HttpVersion.HTTP_1_0);
         out.add(new DefaultHttpRequest(version, method(a, m), new String(a, t, te - t, StandardCharsets.ISO_8859_1), headers));
+        if (body == 0 && version == HttpVersion.HTTP_1_1 && headers.contains(HttpHeaderNames.UPGRADE)
+                && Upgrades.requested(headers) != null) {
+            return SWITCH; // what follows may be the new protocol: held until the backend has answered
+        }
         return body;
     }
 

@@ -26,6 +26,7 @@ public final class ResponseDecoder extends Http1Decoder {
     private static final int MAX_STATUS_LINE = 4096;
 
     private boolean headRequest;
+    private boolean upgradeRequested;
 
     /**
      * @param maxFields the most bytes a response's header fields may take
@@ -37,7 +38,17 @@ public final class ResponseDecoder extends Http1Decoder {
 
     /** Before a request is written: whether it is a HEAD. */
     public void expectResponseTo(boolean head) {
+        expectResponseTo(head, false);
+    }
+
+    /**
+     * Before a request is written: whether it is a HEAD, and whether it asks for an upgrade (then a
+     * 101 is the switch, after which the decoder holds the new protocol's bytes; without one a
+     * 101 is refused).
+     */
+    public void expectResponseTo(boolean head, boolean upgrade) {
         this.headRequest = head;
+        this.upgradeRequested = upgrade;
     }
 
     @Override
@@ -86,6 +97,12 @@ public final class ResponseDecoder extends Http1Decoder {
         }
         if (fields.transferEncodings > 0 && (http10 || !fields.chunkedOnly())) {
             throw WireViolation.bad(http10 ? "Transfer-Encoding in an HTTP/1.0 response" : "unsupported transfer coding");
+        }
+        if (code == 101) {
+            if (!upgradeRequested) {
+                throw WireViolation.bad("101 Switching Protocols to a request that asked for no upgrade");
+            }
+            return SWITCH;
         }
         if (headRequest || code < 200 || code == 204 || code == 304) {
             return 0;
