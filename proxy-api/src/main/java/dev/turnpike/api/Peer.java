@@ -223,8 +223,18 @@ public final class Peer {
 
         /** The name to send as SNI and to verify against; {@code null}: the host when it is a name. */
         public Builder sni(String sni) {
-            if (sni != null && (sni.isEmpty() || isIpLiteral(sni) || sni.chars().anyMatch(c -> c <= 32 || c >= 127 || c == '/'))) {
-                throw new IllegalArgumentException("sni must be a host name, got '" + sni + "'");
+            if (sni != null) {
+                // A fully qualified name's final dot is not part of a server name (RFC 6066 §3).
+                String name = sni.endsWith(".") ? sni.substring(0, sni.length() - 1) : sni;
+                if (name.isEmpty() || isIpLiteral(name)) {
+                    throw new IllegalArgumentException("sni must be a host name, got '" + sni + "'");
+                }
+                try {
+                    new javax.net.ssl.SNIHostName(name); // the JDK's rule, which both TLS providers are given
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("sni must be a host name, got '" + sni + "': " + e.getMessage());
+                }
+                sni = name;
             }
             this.sni = sni;
             return this;

@@ -92,6 +92,10 @@ public record ServerTlsSettings(HostPort listen, List<CertificateFiles> certific
             }
         }
         ConfigSection auth = s.section("client_auth");
+        if (auth.has("ca") && !auth.has("mode")) {
+            // Fail closed: a CA alone reads as "check clients", which mode none would not do.
+            throw auth.invalid("mode", "required with ca: optional or require (none would ignore the ca)");
+        }
         ClientAuthMode mode = ClientAuthMode.valueOf(auth.oneOf("mode", "none", "none", "optional", "require")
                 .toUpperCase(java.util.Locale.ROOT));
         Path ca = auth.has("ca") ? path(auth, "ca") : null;

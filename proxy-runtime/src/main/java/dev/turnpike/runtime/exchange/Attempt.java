@@ -105,6 +105,8 @@ final class Attempt implements UpstreamListener, BodySink {
     private boolean reused;
     /** The backend answered 101: the connection leaves HTTP, for a tunnel, never for the pool. */
     private boolean switched;
+    /** The TLS version of the connection, or null for cleartext. */
+    private String connectionProtocol;
     /** At the end: whether the connection can carry another request. */
     private boolean reusableAtEnd;
     private int pausedBy;
@@ -202,6 +204,8 @@ final class Attempt implements UpstreamListener, BodySink {
 
     private void open(PooledConnection c, Duration connectTime) {
         this.connectTime = connectTime;
+        var ssl = c.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        connectionProtocol = ssl == null ? null : ssl.engine().getSession().getProtocol();
         connection = c;
         link = Link.OPEN;
         c.attach(this);
@@ -379,9 +383,12 @@ final class Attempt implements UpstreamListener, BodySink {
         readClock.disarm();
         writeClock.disarm();
         ProxyError error = UpstreamErrors.closed(peer, cause, answered());
-        if (error.kind() == ErrorKind.TLS && !reused && !answered()) {
+        if (UpstreamErrors.tls(cause) && !reused && reader.state() == ResponseReader.Receive.AWAITING
+                && dev.turnpike.runtime.tls.TlsFailure.refusedAfterHandshake(connectionProtocol, cause)) {
             // TLS 1.3: a backend refuses our certificate (or its absence) after our side of the
-            // handshake has ended, so the refusal comes as the first read: it is the handshake's result.
+            // handshake has ended, so the refusal comes as the first read: it is the handshake's
+            // result, and nothing of the request was processed. Any other TLS error past the
+            // handshake keeps its kind: the backend may have acted on the request.
             metrics.tls().handshakeFailed("upstream", dev.turnpike.runtime.tls.TlsFailure.of(cause).label());
             error = UpstreamErrors.connectFailed(peer, cause);
         }

@@ -229,6 +229,10 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         if (over()) {
             return;
         }
+        if (failure.kind().side() != ErrorKind.Side.UPSTREAM) {
+            fail(failure); // the proxy's own fault (a TLS file it cannot use): no backend is told, or blamed
+            return;
+        }
         boolean answered = a.answered() || writer.started();
         RetryRules.Facts facts = new RetryRules.Facts(failure.kind(), answered, a.head().method(), a.head().hasBody(), body.kept(),
                 proxy.upstream().retryBodyLimit(), attempts.count());

@@ -32,7 +32,9 @@ final class UpstreamErrors {
             return ProxyError.of(ErrorKind.UNRESOLVABLE, "backend host " + peer.host() + " could not be resolved", cause);
         }
         if (has(cause, TlsSetupException.class)) {
-            return ProxyError.of(ErrorKind.TLS, "TLS to backend " + peer.address() + " cannot be set up: "
+            // The proxy's own file (ca, client certificate) is at fault, not the backend: no
+            // backend is blamed, and passive health counts nothing.
+            return ProxyError.of(ErrorKind.INTERNAL, "TLS to backend " + peer.address() + " cannot be set up: "
                     + find(cause, TlsSetupException.class).getMessage(), cause);
         }
         if (has(cause, SSLException.class) && TlsFailure.of(cause) == TlsFailure.TIMEOUT) {
@@ -49,11 +51,19 @@ final class UpstreamErrors {
         return ProxyError.of(ErrorKind.CONNECT_REFUSED, "backend " + peer.address() + " " + how, cause);
     }
 
+    /** Whether {@code cause} is a TLS failure. */
+    static boolean tls(Throwable cause) {
+        return has(cause, SSLException.class);
+    }
+
     /** The connection closed, or broke, before the response was complete. */
     static ProxyError closed(Peer peer, Throwable cause, boolean responseStarted) {
         if (has(cause, SSLException.class)) {
-            return ProxyError.of(ErrorKind.TLS, "TLS with backend " + peer.address() + " failed: " + TlsFailure.of(cause).words(),
-                    cause);
+            // Past the handshake a broken TLS stream is a broken connection: the backend may have
+            // acted on what it read, so it is no connect-time kind (which any method may retry).
+            return ProxyError.of(ErrorKind.UPSTREAM_RESET, "TLS with backend " + peer.address() + " failed"
+                    + (responseStarted ? " in the middle of its response: " : " before its response: ")
+                    + TlsFailure.of(cause).words(), cause);
         }
         if (has(cause, DecoderException.class)) {
             return invalid(peer, cause);

@@ -81,6 +81,10 @@ public final class ServerTls implements Mapping<String, SslContext>, AutoCloseab
             throw new InvalidConfigException("server.tls.certificates", "cannot build a TLS context: " + e.getMessage());
         }
         ServerTls tls = new ServerTls(settings, provider, metrics, first, stamps);
+        if (settings.clientAuth() == ServerTlsSettings.ClientAuthMode.NONE && settings.clientCa() != null) {
+            log.warn("server.tls.client_auth.ca ({}) has no effect with mode none: no client is asked for a certificate;"
+                    + " set mode: optional or require to use it", settings.clientCa());
+        }
         tls.inForceNow(first, "loaded");
         return tls;
     }
@@ -212,7 +216,8 @@ public final class ServerTls implements Mapping<String, SslContext>, AutoCloseab
         for (CertificateFiles f : settings.certificates()) {
             pairs.add(CertificatePair.read(f, now));
         }
-        List<X509Certificate> clientCas = settings.clientCa() == null ? List.of() : PemFiles.certificates(settings.clientCa());
+        List<X509Certificate> clientCas = settings.clientAuth() == ServerTlsSettings.ClientAuthMode.NONE
+                ? List.of() : PemFiles.certificates(settings.clientCa());
         return ServerContexts.build(settings, pairs, clientCas, provider);
     }
 
@@ -222,7 +227,7 @@ public final class ServerTls implements Mapping<String, SslContext>, AutoCloseab
             out.add(f.cert());
             out.add(f.key());
         }
-        if (settings.clientCa() != null) {
+        if (settings.clientAuth() != ServerTlsSettings.ClientAuthMode.NONE) {
             out.add(settings.clientCa());
         }
         return out;

@@ -20,6 +20,7 @@ public final class SniSelector extends SniHandler {
     static final AttributeKey<String> SERVER_NAME = AttributeKey.valueOf("turnpike.tls.sni");
 
     private final long handshakeTimeoutMillis;
+    private final long startNanos = System.nanoTime();
 
     public SniSelector(ServerTls certificates, long handshakeTimeoutMillis) {
         super(certificates, handshakeTimeoutMillis);
@@ -28,7 +29,9 @@ public final class SniSelector extends SniHandler {
 
     @Override
     protected void replaceHandler(ChannelHandlerContext ctx, String hostname, SslContext sslContext) throws Exception {
-        if (hostname != null) {
+        // Plugins are told this is the name the client asked for: only a host name is one (BoringSSL
+        // lets any bytes but NUL through, CR and LF included).
+        if (hostname != null && isHostName(hostname)) {
             ctx.channel().attr(SERVER_NAME).set(hostname);
         }
         super.replaceHandler(ctx, hostname, sslContext);
@@ -37,7 +40,33 @@ public final class SniSelector extends SniHandler {
     @Override
     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
         SslHandler handler = super.newSslHandler(context, allocator);
-        handler.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        // What is left of the timeout: it runs from the connection's start, the hello included.
+        long left = handshakeTimeoutMillis - (System.nanoTime() - startNanos) / 1_000_000;
+        handler.setHandshakeTimeoutMillis(Math.max(1, left));
         return handler;
+    }
+
+    /** Letters, digits, hyphens and underscores in dot-separated labels of 1..63, 253 at most. */
+    static boolean isHostName(String s) {
+        if (s.isEmpty() || s.length() > 253) {
+            return false;
+        }
+        int label = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                if (label == 0) {
+                    return false;
+                }
+                label = 0;
+            } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+                if (++label > 63) {
+                    return false;
+                }
+            } else {
+                return false;
+            }
+        }
+        return label > 0;
     }
 }

@@ -49,6 +49,18 @@ public enum TlsFailure {
         return words;
     }
 
+    /**
+     * Whether a TLS error on a fresh connection's first read is a TLS 1.3 backend refusing the
+     * proxy's certificate: the only failure of the handshake that can come after our side of it.
+     */
+    public static boolean refusedAfterHandshake(String protocol, Throwable failure) {
+        if (!"TLSv1.3".equals(protocol)) {
+            return false;
+        }
+        TlsFailure f = of(failure);
+        return f == BAD_CERTIFICATE || f == NO_CERTIFICATE || f == UNKNOWN_CA || f == EXPIRED || f == NOT_YET_VALID;
+    }
+
     public static TlsFailure of(Throwable failure) {
         // The whole chain first: the most specific cause sits deepest (a validator's exception
         // wraps the CertificateNotYetValidException that says why), and a chain may loop.

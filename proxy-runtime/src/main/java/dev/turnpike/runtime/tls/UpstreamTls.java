@@ -90,7 +90,11 @@ public final class UpstreamTls implements AutoCloseable {
             b = b == null ? contexts.putIfAbsent(key, fresh) : contexts.replace(key, b, fresh) ? null : contexts.get(key);
             if (b == null) {
                 b = fresh;
-                files.execute(() -> build(key, fresh.context()));
+                try {
+                    files.execute(() -> build(key, fresh.context()));
+                } catch (java.util.concurrent.RejectedExecutionException closing) {
+                    fresh.context().completeExceptionally(new TlsSetupException(null, "the proxy is closing"));
+                }
             }
         }
         Promise<SslContext> promise = loop.newPromise();
@@ -143,9 +147,6 @@ public final class UpstreamTls implements AutoCloseable {
         } catch (SSLException | RuntimeException e) {
             into.completeExceptionally(new TlsSetupException(null, "cannot build a TLS context: " + e.getMessage()));
         }
-        if (closed) {
-            into.thenAccept(ReferenceCountUtil::release);
-        }
     }
 
     /**
@@ -154,14 +155,43 @@ public final class UpstreamTls implements AutoCloseable {
      */
     public static SslHandler handler(SslContext context, Peer peer, ByteBufAllocator alloc, long handshakeTimeoutMillis) {
         String name = peer.serverName();
+        // Before the engine exists: a name the JDK refuses as SNI (a host with an underscore) is
+        // sent as none, and the certificate is still checked against the host.
+        List<javax.net.ssl.SNIServerName> sni = List.of();
+        if (name != null) {
+            try {
+                sni = List.of(new SNIHostName(name));
+            } catch (IllegalArgumentException notAnSniName) {
+                name = null;
+            }
+        }
         SslHandler h = context.newHandler(alloc, name != null ? name : peer.host(), peer.port());
-        SSLEngine engine = h.engine();
-        SSLParameters p = engine.getSSLParameters();
-        p.setServerNames(name != null ? List.of(new SNIHostName(name)) : List.of());
-        p.setEndpointIdentificationAlgorithm(peer.verify() && peer.verifyHostname() ? "HTTPS" : null);
-        engine.setSSLParameters(p);
-        h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
-        return h;
+        try {
+            SSLEngine engine = h.engine();
+            SSLParameters p = engine.getSSLParameters();
+            p.setServerNames(sni);
+            p.setEndpointIdentificationAlgorithm(peer.verify() && peer.verifyHostname() ? "HTTPS" : null);
+            engine.setSSLParameters(p);
+            h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+            return h;
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(h.engine());
+            throw e;
+        }
+    }
+
+    /**
+     * A handshake that failed because the backend hung up is a TLS failure all the same (an SNI
+     * router that does not know the name, no cipher in common): the TCP connect had succeeded.
+     */
+    public static Throwable asHandshakeFailure(Throwable cause) {
+        if (cause instanceof SSLException) {
+            return cause;
+        }
+        javax.net.ssl.SSLHandshakeException e = new javax.net.ssl.SSLHandshakeException(
+                "the backend closed the connection during the TLS handshake");
+        e.initCause(cause);
+        return e;
     }
 
     /** Records the end of an upstream handshake that ran on {@code channel}. */

@@ -71,20 +71,28 @@ public final class HealthProber implements HealthProbes {
             loop.execute(() -> start(loop, peer, timeout, http, attempt, null));
             return attempt.result;
         }
-        loop.execute(() -> tls.context(peer, loop).addListener(f -> {
-            if (f.isSuccess()) {
-                start(loop, peer, timeout, http, attempt, (SslContext) f.getNow());
-            } else {
-                attempt.fail("TLS cannot be set up: " + f.cause().getMessage());
-            }
-        }));
+        loop.execute(() -> {
+            // The probe's time runs from here, also while its TLS context is being made.
+            var timer = loop.schedule(() -> attempt.fail("timed out after " + timeout.toMillis() + "ms"),
+                    Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+            attempt.result.whenComplete((r, e) -> timer.cancel(false));
+            tls.context(peer, loop).addListener(f -> {
+                if (attempt.result.isDone()) {
+                    return;
+                }
+                if (f.isSuccess()) {
+                    start(loop, peer, timeout, http, attempt, (SslContext) f.getNow());
+                } else {
+                    attempt.fail("TLS cannot be set up: " + f.cause().getMessage());
+                }
+            });
+        });
         return attempt.result;
     }
 
     /** On the loop: connects, and arms the one timer that bounds the whole probe. */
     private void start(EventLoop loop, Peer peer, Duration timeout, HttpProbe http, Attempt attempt, SslContext sslContext) {
         long millis = Math.max(1, timeout.toMillis());
-        long started = System.nanoTime();
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channel(loops.transport().socketChannel())
@@ -117,6 +125,7 @@ public final class HealthProber implements HealthProbes {
             attempt.channel.close();
         });
         connect.addListener(done -> {
+            long started = System.nanoTime(); // a handshake's time runs from the TCP connect
             if (!done.isSuccess()) {
                 attempt.fail(describe(done.cause()));
             } else if (sslContext != null && http == null) {

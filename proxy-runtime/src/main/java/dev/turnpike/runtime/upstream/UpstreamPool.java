@@ -107,7 +107,17 @@ public final class UpstreamPool implements Connections {
         if (context.isDone()) {
             withContext(peer, context, promise);
         } else {
-            context.addListener(done -> withContext(peer, context, promise));
+            // The connect timeout covers the wait for a context whose files are slow to read.
+            long millis = (peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout).toMillis();
+            var timer = loop.schedule(() -> promise.tryFailure(new io.netty.channel.ConnectTimeoutException(
+                    "the TLS context for " + peer.address() + " was not ready within " + millis + " ms")),
+                    millis, TimeUnit.MILLISECONDS);
+            context.addListener(done -> {
+                timer.cancel(false);
+                if (!promise.isDone()) {
+                    withContext(peer, context, promise);
+                }
+            });
         }
         return promise;
     }
@@ -123,7 +133,6 @@ public final class UpstreamPool implements Connections {
     private void open(Peer peer, SslContext sslContext, Promise<PooledConnection> promise) {
         long timeoutMillis = (peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout).toMillis();
         PooledConnection[] made = new PooledConnection[1];
-        long start = System.nanoTime();
         Bootstrap b = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
                 .handler(new ChannelInitializer<Channel>() {
@@ -143,14 +152,15 @@ public final class UpstreamPool implements Connections {
                 promise.setSuccess(made[0]);
             } else {
                 Channel ch = f.channel();
+                long handshakeStart = System.nanoTime(); // from the TCP connect: the handshake's own time
                 Future<Channel> handshake = ch.pipeline().get(SslHandler.class).handshakeFuture();
                 handshake.addListener(hs -> {
-                    tls.handshakeDone(ch, handshake, start);
+                    tls.handshakeDone(ch, handshake, handshakeStart);
                     if (hs.isSuccess()) {
                         promise.setSuccess(made[0]);
                     } else {
                         ch.close();
-                        promise.setFailure(hs.cause());
+                        promise.setFailure(UpstreamTls.asHandshakeFailure(hs.cause()));
                     }
                 });
             }
