@@ -62,6 +62,28 @@ public interface Session {
      */
     Peer peer();
 
+    /**
+     * The origin a forward request names, or {@code null} for an ordinary (reverse-proxied) request.
+     * Set only when the proxy's {@code forward_proxy} is enabled, for two kinds of request:
+     * <ul>
+     *   <li>{@code CONNECT host:port}: the authority it names. {@code request_filter} runs (it may
+     *       answer, for instance 407 to ask for proxy credentials); {@code upstream_peer},
+     *       {@code upstream_request_filter}, the body filters, the response phases and the failure
+     *       hooks do not. The runtime then checks the target against the forward policy, connects,
+     *       answers {@code 200 Connection Established} and relays bytes (nothing is decrypted);
+     *       {@code logging} runs once the tunnel has ended.</li>
+     *   <li>an absolute-form {@code http://host[:port]/path} target: its host and port (80 when none
+     *       is written). {@code request_filter}, {@code upstream_request_filter}, the body filters,
+     *       the response phases and {@code logging} run; {@code upstream_peer} and the failure hooks
+     *       do not: the backend is the origin the target names, and {@link #peer()} is its checked
+     *       IP address once it is resolved.</li>
+     * </ul>
+     * The host is in lower case, an IPv6 literal without brackets. Constant for the request.
+     */
+    default HostPort forwardTarget() {
+        return null;
+    }
+
     /** The event loop this request runs on, for timers and hand-backs. */
     EventLoopExecutor executor();
 

@@ -26,11 +26,12 @@ import java.util.Map;
 public final class ConfigLoader {
 
     private static final Map<String, List<String>> KNOWN_KEYS = Map.ofEntries(
-            Map.entry("", List.of("server", "upstream", "plugins", "metrics", "access_log", "tls", "tunnel")),
+            Map.entry("", List.of("server", "upstream", "plugins", "metrics", "access_log", "tls", "tunnel", "forward_proxy")),
             Map.entry("server", ServerSettings.KEYS),
             Map.entry("server.tls", ServerTlsSettings.KEYS),
             Map.entry("tls", TlsSettings.KEYS),
             Map.entry("tunnel", TunnelSettings.KEYS),
+            Map.entry("forward_proxy", ForwardProxySettings.KEYS),
             Map.entry("upstream", UpstreamSettings.KEYS),
             Map.entry("plugins", PluginSettings.KEYS),
             Map.entry("metrics", MetricsSettings.KEYS),
@@ -62,7 +63,8 @@ public final class ConfigLoader {
                     MetricsSettings.read(root.section("metrics")),
                     AccessLogSettings.read(root.section("access_log")),
                     TlsSettings.read(root.section("tls")),
-                    TunnelSettings.read(root.section("tunnel")));
+                    TunnelSettings.read(root.section("tunnel")),
+                    ForwardProxySettings.read(root.section("forward_proxy")));
             List<String> unknown = root.unreadKeys();
             if (!unknown.isEmpty()) {
                 throw new ConfigException(file, unknown.get(0), "unknown key" + knownHint(root, unknown.get(0)));

@@ -16,9 +16,17 @@ import java.util.Objects;
  * @param accessLog {@code access_log:}, the per-request log
  * @param tls      {@code tls:}, the TLS implementation both sides use
  * @param tunnel   {@code tunnel:}, upgraded connections
+ * @param forwardProxy {@code forward_proxy:}, the opt-in forward proxy
  */
 public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
-                          MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls, TunnelSettings tunnel) {
+                          MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls, TunnelSettings tunnel,
+                          ForwardProxySettings forwardProxy) {
+
+    /** A configuration with the default {@code forward_proxy:} section (off). */
+    public ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
+                       MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls, TunnelSettings tunnel) {
+        this(file, server, upstream, plugins, metrics, accessLog, tls, tunnel, ForwardProxySettings.defaults());
+    }
 
     /** A configuration with the default {@code tunnel:} section. */
     public ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
@@ -41,5 +49,6 @@ public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings ups
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(tunnel, "tunnel");
+        Objects.requireNonNull(forwardProxy, "forwardProxy");
     }
 }

@@ -193,6 +193,7 @@ final class LocalAnswers {
         }
         // 405 (CONNECT) leaves the stream in step. After a 417 the client may hold back a body it
         // declared (it waited for a 100 that never comes), so the next bytes cannot be trusted.
-        return error.kind() == ErrorKind.BAD_REQUEST && error.status() != 405;
+        // A forward target's 403 (the policy refused it) leaves it in step too.
+        return error.kind() == ErrorKind.BAD_REQUEST && error.status() != 405 && error.status() != 403;
     }
 }

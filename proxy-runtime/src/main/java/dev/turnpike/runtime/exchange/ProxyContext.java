@@ -23,6 +23,7 @@ public final class ProxyContext {
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
     private final ErrorLog errors = new ErrorLog();
+    private final dev.turnpike.runtime.forward.Forwarding forwarding;
     private volatile boolean closing;
     private final java.util.function.BooleanSupplier closingCheck = () -> closing;
 
@@ -32,6 +33,14 @@ public final class ProxyContext {
      */
     public ProxyContext(ServerSettings server, UpstreamSettings upstream, Duration phaseTimeout, Supplier<Chain> chain,
                         ProxyMetrics metrics, AccessLog accessLog, Duration tunnelIdleTimeout) {
+        this(server, upstream, phaseTimeout, chain, metrics, accessLog, tunnelIdleTimeout, null);
+    }
+
+    /** @param forwarding the forward proxy's means, or {@code null} when {@code forward_proxy} is off */
+    public ProxyContext(ServerSettings server, UpstreamSettings upstream, Duration phaseTimeout, Supplier<Chain> chain,
+                        ProxyMetrics metrics, AccessLog accessLog, Duration tunnelIdleTimeout,
+                        dev.turnpike.runtime.forward.Forwarding forwarding) {
+        this.forwarding = forwarding;
         this.tunnelIdleTimeout = tunnelIdleTimeout;
         this.server = server;
         this.upstream = upstream;
@@ -51,6 +60,11 @@ public final class ProxyContext {
 
     Duration phaseTimeout() {
         return phaseTimeout;
+    }
+
+    /** The forward proxy, or {@code null} when {@code forward_proxy.enabled} is false. */
+    public dev.turnpike.runtime.forward.Forwarding forwarding() {
+        return forwarding;
     }
 
     /** {@code tunnel.idle_timeout}. */

@@ -30,7 +30,7 @@ import io.netty.handler.codec.http.HttpVersion;
  * <p>Confined to the client connection's event loop.
  */
 final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Owner, RequestBody.Owner, ResponseWriter.Owner,
-        ResponseRelay.Owner, LocalAnswers.Owner {
+        ResponseRelay.Owner, LocalAnswers.Owner, ForwardRequest.Owner {
 
     /** Where the request stands. */
     enum Step {
@@ -68,6 +68,10 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
     private final boolean clientHeadMethod;
     /** The protocols the client asked to switch to (its Upgrade), or null: no upgrade. */
     private final String upgrade;
+    /** A forward request's part (forward_proxy on, a CONNECT or an absolute-form target), or null. */
+    private final ForwardRequest forward;
+    /** A CONNECT's open connection to its target, from its connect to the tunnel's end. */
+    private io.netty.channel.Channel connectTarget;
 
     private Step step = Step.NEW;
     private Object[] contexts;
@@ -91,7 +95,12 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
                 && framing != RequestFraming.Body.NONE && contentLength != 0;
         String incomingId = request.headers().get(RequestIds.HEADER);
         this.facts = new RequestFacts(RequestIds.wellFormed(incomingId) ? incomingId : client.loop().nextRequestId(), index);
-        this.retriesWanted = chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
+        boolean connect = decoded && request.method().equals(HttpMethod.CONNECT);
+        facts.forwardTarget = decoded && proxy.forwarding() != null ? dev.turnpike.runtime.forward.ForwardTarget.of(request) : null;
+        this.forward = facts.forwardTarget == null ? null
+                : new ForwardRequest(this, proxy.forwarding(), facts.forwardTarget, connect, client.channel().eventLoop());
+        // A forward request has no upstream_peer to ask again: the failure hooks are not asked.
+        this.retriesWanted = forward == null && chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
         // The client's own method decides its response's framing, whatever a plugin makes of it later:
         // the server codec paired the method with the response when it decoded the head.
         this.clientHeadMethod = request.method().equals(HttpMethod.HEAD);
@@ -114,7 +123,8 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
 
     @Override
     public void start() {
-        RequestFraming.Refusal refusal = RequestFraming.refusal(request, contentLength, proxy.server().maxBodyBytes());
+        RequestFraming.Refusal refusal = RequestFraming.refusal(request, contentLength, proxy.server().maxBodyBytes(),
+                proxy.forwarding() != null);
         if (refusal != null) {
             // No phase runs for a head the proxy cannot take; its stream may not be trusted past it.
             fail(ProxyError.of(ErrorKind.BAD_REQUEST, refusal.reason(), null).withStatus(refusal.status()));
@@ -160,6 +170,8 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             case REQUEST_FILTER -> {
                 if (decision != null) {
                     answers.respond(decision.response(), by, phase);
+                } else if (forward != null) {
+                    forward.start(); // the origin is the one the request names: no upstream_peer
                 } else {
                     phases.run(Phase.UPSTREAM_PEER);
                 }
@@ -170,14 +182,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
                 } else if (decision.kind() == Outcome.Kind.RESPOND) {
                     answers.respond(decision.response(), by, phase);
                 } else {
-                    facts.peer = decision.peer();
-                    // Every attempt's head is an overlay on the client's: from here on that must hold still.
-                    clientHead.freeze();
-                    facts.upstreamHead = new UpstreamHead(clientHead, framing, contentLength);
-                    if (upgrade != null) {
-                        facts.upstreamHead.upgrade();
-                    }
-                    phases.run(Phase.UPSTREAM_REQUEST_FILTER);
+                    toOrigin(decision.peer());
                 }
             }
             case UPSTREAM_REQUEST_FILTER -> {
@@ -192,6 +197,26 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             }
             default -> throw new IllegalStateException("unexpected phase " + phase);
         }
+    }
+
+    /** The backend is chosen (by upstream_peer, or the forward target's checked address). */
+    @Override
+    public void toOrigin(dev.turnpike.api.Peer peer) {
+        facts.peer = peer;
+        // Every attempt's head is an overlay on the client's: from here on that must hold still.
+        clientHead.freeze();
+        facts.upstreamHead = new UpstreamHead(clientHead, framing, contentLength);
+        if (upgrade != null) {
+            facts.upstreamHead.upgrade();
+        }
+        phases.run(Phase.UPSTREAM_REQUEST_FILTER);
+    }
+
+    /** A CONNECT's target is connected: the client is told, then both become a tunnel ({@link #written}). */
+    @Override
+    public void connected(io.netty.channel.Channel target) {
+        connectTarget = target;
+        writer.established();
     }
 
     @Override
@@ -376,7 +401,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             fail(ProxyError.of(ErrorKind.CLIENT_ABORT, "client went away before the response was sent", null));
             return;
         }
-        if (writer.status() == 101) {
+        if (writer.status() == 101 || connectTarget != null) {
             tunnel();
             return;
         }
@@ -391,6 +416,11 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
 
     /** The client has its 101: both connections leave HTTP; logging runs when the tunnel has ended. */
     private void tunnel() {
+        if (connectTarget != null && step != Step.TUNNELING) {
+            step = Step.TUNNELING;
+            client.openTunnel(this, connectTarget, null, "connect", this::tunnelEnded);
+            return;
+        }
         var upstream = attempts.takeSwitched();
         if (upstream == null || step == Step.TUNNELING) {
             fail(ProxyError.of(ErrorKind.INTERNAL, "a 101 was sent without a switched backend connection", null));
@@ -398,11 +428,13 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         }
         step = Step.TUNNELING;
         String kind = upgrade != null && upgrade.equalsIgnoreCase("websocket") ? "websocket" : "upgrade";
-        client.openTunnel(this, upstream.channel(), upstream.decoder(), kind, (up, down, why) -> {
-            facts.tunnelUp = up;
-            facts.tunnelDown = down;
-            finish();
-        });
+        client.openTunnel(this, upstream.channel(), upstream.decoder(), kind, this::tunnelEnded);
+    }
+
+    private void tunnelEnded(long up, long down, String why) {
+        facts.tunnelUp = up;
+        facts.tunnelDown = down;
+        finish();
     }
 
     @Override
@@ -424,6 +456,9 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         }
         step = Step.FINISHED;
         try {
+            if (connectTarget != null) {
+                connectTarget.close(); // closed already when a tunnel ended; not when the client left first
+            }
             attempts.drop();
             body.release();
             relay.release();

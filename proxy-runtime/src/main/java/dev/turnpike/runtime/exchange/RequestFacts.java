@@ -26,6 +26,8 @@ final class RequestFacts {
     int upstreamStatus;
     /** Bytes a tunnel relayed after a 101: client to backend, and back. */
     long tunnelUp;
+    /** The origin a forward request names ({@code Session.forwardTarget}), or null. */
+    dev.turnpike.api.HostPort forwardTarget;
     long tunnelDown;
 
     RequestFacts(String requestId, long index) {

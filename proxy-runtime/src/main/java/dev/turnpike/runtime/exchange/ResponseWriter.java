@@ -287,6 +287,19 @@ final class ResponseWriter implements ChannelFutureListener {
         }
     }
 
+    /**
+     * The answer to a CONNECT whose connection to the target is open: a 200 without framing fields
+     * (RFC 9110 §9.3.6: what follows is the tunnel's). The owner hears {@code written} when it has gone.
+     */
+    void established() {
+        DefaultFullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                new HttpResponseStatus(200, "Connection Established"), Unpooled.EMPTY_BUFFER);
+        res.headers().set(RequestIds.HEADER, requestId);
+        status = 200;
+        head = res;
+        finalWrite(HeadWriter.responseHead(alloc, res));
+    }
+
     /** Too late for a status: all the client can learn is that the response is cut short. */
     void cut() {
         if (state == State.CUT) {

@@ -141,4 +141,9 @@ final class SessionView implements Session {
     public String toString() {
         return "request " + facts.requestId + " " + clientHead;
     }
+
+    @Override
+    public dev.turnpike.api.HostPort forwardTarget() {
+        return facts.forwardTarget;
+    }
 }

@@ -67,7 +67,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         ClientConnection[] connection = new ClientConnection[1];
         HeadTimeout headTimeout = new HeadTimeout(s.requestHeaderTimeout().toNanos(), ctx -> connection[0].headTimedOut(ctx));
         // The request line is method, target and version: room for the longest allowed target.
-        RequestDecoder decoder = new RequestDecoder(s.maxUriLength() + 64, s.maxHeaderBytes(), MAX_CHUNK_BYTES);
+        RequestDecoder decoder = new RequestDecoder(s.maxUriLength() + 64, s.maxHeaderBytes(), MAX_CHUNK_BYTES,
+                proxy.forwarding() != null);
         connection[0] = new ClientConnection(proxy, loops.get(ch.eventLoop()), headTimeout, decoder);
         ch.pipeline().addLast(wireBytes);
         if (tls != null) {

@@ -37,6 +37,7 @@ final class RestartOnly {
         add(out, "server.tls", a.tls(), b.tls());
         add(out, "tls.provider", running.tls().provider(), next.tls().provider());
         add(out, "tunnel", running.tunnel(), next.tunnel());
+        add(out, "forward_proxy", running.forwardProxy(), next.forwardProxy());
         add(out, "upstream", running.upstream(), next.upstream());
         add(out, "metrics", running.metrics(), next.metrics());
         add(out, "access_log", running.accessLog(), next.accessLog());

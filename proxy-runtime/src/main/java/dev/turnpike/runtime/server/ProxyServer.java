@@ -79,7 +79,9 @@ public final class ProxyServer implements AutoCloseable {
         this.tls = tls != null ? tls : TlsRuntime.prepare(config, metrics);
         this.transport = loops.transport();
         this.context = new ProxyContext(config.server(), config.upstream(), config.plugins().phaseTimeout(), chain, metrics,
-                accessLog, config.tunnel().idleTimeout());
+                accessLog, config.tunnel().idleTimeout(), !config.forwardProxy().enabled() ? null
+                        : new dev.turnpike.runtime.forward.Forwarding(config.forwardProxy(), loops.resolver(),
+                                loops.transport().socketChannel(), config.upstream().connectTimeout()));
     }
 
     /** Binds the listen address; returns once the server accepts connections. */

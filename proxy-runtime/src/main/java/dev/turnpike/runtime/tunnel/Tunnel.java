@@ -63,7 +63,8 @@ public final class Tunnel {
      *
      * @param clientHttp      the client pipeline's HTTP handlers but its decoder
      * @param clientDecoder   the client's request decoder
-     * @param upstreamDecoder the backend connection's response decoder (its other HTTP handlers gone)
+     * @param upstreamDecoder the backend connection's response decoder (its other HTTP handlers gone),
+     *                        or {@code null} for a raw connection (a CONNECT's)
      */
     public static Tunnel open(Channel clientChannel, List<ChannelHandler> clientHttp, ChannelHandler clientDecoder,
                               Channel upstreamChannel, ChannelHandler upstreamDecoder, String kind, Duration idleTimeout,
@@ -83,7 +84,9 @@ public final class Tunnel {
         halfClosable(clientChannel);
         halfClosable(upstreamChannel);
         clientChannel.pipeline().remove(clientDecoder);
-        upstreamChannel.pipeline().remove(upstreamDecoder);
+        if (upstreamDecoder != null) {
+            upstreamChannel.pipeline().remove(upstreamDecoder);
+        }
         clientChannel.config().setAutoRead(true);
         upstreamChannel.config().setAutoRead(true);
         if (!clientChannel.isActive() || !upstreamChannel.isActive()) {

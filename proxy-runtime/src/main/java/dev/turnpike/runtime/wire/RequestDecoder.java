@@ -30,8 +30,19 @@ public final class RequestDecoder extends Http1Decoder {
      * @param maxPart        the largest body slice handed up at once
      */
     public RequestDecoder(int maxRequestLine, int maxFields, int maxPart) {
-        super(new HeadScanner(maxRequestLine, 414, maxFields, 431), maxFields, maxPart);
+        this(maxRequestLine, maxFields, maxPart, false);
     }
+
+    /**
+     * @param holdAfterConnect the forward proxy is on: what follows a CONNECT without a body is held,
+     *                         as after an upgrade request, until the tunnel opens or the CONNECT is refused
+     */
+    public RequestDecoder(int maxRequestLine, int maxFields, int maxPart, boolean holdAfterConnect) {
+        super(new HeadScanner(maxRequestLine, 414, maxFields, 431), maxFields, maxPart);
+        this.holdAfterConnect = holdAfterConnect;
+    }
+
+    private final boolean holdAfterConnect;
 
     @Override
     boolean skipsLeadingEmptyLines() {
@@ -70,7 +81,11 @@ public final class RequestDecoder extends Http1Decoder {
         HttpHeaders headers = HEADERS.newHeaders();
         fields.parse(a, firstLineEnd, a.length - 2, headers);
         long body = framing(version == HttpVersion.HTTP_1_0);
-        out.add(new DefaultHttpRequest(version, method(a, m), new String(a, t, te - t, StandardCharsets.ISO_8859_1), headers));
+        HttpMethod method = method(a, m);
+        out.add(new DefaultHttpRequest(version, method, new String(a, t, te - t, StandardCharsets.ISO_8859_1), headers));
+        if (body == 0 && holdAfterConnect && method.equals(HttpMethod.CONNECT)) {
+            return SWITCH; // what follows is the tunnel's (a TLS client hello), or the next request if refused
+        }
         if (body == 0 && version == HttpVersion.HTTP_1_1 && headers.contains(HttpHeaderNames.UPGRADE)
                 && Upgrades.requested(headers) != null) {
             return SWITCH; // what follows may be the new protocol: held until the backend has answered

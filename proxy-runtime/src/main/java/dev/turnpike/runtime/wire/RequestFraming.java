@@ -43,8 +43,30 @@ public final class RequestFraming {
      * request can be proxied.
      */
     public static Refusal refusal(HttpRequest request, long contentLength, long maxBody) {
-        Refusal refusal = check(request);
-        if (refusal == null && !toOriginForm(request)) {
+        return refusal(request, contentLength, maxBody, false);
+    }
+
+    /**
+     * As {@link #refusal(HttpRequest, long, long)}; with {@code forward} (the forward proxy is on) a
+     * CONNECT is taken when it names {@code host:port} and has no body (its target stays as it is),
+     * and an {@code https://} absolute-form target is refused: its client must use CONNECT.
+     */
+    public static Refusal refusal(HttpRequest request, long contentLength, long maxBody, boolean forward) {
+        Refusal refusal = check(request, forward);
+        boolean connect = request.method().equals(HttpMethod.CONNECT);
+        if (refusal == null && forward && connect) {
+            if (dev.turnpike.runtime.forward.ForwardTarget.of(request) == null) {
+                refusal = new Refusal(400, "invalid CONNECT target (host:port)");
+            } else if (body(request) != Body.NONE && contentLength != 0) {
+                refusal = new Refusal(400, "CONNECT with a body");
+            }
+        } else if (refusal == null && forward && dev.turnpike.runtime.forward.ForwardTarget.isHttps(request.uri())) {
+            refusal = new Refusal(400, "use CONNECT for https");
+        } else if (refusal == null && forward && request.uri().startsWith("http://")
+                && dev.turnpike.runtime.forward.ForwardTarget.of(request) == null) {
+            refusal = new Refusal(400, "invalid request target");
+        }
+        if (refusal == null && !(forward && connect) && !toOriginForm(request)) {
             refusal = new Refusal(400, "invalid request target");
         }
         if (refusal == null && maxBody > 0 && contentLength > maxBody) {
@@ -59,6 +81,11 @@ public final class RequestFraming {
 
     /** Why the request cannot be proxied, or {@code null} when it can. */
     public static Refusal check(HttpRequest request) {
+        return check(request, false);
+    }
+
+    /** As {@link #check(HttpRequest)}; {@code connectAllowed}: a CONNECT is no refusal by itself. */
+    public static Refusal check(HttpRequest request, boolean connectAllowed) {
         DecoderResult result = request.decoderResult();
         if (result.isFailure()) {
             Throwable cause = result.cause();
@@ -87,7 +114,7 @@ public final class RequestFraming {
         if (!hosts.isEmpty() && !HostSyntax.valid(hosts.get(0))) {
             return new Refusal(400, "invalid Host");
         }
-        if (request.method().equals(HttpMethod.CONNECT)) {
+        if (request.method().equals(HttpMethod.CONNECT) && !connectAllowed) {
             return new Refusal(405, "CONNECT is not proxied");
         }
         return null;

@@ -237,6 +237,10 @@ class ConfigLoaderTest {
         for (String key : PluginSettings.KEYS) {
             assertTrue(text.contains("\n  " + key + ":"), "conf/proxy.yaml lacks plugins." + key);
         }
+        assertEquals(ForwardProxySettings.defaults(), c.forwardProxy());
+        for (String key : ForwardProxySettings.KEYS) {
+            assertTrue(text.contains("\n  " + key + ":"), "conf/proxy.yaml lacks forward_proxy." + key);
+        }
     }
 
     @Test

@@ -42,7 +42,9 @@ final class InJvmProxy implements AutoCloseable {
                 b.retryBodyLimit, b.writeTimeout, b.totalTimeout);
         PluginSettings p = PluginSettings.defaults();
         ProxyConfig config = new ProxyConfig(Path.of("test.yaml"), server, upstream, new PluginSettings(p.dir(), p.chain(), b.phaseTimeout),
-                MetricsSettings.defaults(), AccessLogSettings.defaults(), new TlsSettings(b.tlsProvider));
+                MetricsSettings.defaults(), AccessLogSettings.defaults(), new TlsSettings(b.tlsProvider),
+                dev.turnpike.runtime.config.TunnelSettings.defaults(),
+                b.forwardProxy != null ? b.forwardProxy : dev.turnpike.runtime.config.ForwardProxySettings.defaults());
         this.chain = new Chain(b.links);
         this.server = new ProxyServer(config, () -> chain, metrics, new AccessLog(AccessLogSettings.defaults())).start();
     }
@@ -113,6 +115,13 @@ final class InJvmProxy implements AutoCloseable {
         private Duration phaseTimeout = Duration.ofSeconds(10);
         private int maxIdlePerPeer = -1;
         private Duration idleTimeout;
+        private dev.turnpike.runtime.config.ForwardProxySettings forwardProxy;
+
+        /** {@code forward_proxy:} (off by default). */
+        Builder forwardProxy(dev.turnpike.runtime.config.ForwardProxySettings settings) {
+            this.forwardProxy = settings;
+            return this;
+        }
 
         /** {@code server.idle_timeout}: how long a client connection may sit between requests. */
         Builder idleTimeout(Duration timeout) {
