@@ -226,7 +226,8 @@ public final class Peer {
             if (sni != null) {
                 // A fully qualified name's final dot is not part of a server name (RFC 6066 §3).
                 String name = sni.endsWith(".") ? sni.substring(0, sni.length() - 1) : sni;
-                if (name.isEmpty() || isIpLiteral(name)) {
+                // ASCII only: an internationalized name is written in its xn-- form, as it is sent.
+                if (name.isEmpty() || isIpLiteral(name) || name.chars().anyMatch(c -> c <= 32 || c >= 127)) {
                     throw new IllegalArgumentException("sni must be a host name, got '" + sni + "'");
                 }
                 try {

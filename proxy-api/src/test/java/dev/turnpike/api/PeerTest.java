@@ -142,7 +142,7 @@ class PeerTest {
         for (String bad : new String[] {"", "10.0.0.1", "127.0.0.1", "::1", "2001:db8::1", "a b", "a/b", "tab\t.test", "caf\u00e9.test",
             "nul\0.test"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tls().sni(bad), "'" + bad + "'");
-            assertEquals("sni must be a host name, got '" + bad + "'", e.getMessage());
+            assertTrue(e.getMessage().startsWith("sni must be a host name, got '" + bad + "'"), e.getMessage());
         }
         assertEquals("xn--caf-dma.test", tls().sni("xn--caf-dma.test").build().sni());
         assertEquals("a-1.example.com", tls().sni("a-1.example.com").build().sni());
