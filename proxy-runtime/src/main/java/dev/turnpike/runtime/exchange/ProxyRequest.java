@@ -12,7 +12,6 @@ import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.wire.ConnectionTokens;
 import dev.turnpike.runtime.wire.HopByHop;
 import dev.turnpike.runtime.wire.RequestFraming;
-import dev.turnpike.runtime.wire.Upgrades;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -66,12 +65,10 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
     private final long contentLength;
     private final boolean retriesWanted;
     private final boolean clientHeadMethod;
-    /** The protocols the client asked to switch to (its Upgrade), or null: no upgrade. */
-    private final String upgrade;
+    /** How the request may leave HTTP (an upgrade, a CONNECT): the tunnel it may become. */
+    private final Switching switching;
     /** A forward request's part (forward_proxy on, a CONNECT or an absolute-form target), or null. */
     private final ForwardRequest forward;
-    /** A CONNECT's open connection to its target, from its connect to the tunnel's end. */
-    private io.netty.channel.Channel connectTarget;
 
     private Step step = Step.NEW;
     private Object[] contexts;
@@ -104,10 +101,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         // The client's own method decides its response's framing, whatever a plugin makes of it later:
         // the server codec paired the method with the response when it decoded the head.
         this.clientHeadMethod = request.method().equals(HttpMethod.HEAD);
-        // The same rule the decoder held the connection's next bytes by: an HTTP/1.1 request without
-        // body bytes (no framing, or a length of 0, which the JDK's WebSocket client sends).
-        this.upgrade = decoded && !http10 && (framing == RequestFraming.Body.NONE || contentLength == 0)
-                ? Upgrades.requested(request.headers()) : null;
+        this.switching = new Switching(request, decoded, http10, framing, contentLength);
         this.clientHead = new RequestView(request, framing, contentLength);
         this.writer = new ResponseWriter(client.channel(), this, http10, ConnectionTokens.keepAlive(request), proxy.closingCheck(),
                 facts.requestId, proxy.server().sendTimeout().toNanos());
@@ -135,10 +129,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             request.headers().remove(HttpHeaderNames.EXPECT);
         }
         HopByHop.strip(request.headers());
-        if (upgrade != null) {
-            // Hop-by-hop, but the one that says what the request is: plugins see it, and it goes on.
-            request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
-        }
+        switching.keepUpgrade(request);
         request.headers().set(RequestIds.HEADER, facts.requestId);
         contexts = new Object[chain.size()];
         hooks = new Hooks(chain, contexts, session, metrics, proxy.errors());
@@ -206,16 +197,14 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         // Every attempt's head is an overlay on the client's: from here on that must hold still.
         clientHead.freeze();
         facts.upstreamHead = new UpstreamHead(clientHead, framing, contentLength);
-        if (upgrade != null) {
-            facts.upstreamHead.upgrade();
-        }
+        switching.askBackend(facts.upstreamHead);
         phases.run(Phase.UPSTREAM_REQUEST_FILTER);
     }
 
     /** A CONNECT's target is connected: the client is told, then both become a tunnel ({@link #written}). */
     @Override
     public void connected(io.netty.channel.Channel target) {
-        connectTarget = target;
+        switching.connectTarget(target);
         writer.established();
     }
 
@@ -401,8 +390,14 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             fail(ProxyError.of(ErrorKind.CLIENT_ABORT, "client went away before the response was sent", null));
             return;
         }
-        if (writer.status() == 101 || connectTarget != null) {
-            tunnel();
+        if (switching.switches(writer.status())) {
+            // The client has its 101 (or a CONNECT's 200): both connections leave HTTP, and
+            // logging runs when the tunnel has ended.
+            step = Step.TUNNELING;
+            if (!switching.open(client, this, attempts, this::tunnelEnded)) {
+                step = Step.PROXYING;
+                fail(ProxyError.of(ErrorKind.INTERNAL, "a 101 was sent without a switched backend connection", null));
+            }
             return;
         }
         if (body.state() == RequestBody.State.DISCARDING) {
@@ -412,23 +407,6 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             writer.closeAfter(); // the backend answered before the client finished sending
         }
         finish();
-    }
-
-    /** The client has its 101: both connections leave HTTP; logging runs when the tunnel has ended. */
-    private void tunnel() {
-        if (connectTarget != null && step != Step.TUNNELING) {
-            step = Step.TUNNELING;
-            client.openTunnel(this, connectTarget, null, "connect", this::tunnelEnded);
-            return;
-        }
-        var upstream = attempts.takeSwitched();
-        if (upstream == null || step == Step.TUNNELING) {
-            fail(ProxyError.of(ErrorKind.INTERNAL, "a 101 was sent without a switched backend connection", null));
-            return;
-        }
-        step = Step.TUNNELING;
-        String kind = upgrade != null && upgrade.equalsIgnoreCase("websocket") ? "websocket" : "upgrade";
-        client.openTunnel(this, upstream.channel(), upstream.decoder(), kind, this::tunnelEnded);
     }
 
     private void tunnelEnded(long up, long down, String why) {
@@ -456,9 +434,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         }
         step = Step.FINISHED;
         try {
-            if (connectTarget != null) {
-                connectTarget.close(); // closed already when a tunnel ended; not when the client left first
-            }
+            switching.close(); // a CONNECT target, when the client left before its tunnel opened
             attempts.drop();
             body.release();
             relay.release();

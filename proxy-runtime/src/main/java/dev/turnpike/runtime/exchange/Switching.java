@@ -1,0 +1,83 @@
+package dev.turnpike.runtime.exchange;
+
+import dev.turnpike.runtime.tunnel.Tunnel;
+import dev.turnpike.runtime.upstream.PooledConnection;
+import dev.turnpike.runtime.wire.RequestFraming;
+import dev.turnpike.runtime.wire.Upgrades;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * How a request may leave HTTP: an upgrade the backend may grant with a 101, or a CONNECT whose
+ * target connection is open. Either way, once the client has its answer, the two connections
+ * become a {@link Tunnel} and the request's logging waits for the tunnel's end.
+ */
+final class Switching {
+
+    /** The protocols the client asked to switch to (its Upgrade), or null: no upgrade. */
+    private final String upgrade;
+    /** A CONNECT's open connection to its target, from its connect to the tunnel's end. */
+    private Channel connectTarget;
+    private boolean open;
+
+    /**
+     * The same rule the decoder held the connection's next bytes by: an HTTP/1.1 request without
+     * body bytes (no framing, or a length of 0, which the JDK's WebSocket client sends).
+     */
+    Switching(HttpRequest request, boolean decoded, boolean http10, RequestFraming.Body framing, long contentLength) {
+        this.upgrade = decoded && !http10 && (framing == RequestFraming.Body.NONE || contentLength == 0)
+                ? Upgrades.requested(request.headers()) : null;
+    }
+
+    /** After the hop-by-hop headers went: the one that says what the request is stays, for plugins and the backend. */
+    void keepUpgrade(HttpRequest request) {
+        if (upgrade != null) {
+            request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
+        }
+    }
+
+    /** The head for the backend asks for the upgrade too. */
+    void askBackend(UpstreamHead head) {
+        if (upgrade != null) {
+            head.upgrade();
+        }
+    }
+
+    void connectTarget(Channel target) {
+        connectTarget = target;
+    }
+
+    /** Whether the answer just written switches the connection: a 101, or a CONNECT's 200. */
+    boolean switches(int status) {
+        return !open && (status == 101 || connectTarget != null);
+    }
+
+    /**
+     * Opens the tunnel: to the CONNECT's target, or to the backend connection the 101 came on.
+     *
+     * @return false when there is no connection to open it to (a plugin made the answer a 101)
+     */
+    boolean open(Downstream client, ClientRequest request, Attempts attempts, Tunnel.Listener ended) {
+        if (connectTarget != null) {
+            open = true;
+            client.openTunnel(request, connectTarget, null, "connect", ended);
+            return true;
+        }
+        PooledConnection upstream = attempts.takeSwitched();
+        if (upstream == null) {
+            return false;
+        }
+        open = true;
+        String kind = upgrade != null && upgrade.equalsIgnoreCase("websocket") ? "websocket" : "upgrade";
+        client.openTunnel(request, upstream.channel(), upstream.decoder(), kind, ended);
+        return true;
+    }
+
+    /** At the request's end: a CONNECT target still open (the client left before the tunnel) is closed. */
+    void close() {
+        if (connectTarget != null) {
+            connectTarget.close();
+        }
+    }
+}
