@@ -332,8 +332,11 @@ final class Attempt implements UpstreamListener, BodySink {
                     return;
                 }
                 switched = true;
-                // The new protocol's bytes wait in the socket until the tunnel takes the connection.
-                connection.channel().config().setAutoRead(false);
+                // The new protocol's bytes wait until the tunnel takes the connection; a half-close
+                // meanwhile (epoll reads to the end whatever autoRead says) must not close it.
+                Channel ch = connection.channel();
+                ch.config().setAutoRead(false);
+                dev.turnpike.runtime.tunnel.Tunnel.halfClosable(ch);
                 owner.responseHead(this, (HttpResponse) msg);
             }
             case INVALID -> {

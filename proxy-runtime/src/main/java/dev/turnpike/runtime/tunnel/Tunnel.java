@@ -91,12 +91,16 @@ public final class Tunnel {
         upstreamChannel.config().setAutoRead(true);
         if (!clientChannel.isActive() || !upstreamChannel.isActive()) {
             t.closeBoth();
+        } else {
+            // An end of input that came before the tunnel (after the held bytes, now relayed).
+            t.client.endedBefore();
+            t.upstream.endedBefore();
         }
         return t;
     }
 
     /** Without TLS, an end of input is told as an event rather than closing the channel. */
-    private static void halfClosable(Channel ch) {
+    public static void halfClosable(Channel ch) {
         if (ch instanceof DuplexChannel && ch.pipeline().get(SslHandler.class) == null) {
             ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         }

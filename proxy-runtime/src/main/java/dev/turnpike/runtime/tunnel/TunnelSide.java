@@ -49,6 +49,14 @@ final class TunnelSide extends ChannelInboundHandlerAdapter {
         return inputEnded;
     }
 
+    /** At the tunnel's start: the peer may have half-closed while the switch was being decided. */
+    void endedBefore() {
+        if (!inputEnded && ctx.channel() instanceof io.netty.channel.socket.DuplexChannel d && d.isInputShutdown()) {
+            inputEnded = true;
+            tunnel.inputEnded(this, other);
+        }
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;

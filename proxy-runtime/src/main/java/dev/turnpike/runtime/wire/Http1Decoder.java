@@ -310,6 +310,20 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
         trailerBytes += length;
     }
 
+    /**
+     * While held, the peer's end of input (a half-close right after its switching head) is passed
+     * on without the decoder's own end-of-input handling, which would drop the held bytes: they
+     * belong to the tunnel, and so does the half-close.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (state == State.HELD && evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
     @Override
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
         super.decodeLast(ctx, in, out);
