@@ -24,8 +24,15 @@ public record ForwardProxySettings(boolean enabled, List<Integer> connectPorts, 
     static final List<String> KEYS = List.of("enabled", "connect_ports", "allow", "deny_networks");
 
     /** Loopback, private, link-local and unique-local networks: what a forward proxy must not reach by default. */
+    /**
+     * The issue's list, and the other ranges that reach this machine, a private network or a cloud's
+     * metadata service: 0.0.0.0/8, CGNAT 100.64.0.0/10 (Tailscale peers, Alibaba Cloud's metadata),
+     * the benchmarking 198.18.0.0/15, link-local fe80::/10, and the IPv6 forms that carry an IPv4
+     * address to a gateway (NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16).
+     */
     public static final List<String> DEFAULT_DENY = List.of("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-            "169.254.0.0/16", "::1/128", "fc00::/7");
+            "169.254.0.0/16", "::1/128", "fc00::/7", "0.0.0.0/8", "100.64.0.0/10", "198.18.0.0/15", "fe80::/10",
+            "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16");
 
     public ForwardProxySettings {
         connectPorts = List.copyOf(connectPorts);

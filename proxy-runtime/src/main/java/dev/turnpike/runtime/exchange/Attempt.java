@@ -374,8 +374,11 @@ final class Attempt implements UpstreamListener, BodySink {
     @Override
     public void onUpstreamClosed(Throwable cause) {
         if (link == Link.ENDED) {
-            link = Link.RELEASED; // closed after a complete response: nothing lost
-            connection = null;
+            if (!switched) {
+                link = Link.RELEASED; // closed after a complete response: nothing lost
+                connection = null;
+            }
+            // After a 101 the connection still goes to the tunnel, which ends at once on a closed side.
             return;
         }
         if (link != Link.OPEN) {

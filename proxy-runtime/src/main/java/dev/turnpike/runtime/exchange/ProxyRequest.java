@@ -31,6 +31,8 @@ import io.netty.handler.codec.http.HttpVersion;
 final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Owner, RequestBody.Owner, ResponseWriter.Owner,
         ResponseRelay.Owner, LocalAnswers.Owner, ForwardRequest.Owner {
 
+    private static final io.netty.util.AsciiString PROXY_AUTHORIZATION = io.netty.util.AsciiString.cached("proxy-authorization");
+
     /** Where the request stands. */
     enum Step {
         /** The head is being checked. */
@@ -194,6 +196,9 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
     @Override
     public void toOrigin(dev.turnpike.api.Peer peer) {
         facts.peer = peer;
+        // The credentials a client gave the proxy are the proxy's: request_filter had them (a
+        // proxy-auth plugin), no backend or origin gets them.
+        request.headers().remove(PROXY_AUTHORIZATION);
         // Every attempt's head is an overlay on the client's: from here on that must hold still.
         clientHead.freeze();
         facts.upstreamHead = new UpstreamHead(clientHead, framing, contentLength);

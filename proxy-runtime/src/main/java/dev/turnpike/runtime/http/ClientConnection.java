@@ -104,6 +104,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
         current.start();
     }
 
+    /** Whether a request waits in the queue: then a hold is that request's, not the finished one's. */
+    private boolean queuedRequest() {
+        for (Object o : queued) {
+            if (o instanceof HttpRequest) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void openTunnel(ClientRequest request, Channel upstream, io.netty.channel.ChannelHandler upstreamDecoder,
                            String kind, dev.turnpike.runtime.tunnel.Tunnel.Listener ended) {
@@ -144,7 +154,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
         }
         current = null;
         pausedByExchange = false;
-        if (decoder.held() && keepOpen && ctx.channel().isActive()) {
+        if (decoder.held() && keepOpen && ctx.channel().isActive() && !queuedRequest()) {
             // An upgrade answered without a switch: the connection stays HTTP, and what the client
             // sent meanwhile is its next request.
             decoder.resume(ctx.pipeline().context(decoder));

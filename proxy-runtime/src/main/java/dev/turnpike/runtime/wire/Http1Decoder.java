@@ -100,7 +100,7 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
                 case CHUNK_END -> chunkEnd(in);
                 case TRAILERS -> trailers(in, out);
                 case UNTIL_CLOSE -> out.add(new DefaultHttpContent(in.readRetainedSlice(Math.min(in.readableBytes(), maxPart))));
-                case HELD -> held(in);
+                case HELD -> held(ctx, in);
                 case BROKEN -> in.skipBytes(in.readableBytes());
             }
         } catch (WireViolation v) {
@@ -120,9 +120,12 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
      * While held, bytes stay in the cumulation for whoever comes next. A peer that waits for the
      * answer, as it must, sends nothing here; one that floods past a head's worth is cut off.
      */
-    private void held(ByteBuf in) {
+    private void held(ChannelHandlerContext ctx, ByteBuf in) {
         if (in.readableBytes() > maxFields) {
-            throw WireViolation.bad("more than " + maxFields + " bytes sent before the upgrade was answered");
+            // Neither a tunnel's first bytes nor a next request can be trusted now: the stream ends.
+            state = State.BROKEN;
+            in.skipBytes(in.readableBytes());
+            ctx.close();
         }
     }
 
