@@ -77,17 +77,21 @@ def client(target, mib):
         block = b"y" * CHUNK
         for _ in range(mib):
             s.sendall(block)
-        s.shutdown(socket.SHUT_WR)
 
     t = threading.Thread(target=up)
     t.start()
     got = len(rest)
-    while True:
+    while got < mib * CHUNK:
         d = s.recv(CHUNK)
         if not d:
             break
         got += len(d)
     t.join()
+    # Half-closed only once both directions are done: with Netty 4.2.18's epoll, what a tunnel
+    # still sends towards a side that half-closed can be cut (README, known limitation).
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(CHUNK):
+        pass
     took = time.time() - start
     assert got == mib * CHUNK, (got, mib * CHUNK)
     print("%.2f s, %.0f MiB/s each way" % (took, mib / took))
