@@ -2,7 +2,6 @@ package dev.turnpike.runtime.config;
 
 import dev.turnpike.api.config.ConfigSection;
 import dev.turnpike.api.net.Cidr;
-import dev.turnpike.runtime.forward.ForwardPolicy;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +16,7 @@ import java.util.List;
  * @param allow         {@code forward_proxy.allow}: host patterns, exact ({@code api.example.com})
  *                      or {@code *.suffix} (one or more labels before the suffix); empty: any host
  * @param denyNetworks  {@code forward_proxy.deny_networks}: networks no target may resolve into
- *                      (kept as written; {@link ForwardPolicy} parses them)
+ *                      (kept as written; the forward proxy's {@code ForwardPolicy} parses them)
  */
 public record ForwardProxySettings(boolean enabled, List<Integer> connectPorts, List<String> allow, List<String> denyNetworks) {
 
@@ -65,7 +64,7 @@ public record ForwardProxySettings(boolean enabled, List<Integer> connectPorts, 
         }
         List<String> allow = s.strings("allow");
         for (int i = 0; i < allow.size(); i++) {
-            String reason = ForwardPolicy.patternProblem(allow.get(i));
+            String reason = HostPatterns.problem(allow.get(i));
             if (reason != null) {
                 throw new dev.turnpike.api.config.InvalidConfigException(s.keyPath("allow") + "[" + i + "]", reason);
             }

@@ -95,7 +95,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         String incomingId = request.headers().get(RequestIds.HEADER);
         this.facts = new RequestFacts(RequestIds.wellFormed(incomingId) ? incomingId : client.loop().nextRequestId(), index);
         boolean connect = decoded && request.method().equals(HttpMethod.CONNECT);
-        facts.forwardTarget = decoded && proxy.forwarding() != null ? dev.turnpike.runtime.forward.ForwardTarget.of(request) : null;
+        facts.forwardTarget = decoded && proxy.forwarding() != null ? dev.turnpike.runtime.wire.ForwardTarget.of(request) : null;
         this.forward = facts.forwardTarget == null ? null
                 : new ForwardRequest(this, proxy.forwarding(), facts.forwardTarget, connect, client.channel().eventLoop());
         // A forward request has no upstream_peer to ask again: the failure hooks are not asked.

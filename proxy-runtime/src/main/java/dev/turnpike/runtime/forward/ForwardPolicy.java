@@ -1,5 +1,7 @@
 package dev.turnpike.runtime.forward;
 
+import dev.turnpike.runtime.config.HostPatterns;
+
 import dev.turnpike.api.net.Cidr;
 import dev.turnpike.runtime.config.ForwardProxySettings;
 import java.net.InetAddress;
@@ -42,32 +44,13 @@ public final class ForwardPolicy {
         }
     }
 
-    /** Why {@code pattern} is no host pattern, or null when it is one (for the config check). */
+    /** Why {@code pattern} is not a host pattern, or null; see {@link HostPatterns#problem}. */
     public static String patternProblem(String pattern) {
-        String p = pattern == null ? "" : normalize(pattern);
-        String host = p.startsWith("*.") ? p.substring(2) : p;
-        if (host.isEmpty()) {
-            return "'" + pattern + "' is not a host pattern (a host name, or *.suffix)";
-        }
-        if (host.indexOf('*') >= 0) {
-            return "'" + pattern + "' has a '*' elsewhere than as its first label (write *.suffix)";
-        }
-        if (dev.turnpike.api.net.IpLiteral.parse(host) != null) {
-            return p.startsWith("*.") ? "'" + pattern + "' puts a wildcard before an IP address" : null;
-        }
-        for (String label : host.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")
-                    || !label.chars().allMatch(c -> c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
-                return "'" + pattern + "' is not a host pattern (labels of letters, digits and '-', or *.suffix)";
-            }
-        }
-        return null;
+        return HostPatterns.problem(pattern);
     }
 
-    /** Lower case, without a final dot. */
     static String normalize(String host) {
-        String h = host.trim().toLowerCase(Locale.ROOT);
-        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+        return HostPatterns.normalize(host);
     }
 
     /** A CONNECT's port (connect_ports). */

@@ -55,15 +55,15 @@ public final class RequestFraming {
         Refusal refusal = check(request, forward);
         boolean connect = request.method().equals(HttpMethod.CONNECT);
         if (refusal == null && forward && connect) {
-            if (dev.turnpike.runtime.forward.ForwardTarget.of(request) == null) {
+            if (dev.turnpike.runtime.wire.ForwardTarget.of(request) == null) {
                 refusal = new Refusal(400, "invalid CONNECT target (host:port)");
             } else if (body(request) != Body.NONE && contentLength != 0) {
                 refusal = new Refusal(400, "CONNECT with a body");
             }
-        } else if (refusal == null && forward && dev.turnpike.runtime.forward.ForwardTarget.isHttps(request.uri())) {
+        } else if (refusal == null && forward && dev.turnpike.runtime.wire.ForwardTarget.isHttps(request.uri())) {
             refusal = new Refusal(400, "use CONNECT for https");
         } else if (refusal == null && forward && request.uri().startsWith("http://")
-                && dev.turnpike.runtime.forward.ForwardTarget.of(request) == null) {
+                && dev.turnpike.runtime.wire.ForwardTarget.of(request) == null) {
             refusal = new Refusal(400, "invalid request target");
         }
         if (refusal == null && !(forward && connect) && !toOriginForm(request)) {

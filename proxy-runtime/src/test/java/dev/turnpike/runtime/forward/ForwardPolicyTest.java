@@ -1,5 +1,6 @@
 package dev.turnpike.runtime.forward;
 
+import dev.turnpike.runtime.wire.ForwardTarget;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,7 +1,6 @@
-package dev.turnpike.runtime.forward;
+package dev.turnpike.runtime.wire;
 
 import dev.turnpike.api.HostPort;
-import dev.turnpike.runtime.wire.HostSyntax;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 
@@ -56,7 +55,9 @@ public final class ForwardTarget {
         }
         try {
             HostPort hp = HostPort.parse(text);
-            return new HostPort(ForwardPolicy.normalize(hp.host()), hp.port());
+            // As the allow patterns are compared: lower case, without a final dot.
+            String host = hp.host().toLowerCase(java.util.Locale.ROOT);
+            return new HostPort(host.endsWith(".") ? host.substring(0, host.length() - 1) : host, hp.port());
         } catch (IllegalArgumentException e) {
             return null;
         }
