@@ -57,39 +57,7 @@ final class Attempt implements UpstreamListener, BodySink {
         RELEASED
     }
 
-    /** What an attempt reports to: the request it belongs to. */
-    interface Owner {
-        /** The connection is ready and the head about to be written (connected_to_upstream). */
-        void connected(Attempt attempt);
-
-        /** The head went out: the body may follow. */
-        void headSent(Attempt attempt);
-
-        /** An informational (1xx) response other than 100. */
-        void interim(Attempt attempt, HttpResponse head);
-
-        void responseHead(Attempt attempt, HttpResponse head);
-
-        /** A part of the response body; a {@link LastHttpContent} ends it. Ownership passes. */
-        void responseContent(Attempt attempt, HttpContent part);
-
-        /** The end of a read batch from the backend: the moment to flush to the client. */
-        void readBatchDone();
-
-        /** The attempt failed; it has let its connection go. */
-        void failed(Attempt attempt, ProxyError error);
-
-        /** Whether the backend takes bytes again (false: pause the client's upload). */
-        void writabilityChanged(Attempt attempt, boolean writable);
-
-        /** A clock was armed: make sure the request's deadlines are looked at by then. */
-        void due(long deadline);
-
-        /** Whether a client read batch is in progress (writes upstream are flushed at its end). */
-        boolean inClientRead();
-    }
-
-    private final Owner owner;
+    private final AttemptOwner owner;
     private final Connections pool;
     private final ProxyMetrics metrics;
     private final Peer peer;
@@ -114,7 +82,7 @@ final class Attempt implements UpstreamListener, BodySink {
     private long connectStart;
     private Duration connectTime = Duration.ZERO;
 
-    Attempt(Owner owner, Connections pool, ProxyMetrics metrics, Peer peer, UpstreamHead head, int number,
+    Attempt(AttemptOwner owner, Connections pool, ProxyMetrics metrics, Peer peer, UpstreamHead head, int number,
             Duration readTimeout, Duration writeTimeout) {
         this.owner = owner;
         this.pool = pool;

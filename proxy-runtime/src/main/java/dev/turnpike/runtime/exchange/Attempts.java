@@ -19,7 +19,7 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <p>Confined to the request's event loop.
  */
-final class Attempts implements Attempt.Owner {
+final class Attempts implements AttemptOwner {
 
     /** What the attempts report to: the request's coordinator. */
     interface Owner {

@@ -103,7 +103,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         // The client's own method decides its response's framing, whatever a plugin makes of it later:
         // the server codec paired the method with the response when it decoded the head.
         this.clientHeadMethod = request.method().equals(HttpMethod.HEAD);
-        this.switching = new Switching(request, decoded, http10, framing, contentLength);
+        this.switching = Switching.of(request, decoded, http10, framing, contentLength, forward != null);
         this.clientHead = new RequestView(request, framing, contentLength);
         this.writer = new ResponseWriter(client.channel(), this, http10, ConnectionTokens.keepAlive(request), proxy.closingCheck(),
                 facts.requestId, proxy.server().sendTimeout().toNanos());

@@ -22,12 +22,25 @@ final class Switching {
     private boolean open;
 
     /**
-     * The same rule the decoder held the connection's next bytes by: an HTTP/1.1 request without
-     * body bytes (no framing, or a length of 0, which the JDK's WebSocket client sends).
+     * What every ordinary request shares: no upgrade, and no CONNECT (it is never given a target),
+     * so the request path makes no object for what almost no request does.
      */
-    Switching(HttpRequest request, boolean decoded, boolean http10, RequestFraming.Body framing, long contentLength) {
-        this.upgrade = decoded && !http10 && (framing == RequestFraming.Body.NONE || contentLength == 0)
-                ? Upgrades.requested(request.headers()) : null;
+    private static final Switching NONE = new Switching(null);
+
+    private Switching(String upgrade) {
+        this.upgrade = upgrade;
+    }
+
+    /**
+     * How {@code request} may leave HTTP. An upgrade follows the rule the decoder held the
+     * connection's next bytes by: HTTP/1.1 without body bytes (no framing, or a length of 0, which
+     * the JDK's WebSocket client sends). A forward request may be a CONNECT, which gets its target.
+     */
+    static Switching of(HttpRequest request, boolean decoded, boolean http10, RequestFraming.Body framing, long contentLength,
+                        boolean forward) {
+        String upgrade = decoded && !http10 && (framing == RequestFraming.Body.NONE || contentLength == 0)
+                && request.headers().contains(HttpHeaderNames.UPGRADE) ? Upgrades.requested(request.headers()) : null;
+        return upgrade == null && !forward ? NONE : new Switching(upgrade);
     }
 
     /** After the hop-by-hop headers went: the one that says what the request is stays, for plugins and the backend. */
@@ -45,6 +58,9 @@ final class Switching {
     }
 
     void connectTarget(Channel target) {
+        if (this == NONE) {
+            throw new IllegalStateException("a CONNECT target for a request that is not a forward request");
+        }
         connectTarget = target;
     }
 

@@ -761,7 +761,7 @@ class AttemptTest {
     }
 
     /** Records every callback; response parts are recorded as text and released at once. */
-    private final class RecordingOwner implements Attempt.Owner {
+    private final class RecordingOwner implements AttemptOwner {
         final List<String> events = new ArrayList<>();
         final List<ProxyError> failures = new ArrayList<>();
         final List<HttpResponse> heads = new ArrayList<>();
