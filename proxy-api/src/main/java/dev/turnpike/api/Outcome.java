@@ -21,21 +21,25 @@ public final class Outcome {
         /** Send the request to {@link #peer()} (upstream_peer only). */
         UPSTREAM,
         /** The decision is {@link #stage()}'s value, when it completes. */
-        LATER
+        LATER,
+        /** Close the client's connection without serving it (connection phases only); {@link #reason()} says why. */
+        REJECT
     }
 
-    private static final Outcome PROCEED = new Outcome(Kind.PROCEED, null, null, null);
+    private static final Outcome PROCEED = new Outcome(Kind.PROCEED, null, null, null, null);
 
     private final Kind kind;
     private final Response response;
     private final Peer peer;
     private final CompletionStage<Outcome> stage;
+    private final String reason;
 
-    private Outcome(Kind kind, Response response, Peer peer, CompletionStage<Outcome> stage) {
+    private Outcome(Kind kind, Response response, Peer peer, CompletionStage<Outcome> stage, String reason) {
         this.kind = kind;
         this.response = response;
         this.peer = peer;
         this.stage = stage;
+        this.reason = reason;
     }
 
     /** Continue: the next plugin of this phase runs, or the next phase. */
@@ -45,12 +49,12 @@ public final class Outcome {
 
     /** Answer the client with this response; the rest of the request path does not run. */
     public static Outcome respond(Response response) {
-        return new Outcome(Kind.RESPOND, Objects.requireNonNull(response, "response"), null, null);
+        return new Outcome(Kind.RESPOND, Objects.requireNonNull(response, "response"), null, null, null);
     }
 
     /** upstream_peer only: send this request to {@code peer}. */
     public static Outcome upstream(Peer peer) {
-        return new Outcome(Kind.UPSTREAM, null, Objects.requireNonNull(peer, "peer"), null);
+        return new Outcome(Kind.UPSTREAM, null, Objects.requireNonNull(peer, "peer"), null, null);
     }
 
     /**
@@ -62,7 +66,19 @@ public final class Outcome {
      * meanwhile, and reading from its source pauses (backpressure).
      */
     public static Outcome later(CompletionStage<Outcome> stage) {
-        return new Outcome(Kind.LATER, null, null, Objects.requireNonNull(stage, "stage"));
+        return new Outcome(Kind.LATER, null, null, Objects.requireNonNull(stage, "stage"), null);
+    }
+
+    /**
+     * {@link ConnectionPlugin} phases only ({@code connection_filter}, {@code upstream_peer}): close
+     * the client's connection without serving it. Nothing is connected upstream; the reason goes to
+     * the access log and to {@link ConnectionSession#rejectReason()}. An HTTP phase answers with
+     * {@link #respond} instead: there this outcome fails the request as one its phase does not allow.
+     *
+     * @param reason why, for the log (short, no line breaks)
+     */
+    public static Outcome reject(String reason) {
+        return new Outcome(Kind.REJECT, null, null, null, Objects.requireNonNull(reason, "reason"));
     }
 
     public Kind kind() {
@@ -84,9 +100,15 @@ public final class Outcome {
         return stage;
     }
 
+    /** Why, for {@link Kind#REJECT}; otherwise {@code null}. */
+    public String reason() {
+        return reason;
+    }
+
     @Override
     public String toString() {
         switch (kind) {
+            case REJECT: return "reject(" + reason + ")";
             case RESPOND: return "respond(" + response.status() + ")";
             case UPSTREAM: return "upstream(" + peer + ")";
             case LATER: return "later";

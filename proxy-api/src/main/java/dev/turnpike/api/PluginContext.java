@@ -17,6 +17,17 @@ public interface PluginContext {
     /** The plugin version (the jar's {@code Plugin-Version}). */
     String pluginVersion();
 
+    /**
+     * Which chain this instance serves: {@link ChainKind#HTTP} for an entry of {@code plugins.chain}
+     * (its {@link ProxyPlugin} phases run), {@link ChainKind#TCP} for an entry of a
+     * {@code tcp[i].chain} (its {@link ConnectionPlugin} phases run, and only those). A plugin whose
+     * configuration means something only for one kind (routes by Host, say) refuses it for the other
+     * here, at start.
+     */
+    default ChainKind chainKind() {
+        return ChainKind.HTTP;
+    }
+
     /** This chain entry's {@code config:} section (empty when absent). */
     ConfigSection config();
 
@@ -42,7 +53,7 @@ public interface PluginContext {
      * count only if its configuration is accepted: a refused reload leaves the map in force as it
      * was. The map is a fresh, empty one when the plugin's jar changed: objects of the old jar's
      * classes would pin its class loader, and the new classes could not use them anyway. Entries are
-     * matched by plugin id and position among the chain entries of that id.
+     * matched by chain (plugins.chain, or a tcp listener's), plugin id and position among that chain's entries of that id.
      *
      * <p>Thread-safe. Values shared by two instances during a swap are used by both at once.
      */

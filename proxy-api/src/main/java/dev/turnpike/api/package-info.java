@@ -31,6 +31,16 @@
  * its response started, {@link dev.turnpike.api.ProxyPlugin#failToProxy fail_to_proxy} may write
  * the error page.
  *
+ * <h2>The connection path (L4)</h2>
+ * A {@code tcp:} listener relays bytes and never reads HTTP. Its chain runs the connection-level
+ * phases of {@link dev.turnpike.api.ConnectionPlugin}, once per connection:
+ * {@link dev.turnpike.api.ConnectionPlugin#connectionFilter connection_filter} (serve or
+ * {@link dev.turnpike.api.Outcome#reject reject} the client),
+ * {@link dev.turnpike.api.ConnectionPlugin#upstreamPeer upstream_peer} and
+ * {@link dev.turnpike.api.ConnectionPlugin#failToConnect fail_to_connect} (retry on another backend
+ * before any byte is relayed), then {@link dev.turnpike.api.ConnectionPlugin#logging logging}. A
+ * plugin's extension implements {@code ConnectionPlugin} beside {@code ProxyPlugin} to serve there.
+ *
  * <h2>Errors</h2>
  * Every failure is a {@link dev.turnpike.api.ProxyError} of one {@link dev.turnpike.api.ErrorKind}:
  * the client's (gone, too slow, a bad request), a backend's (refused, timed out, reset, invalid), a

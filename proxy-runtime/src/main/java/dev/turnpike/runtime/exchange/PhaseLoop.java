@@ -213,6 +213,7 @@ final class PhaseLoop {
         switch (kind) {
             case RESPOND: return phase != Phase.RESPONSE_FILTER && phase != Phase.RESPONSE_BODY_FILTER;
             case UPSTREAM: return phase == Phase.UPSTREAM_PEER;
+            case REJECT: return false; // a connection phase's outcome: an HTTP phase answers with respond
             default: return true;
         }
     }
