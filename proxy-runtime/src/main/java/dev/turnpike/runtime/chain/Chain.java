@@ -18,24 +18,52 @@ import org.slf4j.LoggerFactory;
  * no-op defaults of the others). A request holds the chain it started with until its logging phase
  * is done; a reload builds a new chain and swaps it in, and the old one's plugins are stopped only
  * once it has drained (every request that held it finished).
+ *
+ * <p>One chain is one generation of every configured chain: the links of {@code plugins.chain}
+ * (the HTTP phases' positions index only those) and of each tcp listener's chain
+ * ({@link #connections}). They are built, swapped, leased and retired together, so a reload is one
+ * all-or-nothing step whatever it touches.
  */
 public final class Chain {
 
     private static final Logger log = LoggerFactory.getLogger(Chain.class);
 
     private final List<ChainLink> links;
+    private final java.util.Map<String, ConnectionChain> connections;
     private final int[][] byPhase = new int[Phase.values().length][];
     private final String[] idsByPhase = new String[Phase.values().length];
     /** Requests holding this chain: counted per request, so a retired chain knows when it is drained. */
     private final LongAdder leases = new LongAdder();
     private volatile boolean retired;
 
+    /** A chain of HTTP links only. */
     public Chain(List<ChainLink> links) {
+        this(links, java.util.Collections.nCopies(links.size(), null));
+    }
+
+    /**
+     * @param links     every link, in configured order ({@code plugins.chain}, then each tcp chain)
+     * @param listeners for each link, the tcp listener whose chain it belongs to, or {@code null} for
+     *                  {@code plugins.chain}
+     */
+    public Chain(List<ChainLink> links, List<String> listeners) {
+        if (listeners.size() != links.size()) {
+            throw new IllegalArgumentException(links.size() + " links but " + listeners.size() + " listeners");
+        }
         this.links = List.copyOf(links);
+        java.util.Map<String, List<ChainLink>> byListener = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < this.links.size(); i++) {
+            if (listeners.get(i) != null) {
+                byListener.computeIfAbsent(listeners.get(i), k -> new ArrayList<>()).add(this.links.get(i));
+            }
+        }
+        java.util.Map<String, ConnectionChain> tcp = new java.util.LinkedHashMap<>();
+        byListener.forEach((name, l) -> tcp.put(name, new ConnectionChain(name, l)));
+        this.connections = java.util.Collections.unmodifiableMap(tcp);
         for (Phase phase : Phase.values()) {
             List<Integer> positions = new ArrayList<>();
             for (int i = 0; i < this.links.size(); i++) {
-                if (phase.isImplementedBy(this.links.get(i).plugin())) {
+                if (listeners.get(i) == null && phase.isImplementedBy(this.links.get(i).plugin())) {
                     positions.add(i);
                 }
             }
@@ -91,8 +119,14 @@ public final class Chain {
         return new Chain(List.of());
     }
 
+    /** Every link of the generation, HTTP and tcp (for the lifecycle: start, keep, stop). */
     public List<ChainLink> links() {
         return links;
+    }
+
+    /** The chain of the tcp listener named {@code listener}, or {@code null} when it has none. */
+    public ConnectionChain connections(String listener) {
+        return connections.get(listener);
     }
 
     public int size() {

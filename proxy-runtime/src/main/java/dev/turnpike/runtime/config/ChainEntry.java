@@ -12,8 +12,11 @@ import java.util.Objects;
  * @param rawConfig the entry's {@code config:} mapping as parsed (immutable; empty when absent)
  * @param path      the entry's place in the file, e.g. {@code plugins.chain[0]}, for error messages
  * @param presence  {@code optional:}: whether a missing plugin refuses the configuration
+ * @param listener  the name of the {@code tcp} listener whose chain holds the entry, or {@code null}
+ *                  for an entry of {@code plugins.chain} (the HTTP request path)
  */
-public record ChainEntry(String pluginId, Map<String, Object> rawConfig, String path, Presence presence) {
+public record ChainEntry(String pluginId, Map<String, Object> rawConfig, String path, Presence presence,
+                         String listener) {
 
     /**
      * What the chain does when no plugin with the entry's id is loaded. An entry is required unless
@@ -33,9 +36,19 @@ public record ChainEntry(String pluginId, Map<String, Object> rawConfig, String 
         rawConfig = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(rawConfig));
     }
 
-    /** A required entry. */
+    /** An entry of {@code plugins.chain}. */
+    public ChainEntry(String pluginId, Map<String, Object> rawConfig, String path, Presence presence) {
+        this(pluginId, rawConfig, path, presence, null);
+    }
+
+    /** A required entry of {@code plugins.chain}. */
     public ChainEntry(String pluginId, Map<String, Object> rawConfig, String path) {
         this(pluginId, rawConfig, path, Presence.REQUIRED);
+    }
+
+    /** Whether the entry belongs to a {@code tcp} listener's chain (connection phases) rather than the HTTP one. */
+    public boolean connectionLevel() {
+        return listener != null;
     }
 
     /** Whether the configuration is refused when this entry's plugin is not loaded. */

@@ -26,7 +26,7 @@ import java.util.Map;
 public final class ConfigLoader {
 
     private static final Map<String, List<String>> KNOWN_KEYS = Map.ofEntries(
-            Map.entry("", List.of("server", "upstream", "plugins", "metrics", "access_log", "tls", "tunnel", "forward_proxy")),
+            Map.entry("", List.of("server", "upstream", "plugins", "metrics", "access_log", "tls", "tunnel", "forward_proxy", "tcp")),
             Map.entry("server", ServerSettings.KEYS),
             Map.entry("server.tls", ServerTlsSettings.KEYS),
             Map.entry("tls", TlsSettings.KEYS),
@@ -36,7 +36,9 @@ public final class ConfigLoader {
             Map.entry("plugins", PluginSettings.KEYS),
             Map.entry("metrics", MetricsSettings.KEYS),
             Map.entry("access_log", AccessLogSettings.KEYS),
-            Map.entry("plugins.chain[]", PluginSettings.ENTRY_KEYS));
+            Map.entry("plugins.chain[]", PluginSettings.ENTRY_KEYS),
+            Map.entry("tcp[]", TcpListenerSettings.KEYS),
+            Map.entry("tcp[].chain[]", PluginSettings.ENTRY_KEYS));
 
     private ConfigLoader() {
     }
@@ -55,16 +57,20 @@ public final class ConfigLoader {
         }
         try {
             ConfigSection root = ConfigSection.of("", (Map<?, ?>) document);
+            ServerSettings server = ServerSettings.read(root.section("server"));
+            MetricsSettings metrics = MetricsSettings.read(root.section("metrics"));
+            TunnelSettings tunnel = TunnelSettings.read(root.section("tunnel"));
             ProxyConfig config = new ProxyConfig(
                     file,
-                    ServerSettings.read(root.section("server")),
+                    server,
                     UpstreamSettings.read(root.section("upstream")),
                     PluginSettings.read(root.section("plugins")),
-                    MetricsSettings.read(root.section("metrics")),
+                    metrics,
                     AccessLogSettings.read(root.section("access_log")),
                     TlsSettings.read(root.section("tls")),
-                    TunnelSettings.read(root.section("tunnel")),
-                    ForwardProxySettings.read(root.section("forward_proxy")));
+                    tunnel,
+                    ForwardProxySettings.read(root.section("forward_proxy")),
+                    TcpListenerSettings.readAll(root, tunnel, listenersOf(server, metrics)));
             List<String> unknown = root.unreadKeys();
             if (!unknown.isEmpty()) {
                 throw new ConfigException(file, unknown.get(0), "unknown key" + knownHint(root, unknown.get(0)));
@@ -73,6 +79,21 @@ public final class ConfigLoader {
         } catch (InvalidConfigException e) {
             throw ConfigException.of(file, e);
         }
+    }
+
+    /** The addresses the HTTP and admin listeners take, by key, which a tcp listener may not share. */
+    private static Map<dev.turnpike.api.HostPort, String> listenersOf(ServerSettings server, MetricsSettings metrics) {
+        Map<dev.turnpike.api.HostPort, String> taken = new java.util.HashMap<>();
+        if (server.listen() != null) {
+            taken.put(server.listen(), "server.listen");
+        }
+        if (server.tls() != null) {
+            taken.put(server.tls().listen(), "server.tls.listen");
+        }
+        if (metrics.enabled() && metrics.listen().port() != 0) {
+            taken.putIfAbsent(metrics.listen(), "metrics.listen");
+        }
+        return taken;
     }
 
     private static String read(Path file) throws ConfigException {
@@ -106,7 +127,7 @@ public final class ConfigLoader {
             }
         } else {
             int dot = keyPath.lastIndexOf('.');
-            section = keyPath.substring(0, Math.max(dot, 0)).replaceAll("\\[\\d+]$", "[]");
+            section = keyPath.substring(0, Math.max(dot, 0)).replaceAll("\\[\\d+]", "[]");
         }
         List<String> known = KNOWN_KEYS.get(section);
         return nesting + (known == null ? "" : "; known keys here: " + String.join(", ", known));

@@ -62,8 +62,19 @@ public record PluginSettings(Path dir, List<ChainEntry> chain, java.time.Duratio
         } catch (InvalidPathException e) {
             throw s.invalid("dir", "'" + dirText + "' is not a valid path: " + e.getReason());
         }
+        List<ChainEntry> chain = readChain(s, "chain", null);
+        return new PluginSettings(dir, chain, Limits.duration(s, "phase_timeout", java.time.Duration.ofSeconds(10)));
+    }
+
+    /**
+     * Reads a list of chain entries, {@code {id, config, optional}} each, at {@code key} of
+     * {@code s}: {@code plugins.chain}, or a {@code tcp} listener's {@code chain}.
+     *
+     * @param listener the tcp listener's name, or {@code null} for {@code plugins.chain}
+     */
+    static List<ChainEntry> readChain(ConfigSection s, String key, String listener) {
         List<ChainEntry> chain = new ArrayList<>();
-        for (ConfigSection entry : s.sections("chain")) {
+        for (ConfigSection entry : s.sections(key)) {
             String id = entry.string("id");
             if (!PLUGIN_ID.matcher(id).matches()) {
                 throw entry.invalid("id", "'" + id + "' is not a plugin id (letters, digits, '.', '_', '-')");
@@ -74,9 +85,9 @@ public record PluginSettings(Path dir, List<ChainEntry> chain, java.time.Duratio
             Map<String, Object> frozen = (Map<String, Object>) freeze(config);
             ChainEntry.Presence presence = entry.bool("optional", false)
                     ? ChainEntry.Presence.OPTIONAL : ChainEntry.Presence.REQUIRED;
-            chain.add(new ChainEntry(id, frozen, entry.path(), presence));
+            chain.add(new ChainEntry(id, frozen, entry.path(), presence, listener));
         }
-        return new PluginSettings(dir, chain, Limits.duration(s, "phase_timeout", java.time.Duration.ofSeconds(10)));
+        return chain;
     }
 
     /**

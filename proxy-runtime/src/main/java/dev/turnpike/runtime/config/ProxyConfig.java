@@ -1,6 +1,7 @@
 package dev.turnpike.runtime.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,10 +18,18 @@ import java.util.Objects;
  * @param tls      {@code tls:}, the TLS implementation both sides use
  * @param tunnel   {@code tunnel:}, upgraded connections
  * @param forwardProxy {@code forward_proxy:}, the opt-in forward proxy
+ * @param tcp      {@code tcp:}, the L4 listeners (none by default)
  */
 public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
                           MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls, TunnelSettings tunnel,
-                          ForwardProxySettings forwardProxy) {
+                          ForwardProxySettings forwardProxy, List<TcpListenerSettings> tcp) {
+
+    /** A configuration without tcp listeners. */
+    public ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
+                       MetricsSettings metrics, AccessLogSettings accessLog, TlsSettings tls, TunnelSettings tunnel,
+                       ForwardProxySettings forwardProxy) {
+        this(file, server, upstream, plugins, metrics, accessLog, tls, tunnel, forwardProxy, List.of());
+    }
 
     /** A configuration with the default {@code forward_proxy:} section (off). */
     public ProxyConfig(Path file, ServerSettings server, UpstreamSettings upstream, PluginSettings plugins,
@@ -50,5 +59,21 @@ public record ProxyConfig(Path file, ServerSettings server, UpstreamSettings ups
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(tunnel, "tunnel");
         Objects.requireNonNull(forwardProxy, "forwardProxy");
+        tcp = List.copyOf(tcp);
+    }
+
+    /**
+     * Every chain entry the configuration names, in file order: {@code plugins.chain}, then each tcp
+     * listener's chain. One generation of plugins serves them all, built and swapped as one.
+     */
+    public List<ChainEntry> chainEntries() {
+        if (tcp.isEmpty()) {
+            return plugins.chain();
+        }
+        List<ChainEntry> all = new java.util.ArrayList<>(plugins.chain());
+        for (TcpListenerSettings t : tcp) {
+            all.addAll(t.chain());
+        }
+        return List.copyOf(all);
     }
 }

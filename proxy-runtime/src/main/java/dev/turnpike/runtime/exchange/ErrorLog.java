@@ -35,7 +35,7 @@ public final class ErrorLog {
     }
 
     /** Logs (or counts as left out) one request's failure; {@code request} describes the request. */
-    void report(ProxyError error, Object request) {
+    public void report(ProxyError error, Object request) {
         ErrorKind kind = error.kind();
         boolean severe = kind.side() == ErrorKind.Side.PLUGIN || kind == ErrorKind.INTERNAL;
         boolean client = kind.side() == ErrorKind.Side.CLIENT;

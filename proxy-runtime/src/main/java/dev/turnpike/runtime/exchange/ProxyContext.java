@@ -50,15 +50,15 @@ public final class ProxyContext {
         this.accessLog = accessLog;
     }
 
-    AccessLog accessLog() {
+    public AccessLog accessLog() {
         return accessLog;
     }
 
-    ErrorLog errors() {
+    public ErrorLog errors() {
         return errors;
     }
 
-    Duration phaseTimeout() {
+    public Duration phaseTimeout() {
         return phaseTimeout;
     }
 
@@ -89,7 +89,7 @@ public final class ProxyContext {
      * The chain a new request starts with, leased: the request must {@link Chain#release()} it when
      * it ends. Loops only in the instant a reload swaps chains.
      */
-    Chain acquireChain() {
+    public Chain acquireChain() {
         while (true) {
             Chain c = chain.get();
             if (c.tryAcquire()) {

@@ -18,13 +18,13 @@ import javax.net.ssl.SSLException;
  * Turns what Netty reports about an upstream connection into a {@link ProxyError}: the kind, and
  * a sentence in the proxy's words. The exception text stays in {@link ProxyError#cause()}.
  */
-final class UpstreamErrors {
+public final class UpstreamErrors {
 
     private UpstreamErrors() {
     }
 
     /** Opening the connection failed. */
-    static ProxyError connectFailed(Peer peer, Throwable cause) {
+    public static ProxyError connectFailed(Peer peer, Throwable cause) {
         if (has(cause, ConnectTimeoutException.class)) {
             return ProxyError.of(ErrorKind.CONNECT_TIMEOUT, "connecting to backend " + peer.address() + " timed out", cause);
         }

@@ -1,5 +1,6 @@
 package dev.turnpike.runtime.log;
 
+import dev.turnpike.api.ConnectionSession;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Session;
@@ -60,22 +61,34 @@ public final class AccessLog {
         if (warn ? !log.isWarnEnabled() : !log.isInfoEnabled()) {
             return;
         }
+        emit(format(s, uri, endNanos), warn, s.executor());
+    }
+
+    /** Writes the line for a tcp listener's connection that ended. */
+    public void record(ConnectionSession s) {
+        if (!enabled || !log.isInfoEnabled()) {
+            return;
+        }
+        emit(format(s), false, s.executor());
+    }
+
+    private void emit(String line, boolean warn, dev.turnpike.api.EventLoopExecutor executor) {
         Batch b = batches.get();
         if (warn) {
             flush(b);
-            log.warn(format(s, uri, endNanos));
+            log.warn(line);
             return;
         }
         if (b.lines > 0) {
             b.text.append('\n');
         }
-        b.text.append(format(s, uri, endNanos));
+        b.text.append(line);
         b.lines++;
         if (b.lines >= BATCH_LINES || b.text.length() >= BATCH_CHARS) {
             flush(b);
         } else if (!b.flushScheduled) {
             b.flushScheduled = true;
-            s.executor().schedule(() -> flush(b), BATCH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            executor.schedule(() -> flush(b), BATCH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
     }
 
@@ -115,6 +128,31 @@ public final class AccessLog {
         l.field("upstream", peer == null ? null : peer.address());
         l.field("request_id", s.requestId());
         l.field("responded_by", s.respondedBy());
+        l.field("error", error == null ? null : error.toString());
+        return l.end();
+    }
+
+    /**
+     * A connection's line: {@code kind=tcp} first, so a reader (or a parser) tells it from a
+     * request's; {@code bytes_in} came from the client, {@code bytes_out} went to it.
+     */
+    String format(ConnectionSession s) {
+        Peer peer = s.peer();
+        ProxyError error = s.error();
+        Line l = json ? new JsonLine() : new TextLine();
+        l.field("ts", Timestamps.now());
+        l.field("kind", "tcp");
+        l.field("listener", s.listener());
+        l.field("client", address(s.clientAddress()));
+        l.raw("duration_ms", millis(s.endNanos() - s.startNanos()));
+        l.number("bytes_in", s.bytesFromClient());
+        l.number("bytes_out", s.bytesToClient());
+        l.field("upstream", peer == null ? null : peer.address());
+        l.number("attempts", s.upstreamAttempts());
+        l.field("connection_id", s.connectionId());
+        l.field("rejected_by", s.rejectedBy());
+        l.field("reason", s.rejectReason());
+        l.field("end", s.endReason());
         l.field("error", error == null ? null : error.toString());
         return l.end();
     }

@@ -99,6 +99,7 @@ public final class ProxyMetrics {
     private final boolean enabled;
     private final TlsMetrics tls;
     private final TunnelMetrics tunnels;
+    private final TcpMetrics tcp;
 
     /** Metrics that record. */
     public ProxyMetrics() {
@@ -110,6 +111,7 @@ public final class ProxyMetrics {
         this.enabled = enabled;
         this.tls = new TlsMetrics(registry, enabled);
         this.tunnels = new TunnelMetrics(registry, enabled);
+        this.tcp = new TcpMetrics(registry, enabled);
         for (int m = 0; m < METHODS.length; m++) {
             for (int c = 0; c < STATUS_CLASSES.length; c++) {
                 durationChildren[m][c] = duration.labels(METHODS[m], STATUS_CLASSES[c]);
@@ -124,6 +126,11 @@ public final class ProxyMetrics {
     /** Tunnels (upgraded connections). */
     public TunnelMetrics tunnels() {
         return tunnels;
+    }
+
+    /** The tcp (L4) listeners. */
+    public TcpMetrics tcp() {
+        return tcp;
     }
 
     /** The TLS metrics of both sides. */
@@ -183,7 +190,7 @@ public final class ProxyMetrics {
         if (!enabled) {
             return;
         }
-        Counter.Child[] byPhase = pluginTimeChildren.computeIfAbsent(pluginId, id -> new Counter.Child[16]);
+        Counter.Child[] byPhase = pluginTimeChildren.computeIfAbsent(pluginId, id -> new Counter.Child[32]);
         Counter.Child c = byPhase[phaseIndex];
         if (c == null) {
             c = pluginTime.labels(pluginId, phaseLabel);

@@ -1,5 +1,7 @@
 package dev.turnpike.runtime.plugin;
 
+import dev.turnpike.api.ChainKind;
+import dev.turnpike.api.ConnectionPlugin;
 import dev.turnpike.api.PluginContext;
 import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.api.config.ConfigSection;
@@ -116,8 +118,10 @@ public final class ChainFactory {
             for (ChainPlan.Step step : plan.toStart()) {
                 ChainEntry entry = step.entry();
                 LoadedPlugin plugin = step.plugin();
-                int n = seen.merge(entry.pluginId(), 1, Integer::sum) - 1;
-                String key = entry.pluginId() + "#" + n;
+                // Carried state follows an entry by its chain, its id and its place among that id's entries.
+                String scope = entry.listener() == null ? "" : "tcp:" + entry.listener() + "/";
+                int n = seen.merge(scope + entry.pluginId(), 1, Integer::sum) - 1;
+                String key = scope + entry.pluginId() + "#" + n;
                 ChainLink kept = reuse.find(entry, plugin);
                 if (kept != null) {
                     carried.kept(key, plugin);
@@ -130,7 +134,9 @@ public final class ChainFactory {
             }
             // Reading which phases each class overrides loads the classes its phase signatures name:
             // a jar missing one fails here, and must not leave the instances started above running.
-            return new Chain(links);
+            List<String> listeners = new ArrayList<>();
+            plan.toStart().forEach(step -> listeners.add(step.entry().listener()));
+            return new Chain(links, listeners);
         } catch (InvalidConfigException e) {
             Chain.stop(started);
             throw e;
@@ -152,10 +158,17 @@ public final class ChainFactory {
     /** One entry: a started link, or (with nothing left running) the reason it is refused. */
     private ChainLink start(ChainEntry entry, LoadedPlugin plugin, ConcurrentMap<String, Object> state) {
         ConfigSection config = entry.config();
-        PluginContext context = new StartContext(plugin.id(), plugin.version(), config, services, state);
+        ChainKind kind = entry.connectionLevel() ? ChainKind.TCP : ChainKind.HTTP;
+        PluginContext context = new StartContext(plugin.id(), plugin.version(), kind, config, services, state);
         ProxyPlugin<?> instance;
         try {
             instance = plugin.newInstance();
+            if (kind == ChainKind.TCP && !(instance instanceof ConnectionPlugin<?>)) {
+                // Before start(): nothing to undo, and no instance that cannot serve the listener runs.
+                throw new InvalidConfigException(entry.path() + ".id", "plugin " + plugin.id()
+                        + " has no connection-level phases (its extension does not implement "
+                        + ConnectionPlugin.class.getName() + "), so it cannot serve a tcp listener's chain");
+            }
             instance.start(context);
         } catch (InvalidConfigException e) {
             throw underSection(e, config);

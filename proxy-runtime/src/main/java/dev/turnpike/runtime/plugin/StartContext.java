@@ -1,5 +1,6 @@
 package dev.turnpike.runtime.plugin;
 
+import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.api.PluginContext;
 import dev.turnpike.api.config.ConfigSection;
@@ -17,15 +18,23 @@ final class StartContext implements PluginContext {
 
     private final String pluginId;
     private final String pluginVersion;
+    private final ChainKind kind;
     private final ConfigSection config;
     private final PluginServices services;
     private final ConcurrentMap<String, Object> carriedState;
     private EventLoopExecutor executor;
 
+    /** For an instance of {@code plugins.chain}. */
     StartContext(String pluginId, String pluginVersion, ConfigSection config, PluginServices services,
+                 ConcurrentMap<String, Object> carriedState) {
+        this(pluginId, pluginVersion, ChainKind.HTTP, config, services, carriedState);
+    }
+
+    StartContext(String pluginId, String pluginVersion, ChainKind kind, ConfigSection config, PluginServices services,
                  ConcurrentMap<String, Object> carriedState) {
         this.pluginId = pluginId;
         this.pluginVersion = pluginVersion;
+        this.kind = kind;
         this.config = config;
         this.services = services;
         this.carriedState = carriedState;
@@ -39,6 +48,11 @@ final class StartContext implements PluginContext {
     @Override
     public String pluginVersion() {
         return pluginVersion;
+    }
+
+    @Override
+    public ChainKind chainKind() {
+        return kind;
     }
 
     @Override

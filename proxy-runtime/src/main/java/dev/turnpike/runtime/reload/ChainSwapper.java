@@ -70,7 +70,8 @@ final class ChainSwapper {
                     // Read both before removing: an IdentityHashMap entry is a view of its slot.
                     ChainLink link = e.getKey();
                     Origin origin = e.getValue();
-                    if (origin.plugin == plugin && origin.config.equals(entry.rawConfig())) {
+                    if (origin.plugin == plugin && origin.config.equals(entry.rawConfig())
+                            && java.util.Objects.equals(origin.listener, entry.listener())) {
                         available.remove(link);
                         kept.put(link, origin);
                         return link;
@@ -89,7 +90,7 @@ final class ChainSwapper {
             Origin o = kept.get(link);
             if (o == null) {
                 ChainPlan.Step step = started.get(i);
-                o = new Origin(step.plugin(), step.entry().rawConfig());
+                o = new Origin(step.plugin(), step.entry().rawConfig(), step.entry().listener());
                 now.put(link, o);
             }
             used.add(o.plugin);
@@ -113,7 +114,7 @@ final class ChainSwapper {
         return out;
     }
 
-    /** What a running instance was made from. */
-    private record Origin(LoadedPlugin plugin, Map<String, Object> config) {
+    /** What a running instance was made from, and for which chain (a tcp listener's name, or null). */
+    private record Origin(LoadedPlugin plugin, Map<String, Object> config, String listener) {
     }
 }

@@ -209,7 +209,7 @@ public final class Reloader implements AutoCloseable {
             log.info("plugin {}: a jar provides '{}' again ({}); the kept version leaves once its requests are done",
                     p, p.id(), fromJars.get(p.id()));
         }
-        List<KeptPlugins.Kept> newlyKept = kept.afterScan(config.plugins().chain(), swapper.running(), fromJars);
+        List<KeptPlugins.Kept> newlyKept = kept.afterScan(config.chainEntries(), swapper.running(), fromJars);
         for (KeptPlugins.Kept k : newlyKept) {
             log.warn("plugin {}: {}, but chain entry {} uses it; keeping the running version; remove it from "
                     + "plugins.chain to take it out", k.plugin(), whatBecameOf(k.plugin()),
@@ -258,7 +258,7 @@ public final class Reloader implements AutoCloseable {
      */
     private boolean rebuild(String why) {
         long start = System.nanoTime();
-        List<ChainEntry> entries = config.plugins().chain();
+        List<ChainEntry> entries = config.chainEntries();
         Map<String, LoadedPlugin> plugins = kept.overlay(jars.plugins(), entries);
         ChainSwapper.Outcome outcome = swapper.swap(entries, plugins);
         if (outcome instanceof ChainSwapper.Refused refusal) {

@@ -39,10 +39,20 @@ final class RestartOnly {
         add(out, "tunnel", running.tunnel(), next.tunnel());
         add(out, "forward_proxy", running.forwardProxy(), next.forwardProxy());
         add(out, "upstream", running.upstream(), next.upstream());
+        // A tcp listener's chain reloads with the others; the listener itself is bound at start.
+        add(out, "tcp (listeners)", listeners(running), listeners(next));
         add(out, "metrics", running.metrics(), next.metrics());
         add(out, "access_log", running.accessLog(), next.accessLog());
         add(out, "plugins.dir", running.plugins().dir(), next.plugins().dir());
         add(out, "plugins.phase_timeout", running.plugins().phaseTimeout(), next.plugins().phaseTimeout());
+        return out;
+    }
+
+    private static List<String> listeners(ProxyConfig c) {
+        List<String> out = new ArrayList<>();
+        for (var t : c.tcp()) {
+            out.add(t.name() + "@" + t.listen() + " proxy_protocol=" + t.proxyProtocol() + " idle_timeout=" + t.idleTimeout());
+        }
         return out;
     }
 

@@ -2,6 +2,10 @@ package dev.turnpike.runtime.server;
 
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.config.ProxyConfig;
+import dev.turnpike.runtime.config.ProxyProtocolMode;
+import dev.turnpike.runtime.config.TcpListenerSettings;
+import dev.turnpike.runtime.l4.TcpListener;
+import dev.turnpike.runtime.upstream.UpstreamConnector;
 import dev.turnpike.runtime.http.ClientChannelInitializer;
 import dev.turnpike.runtime.exchange.LoopResources;
 import dev.turnpike.runtime.exchange.ProxyContext;
@@ -51,6 +55,8 @@ public final class ProxyServer implements AutoCloseable {
     private final boolean ownTls;
     private Channel listener;
     private Channel tlsListener;
+    /** The tcp listeners by name, in configured order. */
+    private final Map<String, Channel> tcpListeners = new java.util.LinkedHashMap<>();
     private boolean closed;
     private final ChannelGroup clients = new DefaultChannelGroup("turnpike-clients", GlobalEventExecutor.INSTANCE);
 
@@ -105,6 +111,7 @@ public final class ProxyServer implements AutoCloseable {
             log.info("listening on {} ({} event loop{}, {})", listener.localAddress(), workers, workers == 1 ? "" : "s",
                     transport.name().toLowerCase());
         }
+        bindTcpListeners(resolver);
         if (tls.server() != null) {
             tls.server().start(group);
             tlsListener = bind(new ClientChannelInitializer(context, loops, tls.server()), config.server().tls().listen(),
@@ -115,13 +122,43 @@ public final class ProxyServer implements AutoCloseable {
         return this;
     }
 
-    private Channel bind(ClientChannelInitializer clientInit, dev.turnpike.api.HostPort where, String key) {
+    /** The L4 listeners: raw connections, relayed once their chain chose a backend. */
+    private void bindTcpListeners(io.netty.resolver.AddressResolverGroup<?> resolver) {
+        if (config.tcp().isEmpty()) {
+            return;
+        }
+        Map<EventLoop, UpstreamConnector> connectors = new HashMap<>();
+        for (EventLoop loop : loops.keySet()) {
+            connectors.put(loop, new UpstreamConnector(loop, new io.netty.bootstrap.Bootstrap()
+                    .group(loop)
+                    .channel(transport.socketChannel())
+                    .resolver(resolver)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.AUTO_READ, false), config.upstream().connectTimeout(), tls.upstream()));
+        }
+        for (int i = 0; i < config.tcp().size(); i++) {
+            TcpListenerSettings t = config.tcp().get(i);
+            Channel bound = bind(new TcpListener(t, context, loops, connectors), t.listen(), "tcp[" + i + "].listen", false);
+            tcpListeners.put(t.name(), bound);
+            log.info("listening for tcp ({}) on {}: chain of {} plugin(s){}", t.name(), bound.localAddress(), t.chain().size(),
+                    t.proxyProtocol() == ProxyProtocolMode.NONE ? "" : ", PROXY protocol " + t.proxyProtocol().name().toLowerCase());
+        }
+    }
+
+    private Channel bind(io.netty.channel.ChannelHandler clientInit, dev.turnpike.api.HostPort where, String key) {
+        return bind(clientInit, where, key, true);
+    }
+
+    /** {@code autoRead}: false for a tcp listener, whose connections read only once relayed. */
+    private Channel bind(io.netty.channel.ChannelHandler clientInit, dev.turnpike.api.HostPort where, String key,
+                         boolean autoRead) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.AUTO_READ, autoRead)
                 .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -132,9 +169,7 @@ public final class ProxyServer implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(where.host(), where.port());
         io.netty.channel.ChannelFuture bound = b.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
-            if (listener != null) {
-                listener.close().syncUninterruptibly();
-            }
+            closeListeners();
             throw new IllegalStateException("cannot listen on " + key + " " + where + ": " + bound.cause().getMessage(),
                     bound.cause());
         }
@@ -144,6 +179,12 @@ public final class ProxyServer implements AutoCloseable {
     /** The cleartext listener's address (the real port when the config said 0), or {@code null} without one. */
     public InetSocketAddress address() {
         return listener == null ? null : (InetSocketAddress) listener.localAddress();
+    }
+
+    /** The address of the tcp listener named {@code name} (the real port when the config said 0), or {@code null}. */
+    public InetSocketAddress tcpAddress(String name) {
+        Channel ch = tcpListeners.get(name);
+        return ch == null ? null : (InetSocketAddress) ch.localAddress();
     }
 
     /** The TLS listener's address, or {@code null} without one. */
@@ -223,6 +264,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (tlsListener != null) {
             tlsListener.close().syncUninterruptibly();
+        }
+        for (Channel ch : tcpListeners.values()) {
+            ch.close().syncUninterruptibly();
         }
     }
 }

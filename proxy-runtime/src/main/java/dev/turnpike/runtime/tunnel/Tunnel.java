@@ -62,7 +62,8 @@ public final class Tunnel {
      * goes on to the other side first. Must run on the channels' event loop.
      *
      * @param clientHttp      the client pipeline's HTTP handlers but its decoder
-     * @param clientDecoder   the client's request decoder
+     * @param clientDecoder   the client's request decoder, or {@code null} for a connection that never
+     *                        spoke HTTP (a tcp listener's)
      * @param upstreamDecoder the backend connection's response decoder (its other HTTP handlers gone),
      *                        or {@code null} for a raw connection (a CONNECT's)
      */
@@ -83,7 +84,9 @@ public final class Tunnel {
         }
         halfClosable(clientChannel);
         halfClosable(upstreamChannel);
-        clientChannel.pipeline().remove(clientDecoder);
+        if (clientDecoder != null) {
+            clientChannel.pipeline().remove(clientDecoder);
+        }
         if (upstreamDecoder != null) {
             upstreamChannel.pipeline().remove(upstreamDecoder);
         }

@@ -113,7 +113,7 @@ public final class HealthProber implements HealthProbes {
                 });
         ChannelFuture connect;
         try {
-            connect = b.connect(UpstreamPool.address(peer));
+            connect = b.connect(UpstreamConnector.address(peer));
         } catch (RuntimeException e) {
             attempt.fail(e.toString());
             return;

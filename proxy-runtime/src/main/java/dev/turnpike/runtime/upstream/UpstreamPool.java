@@ -5,21 +5,13 @@ import dev.turnpike.runtime.tls.UpstreamTls;
 import dev.turnpike.runtime.wire.ResponseDecoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.AddressResolverGroup;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -45,11 +37,9 @@ public final class UpstreamPool implements Connections {
     private static final int MAX_CHUNK_BYTES = 64 * 1024;
 
     private final EventLoop loop;
-    private final Bootstrap bootstrap;
-    private final Duration defaultConnectTimeout;
+    private final UpstreamConnector connector;
     private final long idleTimeoutMillis;
     private final int maxIdlePerPeer;
-    private final UpstreamTls tls;
     private final Map<Peer, ArrayDeque<PooledConnection>> idle = new HashMap<>();
     private int idleCount;
     private int inUse;
@@ -58,16 +48,14 @@ public final class UpstreamPool implements Connections {
                         AddressResolverGroup<? extends SocketAddress> resolver,
                         Duration connectTimeout, Duration idleTimeout, int maxIdlePerPeer, UpstreamTls tls) {
         this.loop = loop;
-        this.tls = tls;
-        this.defaultConnectTimeout = connectTimeout;
         this.idleTimeoutMillis = idleTimeout.toMillis();
         this.maxIdlePerPeer = maxIdlePerPeer;
-        this.bootstrap = new Bootstrap()
+        this.connector = new UpstreamConnector(loop, new Bootstrap()
                 .group(loop)
                 .channel(channelType)
                 .resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true);
+                .option(ChannelOption.SO_KEEPALIVE, true), connectTimeout, tls);
     }
 
     @Override
@@ -96,75 +84,15 @@ public final class UpstreamPool implements Connections {
     @Override
     public Future<PooledConnection> connect(Peer peer) {
         Promise<PooledConnection> promise = loop.newPromise();
-        if (!peer.tls()) {
-            open(peer, null, promise);
-            return promise;
-        }
-        if (tls == null) {
-            return promise.setFailure(new javax.net.ssl.SSLException("this pool has no TLS"));
-        }
-        Future<SslContext> context = tls.context(peer, loop);
-        if (context.isDone()) {
-            withContext(peer, context, promise);
-        } else {
-            // The connect timeout covers the wait for a context whose files are slow to read.
-            long millis = (peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout).toMillis();
-            var timer = loop.schedule(() -> promise.tryFailure(new io.netty.channel.ConnectTimeoutException(
-                    "the TLS context for " + peer.address() + " was not ready within " + millis + " ms")),
-                    millis, TimeUnit.MILLISECONDS);
-            context.addListener(done -> {
-                timer.cancel(false);
-                if (!promise.isDone()) {
-                    withContext(peer, context, promise);
-                }
-            });
-        }
-        return promise;
-    }
-
-    private void withContext(Peer peer, Future<SslContext> context, Promise<PooledConnection> promise) {
-        if (context.isSuccess()) {
-            open(peer, context.getNow(), promise);
-        } else {
-            promise.setFailure(context.cause());
-        }
-    }
-
-    private void open(Peer peer, SslContext sslContext, Promise<PooledConnection> promise) {
-        long timeoutMillis = (peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout).toMillis();
         PooledConnection[] made = new PooledConnection[1];
-        Bootstrap b = bootstrap.clone()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        if (sslContext != null) {
-                            ch.pipeline().addLast(UpstreamTls.handler(sslContext, peer, ch.alloc(), timeoutMillis));
-                        }
-                        made[0] = adopt(ch, peer);
-                    }
-                });
-        ChannelFuture f = b.connect(address(peer));
-        f.addListener(done -> {
-            if (!done.isSuccess()) {
-                promise.setFailure(done.cause());
-            } else if (sslContext == null) {
+        connector.connect(peer, ch -> made[0] = adopt(ch, peer)).addListener(done -> {
+            if (done.isSuccess()) {
                 promise.setSuccess(made[0]);
             } else {
-                Channel ch = f.channel();
-                long handshakeStart = System.nanoTime(); // from the TCP connect: the handshake's own time
-                Future<Channel> handshake = ch.pipeline().get(SslHandler.class).handshakeFuture();
-                handshake.addListener(hs -> {
-                    tls.handshakeDone(ch, handshake, handshakeStart);
-                    if (hs.isSuccess()) {
-                        promise.setSuccess(made[0]);
-                    } else {
-                        ch.close();
-                        promise.setFailure(UpstreamTls.asHandshakeFailure(hs.cause()));
-                    }
-                });
+                promise.setFailure(done.cause());
             }
         });
+        return promise;
     }
 
     /**
@@ -230,18 +158,5 @@ public final class UpstreamPool implements Connections {
             }
         }
         idleCount = 0;
-    }
-
-    /** An IP literal needs no resolver; a name goes to the (non-blocking) resolver group. */
-    static SocketAddress address(Peer peer) {
-        byte[] ip = NetUtil.createByteArrayFromIpAddressString(peer.host());
-        if (ip != null) {
-            try {
-                return new InetSocketAddress(InetAddress.getByAddress(peer.host(), ip), peer.port());
-            } catch (UnknownHostException impossible) {
-                throw new IllegalStateException(impossible);
-            }
-        }
-        return InetSocketAddress.createUnresolved(peer.host(), peer.port());
     }
 }

@@ -39,7 +39,7 @@ class ConfigErrorsTest {
     @Test
     void unknownTopLevelKey() throws Exception {
         assertError(refuse("sever:\n  listen: 127.0.0.1:80\n"),
-                "sever", "unknown key; known keys here: server, upstream, plugins, metrics, access_log, tls, tunnel, forward_proxy");
+                "sever", "unknown key; known keys here: server, upstream, plugins, metrics, access_log, tls, tunnel, forward_proxy, tcp");
     }
 
     @Test
@@ -72,7 +72,7 @@ class ConfigErrorsTest {
     void dottedKeyAtTheTopLevelIsExplained() throws Exception {
         assertError(refuse("server.listen: 127.0.0.1:80\n"), "server.listen",
                 "unknown key (sections nest: write the key indented under its section);"
-                        + " known keys here: server, upstream, plugins, metrics, access_log, tls, tunnel, forward_proxy");
+                        + " known keys here: server, upstream, plugins, metrics, access_log, tls, tunnel, forward_proxy, tcp");
     }
 
     @Test

@@ -1,0 +1,220 @@
+package dev.turnpike.runtime.l4;
+
+import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.Outcome;
+import dev.turnpike.api.Peer;
+import dev.turnpike.api.ProxyError;
+import dev.turnpike.api.ProxyPlugin;
+import dev.turnpike.api.UpstreamFailure;
+import dev.turnpike.runtime.chain.Chain;
+import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.chain.ConnectionChain;
+import dev.turnpike.runtime.chain.ConnectionPhase;
+import dev.turnpike.runtime.exchange.ProxyContext;
+import dev.turnpike.runtime.exchange.UpstreamErrors;
+import dev.turnpike.runtime.tunnel.Tunnel;
+import dev.turnpike.runtime.upstream.UpstreamConnector;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * One client connection of a tcp listener, from accept to its logging: the connection phases
+ * choose a backend, the connector opens it (again, on another backend, while a fail_to_connect
+ * hook asks and nothing has been relayed), the PROXY protocol header goes first when the listener
+ * sends one, and then the {@link Tunnel} relays until both sides are closed.
+ *
+ * <p>The client's channel does not read until the tunnel is in place: what the client sends
+ * meanwhile waits in its socket, so nothing needs buffering and a slow phase pushes back on the
+ * client through TCP. Confined to the connection's event loop.
+ */
+final class TcpConnection implements ConnectionPhases.Owner {
+
+    /** Where the connection is. */
+    enum State {
+        /** connection_filter is running. */
+        FILTERING,
+        /** upstream_peer is running (first choice, or after a failed connect). */
+        CHOOSING,
+        /** A backend connect is under way. */
+        CONNECTING,
+        /** The tunnel relays; it says when it is over. */
+        RELAYING,
+        /** Logged and released. */
+        DONE
+    }
+
+    private final TcpListener listener;
+    private final ProxyContext proxy;
+    private final Channel client;
+    private final UpstreamConnector connector;
+    private final TcpSession session;
+    private Chain chain;
+    private ConnectionPhases phases;
+    private State state = State.FILTERING;
+
+    TcpConnection(TcpListener listener, Channel client, UpstreamConnector connector, TcpSession session) {
+        this.listener = listener;
+        this.proxy = listener.proxy();
+        this.client = client;
+        this.connector = connector;
+        this.session = session;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** Takes the chain in force and runs connection_filter. */
+    void start() {
+        proxy.metrics().tcp().accepted(session.listener());
+        chain = proxy.acquireChain();
+        ConnectionChain connections = chain.connections(session.listener());
+        if (connections == null) {
+            // A reload took this listener's chain away; the listener itself lives until a restart.
+            fail(ProxyError.of(ErrorKind.INTERNAL, "the chain in force has no entries for tcp listener "
+                    + session.listener() + " (it was removed from the configuration; restart to close the listener)", null));
+            return;
+        }
+        phases = new ConnectionPhases(connections, session, client.eventLoop(), this, proxy.metrics(),
+                proxy.phaseTimeout().toNanos());
+        client.closeFuture().addListener(f -> clientClosed());
+        ProxyError failed = phases.newContexts();
+        if (failed != null) {
+            pluginFailed(failed);
+            return;
+        }
+        phases.run(ConnectionPhase.CONNECTION_FILTER);
+    }
+
+    @Override
+    public void decided(ConnectionPhase phase, Outcome decision, ChainLink by) {
+        if (state == State.DONE) {
+            return;
+        }
+        if (decision != null && decision.kind() == Outcome.Kind.REJECT) {
+            session.rejectedBy = by.pluginId();
+            session.rejectReason = decision.reason();
+            finish();
+        } else if (phase == ConnectionPhase.CONNECTION_FILTER) {
+            state = State.CHOOSING;
+            phases.run(ConnectionPhase.UPSTREAM_PEER);
+        } else if (decision != null) {
+            connect(decision.peer());
+        } else {
+            fail(ProxyError.of(ErrorKind.NO_PEER, "no plugin of tcp listener " + session.listener()
+                    + " chose a backend in upstream_peer", null));
+        }
+    }
+
+    @Override
+    public void failed(ConnectionPhase phase, ProxyError error) {
+        if (state != State.DONE) {
+            pluginFailed(error);
+        }
+    }
+
+    private void pluginFailed(ProxyError error) {
+        proxy.metrics().pluginFailed(error.pluginId(), error.phase());
+        fail(error);
+    }
+
+    private void connect(Peer peer) {
+        state = State.CONNECTING;
+        session.peer = peer;
+        session.attempts++;
+        long start = System.nanoTime();
+        connector.connect(peer, ch -> { }).addListener(f -> connected(peer, start, (Future<?>) f));
+    }
+
+    private void connected(Peer peer, long start, Future<?> f) {
+        if (state != State.CONNECTING) {
+            if (f.isSuccess()) {
+                ((Channel) f.getNow()).close(); // the client went away meanwhile
+            }
+            return;
+        }
+        if (f.isSuccess()) {
+            proxy.metrics().upstreamConnected(peer.address(), System.nanoTime() - start);
+            proxy.metrics().tcp().connected(session.listener(), "ok");
+            relay((Channel) f.getNow());
+            return;
+        }
+        ProxyError error = UpstreamErrors.connectFailed(peer, f.cause());
+        proxy.metrics().upstreamConnectFailed(peer.address(), error.kind().label());
+        proxy.metrics().tcp().connected(session.listener(), error.kind().label());
+        if (error.kind().side() != ErrorKind.Side.UPSTREAM) {
+            fail(error); // the proxy's own fault (a TLS file): no backend to blame, nothing to retry
+            return;
+        }
+        String notRetryable = !client.isActive() ? "the client has gone"
+                : session.attempts >= ProxyPlugin.MAX_ATTEMPTS ? ProxyPlugin.MAX_ATTEMPTS + " attempts made" : null;
+        UpstreamFailure failure = new UpstreamFailure(peer, error, session.attempts, notRetryable);
+        ConnectionPhases.Asked asked = phases.failToConnect(failure);
+        if (asked.thrown() != null) {
+            pluginFailed(asked.thrown());
+        } else if (asked.retry() && failure.retryable()) {
+            proxy.metrics().upstreamRetried(peer.address());
+            state = State.CHOOSING;
+            phases.run(ConnectionPhase.UPSTREAM_PEER);
+        } else {
+            fail(error);
+        }
+    }
+
+    private void relay(Channel upstream) {
+        state = State.RELAYING;
+        session.relayed = true;
+        InetSocketAddress local = session.localAddress();
+        if (listener.proxyProtocol() != dev.turnpike.runtime.config.ProxyProtocolMode.NONE) {
+            // Before the tunnel reads a byte of the client's: the header must be the first thing the backend reads.
+            upstream.writeAndFlush(ProxyProtocol.header(listener.proxyProtocol(), session.clientAddress(), local,
+                    upstream.alloc()));
+        }
+        Tunnel.open(client, List.of(), null, upstream, null, "tcp", listener.settings().idleTimeout(),
+                proxy.metrics().tunnels(), (fromClient, toClient, why) -> {
+                    session.fromClient = fromClient;
+                    session.toClient = toClient;
+                    session.endReason = proxy.closing() && "closed".equals(why) ? "shutdown" : why;
+                    finish();
+                });
+    }
+
+    /** The client's channel closed before the tunnel took it over. */
+    private void clientClosed() {
+        if (state == State.RELAYING || state == State.DONE) {
+            return; // the tunnel tells, or it is over
+        }
+        if (proxy.closing()) {
+            session.endReason = "shutdown";
+            finish();
+        } else {
+            fail(ProxyError.of(ErrorKind.CLIENT_ABORT, "the client closed its connection before it was relayed", null));
+        }
+    }
+
+    private void fail(ProxyError error) {
+        session.error = error;
+        proxy.errors().report(error, session);
+        finish();
+    }
+
+    private void finish() {
+        if (state == State.DONE) {
+            return;
+        }
+        state = State.DONE;
+        if (client.isOpen()) {
+            client.close();
+        }
+        session.endNanos = System.nanoTime();
+        if (phases != null) {
+            phases.abandon();
+            phases.logging(proxy.errors());
+        }
+        proxy.accessLog().record(session);
+        proxy.metrics().tcp().ended(session.listener(), session.outcome());
+        chain.release();
+    }
+}

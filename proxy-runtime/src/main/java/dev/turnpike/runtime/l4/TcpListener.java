@@ -1,0 +1,62 @@
+package dev.turnpike.runtime.l4;
+
+import dev.turnpike.runtime.config.ProxyProtocolMode;
+import dev.turnpike.runtime.config.TcpListenerSettings;
+import dev.turnpike.runtime.exchange.LoopResources;
+import dev.turnpike.runtime.exchange.ProxyContext;
+import dev.turnpike.runtime.upstream.UpstreamConnector;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * One tcp listener's accepted connections: each becomes a {@link TcpConnection} on the event loop
+ * that accepted it, with that loop's connector for its backend (so a connection and its backend
+ * share a thread). The accepted channel has auto-read off and no handler until its tunnel is in
+ * place. Shared by the listener's channels.
+ */
+@ChannelHandler.Sharable
+public final class TcpListener extends ChannelInitializer<Channel> {
+
+    private final TcpListenerSettings settings;
+    private final ProxyContext proxy;
+    private final Map<EventLoop, LoopResources> loops;
+    private final Map<EventLoop, UpstreamConnector> connectors;
+
+    /**
+     * @param connectors per event loop, a connector whose channels start with auto-read off (the
+     *                   tunnel turns it on once it relays)
+     */
+    public TcpListener(TcpListenerSettings settings, ProxyContext proxy, Map<EventLoop, LoopResources> loops,
+                       Map<EventLoop, UpstreamConnector> connectors) {
+        this.settings = settings;
+        this.proxy = proxy;
+        this.loops = Map.copyOf(loops);
+        this.connectors = Map.copyOf(connectors);
+    }
+
+    TcpListenerSettings settings() {
+        return settings;
+    }
+
+    ProxyContext proxy() {
+        return proxy;
+    }
+
+    ProxyProtocolMode proxyProtocol() {
+        return settings.proxyProtocol();
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        EventLoop loop = ch.eventLoop();
+        LoopResources resources = loops.get(loop);
+        TcpSession session = new TcpSession(resources.nextRequestId(), settings.name(),
+                (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress(), resources.executor(),
+                System.nanoTime());
+        new TcpConnection(this, ch, connectors.get(loop), session).start();
+    }
+}
