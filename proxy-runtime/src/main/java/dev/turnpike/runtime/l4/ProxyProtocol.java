@@ -9,12 +9,14 @@ import java.net.InetSocketAddress;
  * the client a relayed connection comes from (spec:
  * <a href="https://www.haproxy.org/download/2.8/doc/proxy-protocol.txt">proxy-protocol.txt</a>).
  *
- * <p><b>When it is written.</b> Once per backend connection, as its very first bytes: when the
- * connection to the backend is established, before any byte relayed from the client (the bytes the
- * client sent early wait behind it). It goes in one write and one flush, so that it leaves in one
- * segment, as the spec asks. Only on a connection that carries one client's bytes: never on a
- * pooled or shared upstream connection, where the backend would take every later client for the
- * first (the spec forbids it there).
+ * <p><b>When it is written.</b> Once per backend connection, as its very first bytes: as soon as
+ * the connection to the backend is established, before any byte relayed from the client (bytes the
+ * client sent early must wait behind it). The caller writes it as one buffer, so that it leaves in
+ * one segment as the spec asks (it is at most {@link #maxLength()} bytes). Only on a connection that
+ * carries one client's bytes: never on a pooled or shared upstream connection, where the backend
+ * would take every later client for the first (the spec forbids it there). A health probe to such
+ * a backend needs a header too; it should name the probe connection's own endpoints rather than
+ * rely on the unknown form, which the spec says some backends refuse.
  *
  * <p><b>What it says.</b> {@code source} is the client's address (the client channel's remote
  * address), {@code destination} the proxy's own address the client connected to (its local

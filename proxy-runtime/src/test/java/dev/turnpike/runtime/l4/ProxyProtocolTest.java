@@ -200,7 +200,7 @@ class ProxyProtocolTest {
     void theLongestHeaderFitsMaxLengthExactly(ProxyProtocol version) throws Exception {
         ByteBuf out = Unpooled.buffer(version.maxLength(), version.maxLength());
         try {
-            ProxyProtocol.valueOf(version.name()).writeHeader(out, at(MAX_V6, 65535), at(MAX_V6, 65535));
+            version.writeHeader(out, at(MAX_V6, 65535), at(MAX_V6, 65535));
             assertEquals(version.maxLength(), out.readableBytes());
         } finally {
             out.release();
