@@ -1,7 +1,5 @@
 package dev.turnpike.runtime.config;
 
-import java.util.Locale;
-
 /**
  * {@code tcp[i].proxy_protocol}: whether the proxy opens each backend connection of an L4 listener
  * with a PROXY protocol header (HAProxy's), so the backend learns the client's address, and which
@@ -15,10 +13,10 @@ public enum ProxyProtocolMode {
     /** The binary header (12-byte signature, addresses in network order). */
     V2;
 
-    /** {@code none}, {@code v1} or {@code v2}, in any case. */
+    /** Exactly {@code none}, {@code v1} or {@code v2}, lower case like every enumerated setting. */
     static ProxyProtocolMode parse(String text) {
-        return switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "none", "off" -> NONE;
+        return switch (text) {
+            case "none" -> NONE;
             case "v1" -> V1;
             case "v2" -> V2;
             default -> throw new IllegalArgumentException("expected none, v1 or v2, got '" + text + "'");

@@ -16,7 +16,6 @@ import dev.turnpike.runtime.tunnel.Tunnel;
 import dev.turnpike.runtime.upstream.UpstreamConnector;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
-import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
@@ -166,11 +165,13 @@ final class TcpConnection implements ConnectionPhases.Owner {
     private void relay(Channel upstream) {
         state = State.RELAYING;
         session.relayed = true;
-        InetSocketAddress local = session.localAddress();
-        if (listener.proxyProtocol() != dev.turnpike.runtime.config.ProxyProtocolMode.NONE) {
-            // Before the tunnel reads a byte of the client's: the header must be the first thing the backend reads.
-            upstream.writeAndFlush(ProxyProtocol.header(listener.proxyProtocol(), session.clientAddress(), local,
-                    upstream.alloc()));
+        ProxyProtocol pp = listener.proxyProtocol();
+        if (pp != ProxyProtocol.NONE) {
+            // Before the tunnel reads a byte of the client's: the header must be the first thing the
+            // backend reads, and in one segment.
+            io.netty.buffer.ByteBuf header = upstream.alloc().ioBuffer(pp.maxLength());
+            pp.writeHeader(header, session.clientAddress(), session.localAddress());
+            upstream.writeAndFlush(header);
         }
         Tunnel.open(client, List.of(), null, upstream, null, "tcp", listener.settings().idleTimeout(),
                 proxy.metrics().tunnels(), (fromClient, toClient, why) -> {

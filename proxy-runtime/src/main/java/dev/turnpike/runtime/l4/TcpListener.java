@@ -1,6 +1,5 @@
 package dev.turnpike.runtime.l4;
 
-import dev.turnpike.runtime.config.ProxyProtocolMode;
 import dev.turnpike.runtime.config.TcpListenerSettings;
 import dev.turnpike.runtime.exchange.LoopResources;
 import dev.turnpike.runtime.exchange.ProxyContext;
@@ -25,6 +24,7 @@ public final class TcpListener extends ChannelInitializer<Channel> {
     private final ProxyContext proxy;
     private final Map<EventLoop, LoopResources> loops;
     private final Map<EventLoop, UpstreamConnector> connectors;
+    private final ProxyProtocol proxyProtocol;
 
     /**
      * @param connectors per event loop, a connector whose channels start with auto-read off (the
@@ -36,6 +36,7 @@ public final class TcpListener extends ChannelInitializer<Channel> {
         this.proxy = proxy;
         this.loops = Map.copyOf(loops);
         this.connectors = Map.copyOf(connectors);
+        this.proxyProtocol = ProxyProtocol.of(settings.proxyProtocol());
     }
 
     TcpListenerSettings settings() {
@@ -46,8 +47,8 @@ public final class TcpListener extends ChannelInitializer<Channel> {
         return proxy;
     }
 
-    ProxyProtocolMode proxyProtocol() {
-        return settings.proxyProtocol();
+    ProxyProtocol proxyProtocol() {
+        return proxyProtocol;
     }
 
     @Override

@@ -21,7 +21,7 @@ public final class TcpMetrics {
 
     TcpMetrics(CollectorRegistry registry, boolean enabled) {
         this.enabled = enabled;
-        open = Gauge.build().name("turnpike_tcp_connections")
+        open = Gauge.build().name("turnpike_tcp_connections_open")
                 .help("Client connections of tcp listeners open now (in their phases or relaying), by listener.")
                 .labelNames("listener").register(registry);
         ended = Counter.build().name("turnpike_tcp_connections_total")

@@ -37,7 +37,7 @@ class TcpListenerSettingsTest {
         ProxyConfig c = load("tunnel: { idle_timeout: 5m }\n"
                 + "plugins:\n  chain:\n    - id: rate-limit\n"
                 + "tcp:\n  - listen: 127.0.0.1:5432\n    chain:\n" + LB
-                + "  - listen: 127.0.0.1:5433\n    name: pg-replica\n    proxy_protocol: V2\n    idle_timeout: 30s\n"
+                + "  - listen: 127.0.0.1:5433\n    name: pg-replica\n    proxy_protocol: v2\n    idle_timeout: 30s\n"
                 + "    chain:\n" + LB);
         assertEquals(2, c.tcp().size());
         TcpListenerSettings first = c.tcp().get(0);

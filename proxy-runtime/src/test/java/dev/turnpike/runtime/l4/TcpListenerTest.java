@@ -81,7 +81,7 @@ class TcpListenerTest {
         assertTrue(l.ended());
         await(() -> proxy.chain().inFlight() == 0, "the connection let go of its chain");
         assertEquals(1, proxy.metric("turnpike_tcp_connections_total", "listener", InJvmTcpProxy.NAME, "outcome", "relayed"));
-        assertEquals(0, proxy.metric("turnpike_tcp_connections", "listener", InJvmTcpProxy.NAME));
+        assertEquals(0, proxy.metric("turnpike_tcp_connections_open", "listener", InJvmTcpProxy.NAME));
         assertEquals(13, proxy.metric("turnpike_tunnel_bytes_total", "kind", "tcp", "direction", "upstream"));
     }
 
