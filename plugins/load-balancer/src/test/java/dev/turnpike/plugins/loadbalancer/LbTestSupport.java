@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import dev.turnpike.api.ChainKind;
+import dev.turnpike.api.ConnectionSession;
 import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.api.Headers;
 import dev.turnpike.api.Outcome;
@@ -35,13 +37,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Test doubles for the balancer's tests: a {@link PluginContext} whose event loop, probes, metrics
- * and carried state the test controls, and Mockito sessions. Nothing here sleeps or starts a thread:
+ * and carried state the test controls, and Mockito sessions (of requests, and of tcp connections). Nothing here sleeps or starts a thread:
  * scheduled tasks and probes run only when the test says so.
  */
 final class LbTestSupport {
 
     /** Where the runtime puts the first chain entry's config: errors must name keys under it. */
     static final String PREFIX = "plugins.chain[0].config";
+
+    /** Where it puts the config of a tcp listener's first chain entry. */
+    static final String TCP_PREFIX = "tcp[0].chain[0].config";
 
     private LbTestSupport() {
     }
@@ -176,6 +181,38 @@ final class LbTestSupport {
         }
     }
 
+    // ------------------------------------------------------------------ tcp connections
+
+    static Conn conn() {
+        return new Conn();
+    }
+
+    /** Builds a Mockito connection of a tcp listener: client address, and whether it was relayed. */
+    static final class Conn {
+        private String client = "192.0.2.10";
+        private boolean relayed;
+
+        Conn client(String ip) {
+            this.client = ip;
+            return this;
+        }
+
+        /** What {@link ConnectionSession#relayed()} says (false: never connected or relayed). */
+        Conn relayed(boolean relayed) {
+            this.relayed = relayed;
+            return this;
+        }
+
+        ConnectionSession build() {
+            ConnectionSession s = mock(ConnectionSession.class);
+            when(s.connectionId()).thenReturn("c1");
+            when(s.listener()).thenReturn("127.0.0.1:5432");
+            when(s.clientAddress()).thenReturn(new InetSocketAddress(client, 40000));
+            when(s.relayed()).thenReturn(relayed);
+            return s;
+        }
+    }
+
     // ------------------------------------------------------------------ the plugin's context
 
     /** A {@link PluginContext} whose loop, probes, metrics and carried state belong to the test. */
@@ -185,14 +222,30 @@ final class LbTestSupport {
         final FakeLoop loop = new FakeLoop();
         final FakeProbes probes = new FakeProbes();
         final RecordingMetrics metrics = new RecordingMetrics();
+        final ChainKind chain;
 
         TestContext(Map<String, Object> config) {
             this(config, new ConcurrentHashMap<>());
         }
 
         TestContext(Map<String, Object> config, ConcurrentMap<String, Object> carried) {
-            this.config = ConfigSection.of(PREFIX, config);
+            this(config, carried, ChainKind.HTTP);
+        }
+
+        /** An entry of a chain of this kind (its config under {@link #PREFIX} or {@link #TCP_PREFIX}). */
+        TestContext(Map<String, Object> config, ChainKind chain) {
+            this(config, new ConcurrentHashMap<>(), chain);
+        }
+
+        private TestContext(Map<String, Object> config, ConcurrentMap<String, Object> carried, ChainKind chain) {
+            this.config = ConfigSection.of(chain == ChainKind.TCP ? TCP_PREFIX : PREFIX, config);
             this.carried = carried;
+            this.chain = chain;
+        }
+
+        @Override
+        public ChainKind chainKind() {
+            return chain;
         }
 
         @Override
