@@ -6,7 +6,6 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import dev.turnpike.api.ChainKind;
-import dev.turnpike.api.ConnectionSession;
 import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.api.Headers;
 import dev.turnpike.api.Outcome;
@@ -37,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Test doubles for the balancer's tests: a {@link PluginContext} whose event loop, probes, metrics
- * and carried state the test controls, and Mockito sessions (of requests, and of tcp connections). Nothing here sleeps or starts a thread:
+ * and carried state the test controls, and Mockito sessions. Nothing here sleeps or starts a thread:
  * scheduled tasks and probes run only when the test says so.
  */
 final class LbTestSupport {
@@ -177,38 +176,6 @@ final class LbTestSupport {
             when(s.clientAddress()).thenReturn(new InetSocketAddress(client, 40000));
             when(s.request()).thenReturn(head);
             when(s.upstreamStatus()).thenReturn(status);
-            return s;
-        }
-    }
-
-    // ------------------------------------------------------------------ tcp connections
-
-    static Conn conn() {
-        return new Conn();
-    }
-
-    /** Builds a Mockito connection of a tcp listener: client address, and whether it was relayed. */
-    static final class Conn {
-        private String client = "192.0.2.10";
-        private boolean relayed;
-
-        Conn client(String ip) {
-            this.client = ip;
-            return this;
-        }
-
-        /** What {@link ConnectionSession#relayed()} says (false: never connected or relayed). */
-        Conn relayed(boolean relayed) {
-            this.relayed = relayed;
-            return this;
-        }
-
-        ConnectionSession build() {
-            ConnectionSession s = mock(ConnectionSession.class);
-            when(s.connectionId()).thenReturn("c1");
-            when(s.listener()).thenReturn("127.0.0.1:5432");
-            when(s.clientAddress()).thenReturn(new InetSocketAddress(client, 40000));
-            when(s.relayed()).thenReturn(relayed);
             return s;
         }
     }

@@ -1,6 +1,5 @@
 package dev.turnpike.plugins.loadbalancer;
 
-import static dev.turnpike.plugins.loadbalancer.LbTestSupport.conn;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.indexOf;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
@@ -12,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
 import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.ConnectionSession;
@@ -24,6 +25,7 @@ import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeProbes;
 import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -79,6 +81,34 @@ class TcpChainTest {
             lb.logging(relayed, a);
         }
         return fail("no connection went to " + address);
+    }
+
+    private static Conn conn() {
+        return new Conn();
+    }
+
+    /** Builds a Mockito connection of a tcp listener: client address, and whether it was relayed. */
+    private static final class Conn {
+        private String client = "192.0.2.10";
+        private boolean relayed;
+
+        Conn client(String ip) {
+            this.client = ip;
+            return this;
+        }
+
+        /** What {@link ConnectionSession#relayed()} says (false: never connected or relayed). */
+        Conn relayed(boolean relayed) {
+            this.relayed = relayed;
+            return this;
+        }
+
+        ConnectionSession build() {
+            ConnectionSession s = mock(ConnectionSession.class);
+            when(s.clientAddress()).thenReturn(new InetSocketAddress(client, 40000));
+            when(s.relayed()).thenReturn(relayed);
+            return s;
+        }
     }
 
     private static void spinFor(long nanos) {
