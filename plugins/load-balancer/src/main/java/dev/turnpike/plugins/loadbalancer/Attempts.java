@@ -1,13 +1,15 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
 import java.util.BitSet;
 import java.util.function.IntPredicate;
 
 /**
- * One request's dealings with the balancer (its per-request context): the group it went to, the
- * backends it tried, and the one it holds now. It is also the eligibility test handed to the
- * group's selector, so that choosing allocates nothing. Event-loop confined, like the request.
+ * One request's dealings with the balancer (its per-request context; a tcp connection's too): the
+ * group it went to, the backends it tried, and the one it holds now, with what its end or failure
+ * tells of that backend. It is also the eligibility test handed to the group's selector, so that
+ * choosing allocates nothing. Event-loop confined, like the request.
  */
 final class Attempts implements IntPredicate {
 
@@ -54,6 +56,65 @@ final class Attempts implements IntPredicate {
         }
         return (b >= 64 || (lostTrials & (1L << b)) == 0) && health[b].selectable(nowNanos, activeCheck);
     }
+
+    // ------------------------------------------------------------------ the backend held
+
+    /** Whether the request holds a backend now. */
+    boolean holds() {
+        return current >= 0;
+    }
+
+    /**
+     * The attempt on the held backend failed: the failure counts against it (passive health), the
+     * request lets it go, and the answer says whether to try another: while the failure is
+     * retryable, {@code max_retries} allows and an untried backend is left.
+     */
+    boolean failed(UpstreamFailure failure) {
+        Group g = group;
+        if (g == null || current < 0 || !g.peer(current).equals(failure.peer())) {
+            return false; // another plugin's peer
+        }
+        countFailure(failure.kind().name().toLowerCase() + ": " + describe(failure.cause()));
+        release();
+        if (failure.retryable() && retries < g.settings.maxRetries() && g.hasCandidate(this)) {
+            retries++;
+            return true;
+        }
+        return false;
+    }
+
+    /** The held backend served the request (or relayed the connection): its failure streak ends. */
+    void countSuccess() {
+        group.health[current].succeeded(trial, group.panic);
+    }
+
+    /** The held backend failed the request in a way passive health counts ({@code detail} says how). */
+    void countFailure(String detail) {
+        group.health[current].failed(detail, trial, group.settings.passive(), System.nanoTime(), group.panic,
+                group.ejections);
+    }
+
+    /** The request lets its backend go (its in-flight count drops, and a trial it held ends). */
+    void release() {
+        if (current >= 0) {
+            BackendHealth h = group.health[current];
+            h.active().decrementAndGet();
+            if (trial) {
+                h.trialAbandoned(); // already settled when it had a verdict; this covers the rest
+            }
+            current = -1;
+            trial = false;
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "no detail";
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    // ------------------------------------------------------------------ what was tried
 
     boolean tried(int index) {
         if (index < 64) {

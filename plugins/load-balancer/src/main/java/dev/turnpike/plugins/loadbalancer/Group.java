@@ -1,9 +1,8 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
-import dev.turnpike.api.Response;
-import dev.turnpike.api.Session;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
 import dev.turnpike.plugins.loadbalancer.select.ConsistentHash;
 import dev.turnpike.plugins.loadbalancer.select.LeastConnections;
@@ -14,7 +13,9 @@ import java.util.List;
 /**
  * One upstream group at run time: its backends with their pre-built answers and health, the
  * selector of its policy, its panic and the guard of its last healthy backend. {@link #choose} runs
- * on event loops, concurrently: no lock, and no allocation unless a hash key must be read.
+ * on event loops, concurrently: no lock, and no allocation (the caller hashes the request's or
+ * connection's key). The same logic serves both kinds of chain; only how it says "no backend"
+ * differs ({@link NoBackend}).
  */
 final class Group {
 
@@ -25,16 +26,16 @@ final class Group {
     final Panic panic;
     final EjectionGuard ejections;
     private final Selector selector;
-    private final Outcome unavailable;
-    private final Outcome exhausted;
+    private final NoBackend none;
     private final LbMetrics metrics;
 
     /**
      * @param health the state of each backend, in configured order (carried over from the last
      *               configuration for backends that stayed)
      * @param shared what the group's instances share (carried over too)
+     * @param chain  the kind of chain the group serves: how it answers when it has no backend
      */
-    Group(GroupSettings settings, BackendHealth[] health, GroupState shared, LbMetrics metrics) {
+    Group(GroupSettings settings, BackendHealth[] health, GroupState shared, LbMetrics metrics, ChainKind chain) {
         this.settings = settings;
         this.metrics = metrics;
         this.health = health;
@@ -57,13 +58,7 @@ final class Group {
             case LEAST_CONN -> new LeastConnections(weights, i -> health[i].active().get());
             case CONSISTENT_HASH -> new ConsistentHash(ids, weights);
         };
-        unavailable = Outcome.respond(Response.status(503)
-                .header("Retry-After", "1")
-                .body("no healthy backend in group " + settings.name() + "\n")
-                .build());
-        exhausted = Outcome.respond(Response.status(502)
-                .body("every backend of group " + settings.name() + " that could be tried failed\n")
-                .build());
+        none = NoBackend.of(chain, settings.name());
     }
 
     String name() {
@@ -79,13 +74,14 @@ final class Group {
     }
 
     /**
-     * Picks a backend for the request's next attempt and makes the request hold it, returning its
-     * answer. In panic, any backend will do; otherwise a healthy one. When there is none: the 503
-     * of "every backend is down" on a first attempt (unless the group fails open), and a 502 once
-     * backends were tried and none is left.
+     * Picks a backend for the request's (or connection's) next attempt and makes it hold it,
+     * returning its answer. In panic, any backend will do; otherwise a healthy one. When there is
+     * none: "every backend is down" on a first attempt (unless the group fails open), and "every
+     * one tried failed" once backends were tried and none is left ({@link NoBackend}).
+     *
+     * @param hash the key's hash from {@link HashKey} ({@link Policy#CONSISTENT_HASH}; 0 otherwise)
      */
-    Outcome choose(Session session, Attempts a) {
-        long hash = settings.hashKey() != null ? settings.hashKey().hash(session) : 0;
+    Outcome choose(long hash, Attempts a) {
         prepare(a);
         if (panic.now() == Panic.State.PANIC) {
             return spread(hash, a);
@@ -119,12 +115,12 @@ final class Group {
             }
         }
         if (a.triedAny) {
-            return exhausted;
+            return none.exhausted();
         }
         // Also the default (PANIC) when no backend has a verdict yet, or when the last ones went
         // down between the panic test and the selection: the next request finds the group in panic.
         metrics.allDown(name(), WhenAllDown.UNAVAILABLE);
-        return unavailable;
+        return none.unavailable();
     }
 
     /**
@@ -135,7 +131,7 @@ final class Group {
         a.eligible = Attempts.Eligible.JUDGED;
         int i = selector.select(hash, a);
         if (i < 0) {
-            return a.triedAny ? exhausted : unavailable;
+            return a.triedAny ? none.exhausted() : none.unavailable();
         }
         if (!a.triedAny) {
             metrics.routedInPanic(name());

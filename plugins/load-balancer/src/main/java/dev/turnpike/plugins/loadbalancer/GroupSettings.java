@@ -1,5 +1,6 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.config.ConfigSection;
 import dev.turnpike.plugins.loadbalancer.health.HealthCheckSettings;
@@ -32,19 +33,28 @@ record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey
     static final List<String> KEYS = List.of("backends", "policy", "hash_key", "health_check", "passive", "panic_threshold",
             "when_all_down", "max_retries", "connect_timeout", "read_timeout");
 
+    /** A group of an HTTP chain ({@code plugins.chain}). */
     static GroupSettings read(ConfigSection s, String name) {
+        return read(s, name, ChainKind.HTTP);
+    }
+
+    /**
+     * A group of a chain of this kind. A tcp chain refuses what only HTTP gives a meaning to: a hash
+     * of the path or a header, an HTTP health check, statuses that count as failures.
+     */
+    static GroupSettings read(ConfigSection s, String name, ChainKind chain) {
         Duration connectTimeout = TimerDurations.read(s, "connect_timeout", null);
         Duration readTimeout = TimerDurations.read(s, "read_timeout", null);
         List<Backend> backends = BackendSettings.read(s, connectTimeout, readTimeout);
         Policy policy = Policy.of(s.oneOf("policy", "round_robin", Policy.keys()));
         HashKey hashKey = null;
         if (policy == Policy.CONSISTENT_HASH) {
-            hashKey = HashKey.read(s, "hash_key");
+            hashKey = HashKey.read(s, "hash_key", chain);
         } else if (s.has("hash_key")) {
             throw s.invalid("hash_key", "only for policy: consistent_hash");
         }
-        HealthCheckSettings check = HealthCheckSettings.read(s, "health_check");
-        PassiveSettings passive = PassiveSettings.read(s, "passive");
+        HealthCheckSettings check = HealthCheckSettings.read(s, "health_check", chain);
+        PassiveSettings passive = PassiveSettings.read(s, "passive", chain);
         PanicThreshold panic = PanicThreshold.read(s, "panic_threshold");
         WhenAllDown whenAllDown = WhenAllDown.read(s, "when_all_down", panic);
         int maxRetries = s.integer("max_retries", 2, 0, 9);

@@ -1,5 +1,6 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.metrics.Counter;
 import dev.turnpike.api.metrics.Gauge;
 import dev.turnpike.api.metrics.PluginMetrics;
@@ -23,13 +24,17 @@ final class LbMetrics implements BackendHealth.Listener {
     private final Counter allDown;
     private final Gauge panic;
     private final Counter panicRequests;
+    /** The {@code action} of a group found down and not tried: what the client got. */
+    private final String unavailableAction;
 
-    LbMetrics(PluginMetrics metrics) {
+    LbMetrics(PluginMetrics metrics, ChainKind chain) {
+        unavailableAction = chain == ChainKind.TCP ? "reject" : "503";
         up = metrics.gauge("lb_backend_up", "Whether the backend takes traffic (1) or is down (0).", "group", "backend");
         changes = metrics.counter("lb_backend_state_changes_total", "Backends going up or down.", "group", "backend", "state");
         checks = metrics.counter("lb_health_checks_total", "Active health checks, by result.", "group", "backend", "result");
         allDown = metrics.counter("lb_all_backends_down_total",
-                "Requests that found every backend of their group down, by what was done.", "group", "action");
+                "Requests (or tcp connections) that found every backend of their group down, by what was done.",
+                "group", "action");
         panic = metrics.gauge("lb_panic",
                 "Whether the group is in panic (1): too few backends healthy, traffic spread over all of them.", "group");
         // Not lb_panic_total: a counter's family drops _total, which would clash with the gauge.
@@ -42,9 +47,12 @@ final class LbMetrics implements BackendHealth.Listener {
         up.set(b.up() ? 1 : 0, b.group(), b.address());
     }
 
-    /** A request found its whole group down; {@code action} is what was done ({@code UNAVAILABLE}: a 503). */
+    /**
+     * A request (or connection) found its whole group down; {@code action} is what was done
+     * ({@code UNAVAILABLE}: a 503, or a rejected connection in a tcp chain).
+     */
     void allDown(String group, WhenAllDown action) {
-        allDown.inc(group, action == WhenAllDown.UNAVAILABLE ? "503" : action.key);
+        allDown.inc(group, action == WhenAllDown.UNAVAILABLE ? unavailableAction : action.key);
     }
 
     /** Publishes a group's last reported panic state (at start, without logging: nothing changed). */

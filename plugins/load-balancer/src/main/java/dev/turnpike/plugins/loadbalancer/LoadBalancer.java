@@ -1,5 +1,8 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import dev.turnpike.api.ChainKind;
+import dev.turnpike.api.ConnectionPlugin;
+import dev.turnpike.api.ConnectionSession;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.PluginContext;
 import dev.turnpike.api.ProxyPlugin;
@@ -16,7 +19,8 @@ import org.pf4j.Extension;
 
 /**
  * The bundled balancer: {@code upstream_peer} over groups of backends, with active and passive
- * health checks and failover to another backend. Configuration: {@code plugins/load-balancer/README.md}.
+ * health checks and failover to another backend, for the HTTP chain and for the chains of
+ * {@code tcp:} listeners alike. Configuration: {@code plugins/load-balancer/README.md}.
  *
  * <p>What it does per request, all on the request's event loop and without locks:
  * <ol>
@@ -31,16 +35,23 @@ import org.pf4j.Extension;
  *       in {@code passive.statuses}, none unless configured), and the request lets it go.</li>
  * </ol>
  *
+ * <p>A tcp listener's connection goes the same way through the {@link ConnectionPlugin} phases,
+ * with what a connection lacks taken out: its group is the only one or {@code default_group} (no
+ * Host or path to route on), consistent hashing hashes the client address, a group with no
+ * backend to offer rejects the connection instead of answering 503 or 502, and a connection that
+ * was relayed counts as a success when it ends. {@link PluginContext#chainKind()} tells an instance
+ * at start which chain it serves, and it refuses what has no meaning there.
+ *
  * <p>Passive health never ejects a group's last healthy backend ({@link EjectionGuard}), and a group
  * with too few healthy backends is in panic and spreads traffic over all of them ({@link Panic}).
  *
  * <p>Health state lives in {@link BackendHealth} objects kept in the plugin's carried state, one per
- * group and address, beside a {@link GroupState} per group: a configuration reload keeps what is
- * known of every backend that stayed in its group, and the new instance's health checks and panic
- * reports take over from the old one's.
+ * group and address, beside a {@link GroupState} per group ({@link CarriedState}): a configuration
+ * reload keeps what is known of every backend that stayed in its group, and the new instance's
+ * health checks and panic reports take over from the old one's.
  */
 @Extension
-public final class LoadBalancer implements ProxyPlugin<Attempts> {
+public final class LoadBalancer implements ProxyPlugin<Attempts>, ConnectionPlugin<Attempts> {
 
     /** The group name used by the one-group form ({@code backends:} at the top of the config). */
     static final String DEFAULT_GROUP = "default";
@@ -53,37 +64,19 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
     @Override
     public void start(PluginContext context) {
         ConfigSection config = context.config();
-        metrics = new LbMetrics(context.metrics());
-        Map<String, GroupSettings> settings = new LinkedHashMap<>();
-        if (config.has("groups")) {
-            for (String key : GroupSettings.KEYS) {
-                if (config.has(key)) {
-                    throw config.invalid(key, "goes inside a group when groups: is used");
-                }
-            }
-            ConfigSection g = config.section("groups");
-            if (g.keys().isEmpty()) {
-                throw config.invalid("groups", "needs at least one group");
-            }
-            for (String name : g.keys()) {
-                settings.put(name, GroupSettings.read(g.section(name), name));
-            }
-        } else {
-            if (config.has("routes") || config.has("default_group")) {
-                throw config.invalid(config.has("routes") ? "routes" : "default_group", "needs groups:");
-            }
-            settings.put(DEFAULT_GROUP, GroupSettings.read(config, DEFAULT_GROUP));
-        }
+        ChainKind chain = context.chainKind();
+        metrics = new LbMetrics(context.metrics(), chain);
+        Map<String, GroupSettings> settings = readGroups(config, chain);
 
+        CarriedState carried = new CarriedState(context.carriedState());
         Map<String, Group> built = new LinkedHashMap<>();
-        Map<String, Object> added = new LinkedHashMap<>();
         for (GroupSettings s : settings.values()) {
-            built.put(s.name(), new Group(s, health(context, s, added), groupState(context, s.name(), added), metrics));
+            built.put(s.name(), new Group(s, carried.health(s), carried.groupState(s.name()), metrics, chain));
         }
         Routes r = config.has("groups") ? Routes.read(config, built) : Routes.single(built.get(DEFAULT_GROUP));
         // Accepted: only now may new backends' and groups' state join the carried state (a refused
         // config leaves none).
-        added.forEach(context.carriedState()::putIfAbsent);
+        carried.keepAdded();
 
         List<ActiveChecker> made = new ArrayList<>();
         for (Group g : built.values()) {
@@ -99,7 +92,7 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
                         g.panic, metrics.checks));
             }
         }
-        forgetRemovedBackends(context, built);
+        carried.forgetAllBut(built.values());
         // Checks start last: nothing can fail after one runs, so a refused start leaves nothing behind.
         made.forEach(ActiveChecker::start);
         checkers.addAll(made);
@@ -108,59 +101,37 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
         routes = r;
     }
 
-    /**
-     * The health of each backend of a group: carried over from the previous instance when the same
-     * address stays in the same group, otherwise new in the check's initial state (up when there is
-     * no active check: passive health takes it out if it fails).
-     */
-    private static BackendHealth[] health(PluginContext context, GroupSettings s, Map<String, Object> added) {
-        BackendHealth[] out = new BackendHealth[s.backends().size()];
-        boolean initialUp = s.check() == null || s.check().initialUp();
-        for (int i = 0; i < out.length; i++) {
-            String address = s.backends().get(i).peer().address();
-            String key = healthKey(s.name(), address);
-            Object kept = context.carriedState().get(key);
-            if (kept == null) {
-                kept = new BackendHealth(s.name(), address, initialUp);
-                added.put(key, kept);
+    /** The groups' settings: those under {@code groups:}, or the one group of the top-level keys. */
+    private static Map<String, GroupSettings> readGroups(ConfigSection config, ChainKind chain) {
+        if (chain == ChainKind.TCP && config.has("routes")) {
+            throw config.invalid("routes", "a tcp listener has no Host or path to route on; use default_group");
+        }
+        Map<String, GroupSettings> settings = new LinkedHashMap<>();
+        if (!config.has("groups")) {
+            if (config.has("routes") || config.has("default_group")) {
+                throw config.invalid(config.has("routes") ? "routes" : "default_group", "needs groups:");
             }
-            out[i] = (BackendHealth) kept;
+            settings.put(DEFAULT_GROUP, GroupSettings.read(config, DEFAULT_GROUP, chain));
+            return settings;
         }
-        return out;
-    }
-
-    /** What the group's instances share: carried over when a group of that name was configured before. */
-    private static GroupState groupState(PluginContext context, String group, Map<String, Object> added) {
-        Object kept = context.carriedState().get(groupKey(group));
-        if (kept == null) {
-            kept = new GroupState();
-            added.put(groupKey(group), kept);
-        }
-        return (GroupState) kept;
-    }
-
-    /**
-     * Drops the carried health of backends and groups no longer configured (the instance still
-     * serving its last requests holds its own references, so nothing in flight loses its state).
-     */
-    private static void forgetRemovedBackends(PluginContext context, Map<String, Group> groups) {
-        java.util.Set<String> kept = new java.util.HashSet<>();
-        for (Group g : groups.values()) {
-            kept.add(groupKey(g.name()));
-            for (BackendHealth h : g.health) {
-                kept.add(healthKey(g.name(), h.address()));
+        for (String key : GroupSettings.KEYS) {
+            if (config.has(key)) {
+                throw config.invalid(key, "goes inside a group when groups: is used");
             }
         }
-        context.carriedState().keySet().removeIf(k -> (k.startsWith("health|") || k.startsWith("group|"))
-                && !kept.contains(k));
-    }
-
-    private static String healthKey(String group, String address) {
-        return "health|" + group + "|" + address;
-    }
-
-    private static String groupKey(String group) {
-        return "group|" + group;
+        ConfigSection g = config.section("groups");
+        if (g.keys().isEmpty()) {
+            throw config.invalid("groups", "needs at least one group");
+        }
+        for (String name : g.keys()) {
+            settings.put(name, GroupSettings.read(g.section(name), name, chain));
+        }
+        if (chain == ChainKind.TCP && settings.size() > 1 && !config.has("default_group")) {
+            // Without it no connection would reach any group: refused rather than closing every one.
+            throw config.invalid("default_group", "required with several groups: a tcp listener has no Host or path"
+                    + " to route on, so every connection goes to default_group");
+        }
+        return settings;
     }
 
     @Override
@@ -169,6 +140,8 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
         checkers.clear();
         groups.values().forEach(g -> g.panic.releaseReports());
     }
+
+    // ------------------------------------------------------------------ HTTP: plugins.chain
 
     @Override
     public Attempts newContext(Session session) {
@@ -185,75 +158,71 @@ public final class LoadBalancer implements ProxyPlugin<Attempts> {
         if (g == null) {
             return Outcome.proceed();
         }
-        release(a);
-        return g.choose(session, a);
+        a.release();
+        HashKey key = g.settings.hashKey();
+        return g.choose(key == null ? 0 : key.hash(session), a);
     }
 
     @Override
     public boolean failToConnect(Session session, Attempts a, UpstreamFailure failure) {
-        return failed(a, failure);
+        return a.failed(failure);
     }
 
     @Override
     public boolean errorWhileProxying(Session session, Attempts a, UpstreamFailure failure) {
-        return failed(a, failure);
-    }
-
-    /** Counts the failure against the backend, lets it go, and says whether to try another. */
-    private boolean failed(Attempts a, UpstreamFailure failure) {
-        Group g = a.group;
-        if (g == null || a.current < 0 || !g.peer(a.current).equals(failure.peer())) {
-            return false; // another plugin's peer
-        }
-        BackendHealth h = g.health[a.current];
-        h.failed(failure.kind().name().toLowerCase() + ": " + describe(failure.cause()), a.trial, g.settings.passive(),
-                System.nanoTime(), g.panic, g.ejections);
-        release(a);
-        if (failure.retryable() && a.retries < g.settings.maxRetries() && g.hasCandidate(a)) {
-            a.retries++;
-            return true;
-        }
-        return false;
-    }
-
-    private static String describe(Throwable cause) {
-        if (cause == null) {
-            return "no detail";
-        }
-        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        return a.failed(failure);
     }
 
     @Override
     public void logging(Session session, Attempts a) {
-        if (a.current < 0) {
+        if (!a.holds()) {
             return;
         }
-        Group g = a.group;
-        BackendHealth h = g.health[a.current];
         int status = session.upstreamStatus();
         if (status > 0) {
-            if (g.settings.passive().failure(status)) {
-                h.failed("answered " + status, a.trial, g.settings.passive(), System.nanoTime(), g.panic, g.ejections);
+            if (a.group.settings.passive().failure(status)) {
+                a.countFailure("answered " + status);
             } else {
-                h.succeeded(a.trial, g.panic);
+                a.countSuccess();
             }
-        } else if (a.trial) {
-            h.trialAbandoned();
         }
-        release(a);
+        a.release(); // without an answer, no verdict: a trial it held is open to the next request
     }
 
-    /** The request lets its backend go (its in-flight count drops, and a trial it held ends). */
-    private static void release(Attempts a) {
-        if (a.current >= 0) {
-            BackendHealth h = a.group.health[a.current];
-            h.active().decrementAndGet();
-            if (a.trial) {
-                h.trialAbandoned(); // already settled when it had a verdict; this covers the rest
-            }
-            a.current = -1;
-            a.trial = false;
+    // ------------------------------------------------------------------ TCP: a tcp listener's chain
+
+    @Override
+    public Attempts newConnectionContext(ConnectionSession session) {
+        return new Attempts();
+    }
+
+    @Override
+    public Outcome upstreamPeer(ConnectionSession session, Attempts a) {
+        Routes r = routes;
+        Group g = a.group != null ? a.group : r == null ? null : r.fallback();
+        if (g == null) {
+            return Outcome.proceed(); // only before start(): not ours to answer
         }
+        a.release();
+        HashKey key = g.settings.hashKey();
+        return g.choose(key == null ? 0 : key.hash(session), a);
+    }
+
+    @Override
+    public boolean failToConnect(ConnectionSession session, Attempts a, UpstreamFailure failure) {
+        return a.failed(failure);
+    }
+
+    @Override
+    public void logging(ConnectionSession session, Attempts a) {
+        if (!a.holds()) {
+            return; // never connected, or its failed connect already let the backend go
+        }
+        if (session.relayed()) {
+            // The connect is the backend's only verdict on a connection: bytes relayed are no answer to judge.
+            a.countSuccess();
+        }
+        a.release();
     }
 
     /** The groups by name, in configured order (for tests and status). */

@@ -95,6 +95,14 @@ final class Routes {
         return new Routes(out.toArray(new Route[0]), fallback);
     }
 
+    /**
+     * The group of a request no route takes, or {@code null}; a tcp chain's one group (it has no
+     * routes: a connection has no Host or path).
+     */
+    Group fallback() {
+        return fallback;
+    }
+
     /** The group for this request, or {@code null}. */
     Group groupFor(Session session) {
         if (routes.length == 0) {

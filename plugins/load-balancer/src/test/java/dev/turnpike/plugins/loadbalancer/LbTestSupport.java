@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.api.Headers;
 import dev.turnpike.api.Outcome;
@@ -42,6 +43,9 @@ final class LbTestSupport {
 
     /** Where the runtime puts the first chain entry's config: errors must name keys under it. */
     static final String PREFIX = "plugins.chain[0].config";
+
+    /** Where it puts the config of a tcp listener's first chain entry. */
+    static final String TCP_PREFIX = "tcp[0].chain[0].config";
 
     private LbTestSupport() {
     }
@@ -185,14 +189,30 @@ final class LbTestSupport {
         final FakeLoop loop = new FakeLoop();
         final FakeProbes probes = new FakeProbes();
         final RecordingMetrics metrics = new RecordingMetrics();
+        final ChainKind chain;
 
         TestContext(Map<String, Object> config) {
             this(config, new ConcurrentHashMap<>());
         }
 
         TestContext(Map<String, Object> config, ConcurrentMap<String, Object> carried) {
-            this.config = ConfigSection.of(PREFIX, config);
+            this(config, carried, ChainKind.HTTP);
+        }
+
+        /** An entry of a chain of this kind (its config under {@link #PREFIX} or {@link #TCP_PREFIX}). */
+        TestContext(Map<String, Object> config, ChainKind chain) {
+            this(config, new ConcurrentHashMap<>(), chain);
+        }
+
+        private TestContext(Map<String, Object> config, ConcurrentMap<String, Object> carried, ChainKind chain) {
+            this.config = ConfigSection.of(chain == ChainKind.TCP ? TCP_PREFIX : PREFIX, config);
             this.carried = carried;
+            this.chain = chain;
+        }
+
+        @Override
+        public ChainKind chainKind() {
+            return chain;
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.turnpike.plugins.loadbalancer.health;
 
+import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.config.ConfigSection;
 import dev.turnpike.api.health.HttpProbe;
 import java.time.Duration;
@@ -25,13 +26,20 @@ public record HealthCheckSettings(HttpProbe http, Duration interval, Duration ti
         return expect.contains(status);
     }
 
-    /** Reads {@code health_check:}; {@code null} when the section is absent. */
-    public static HealthCheckSettings read(ConfigSection parent, String key) {
+    /**
+     * Reads {@code health_check:}; {@code null} when the section is absent. A tcp chain's backends
+     * need not speak HTTP, so there the type defaults to {@code tcp} and {@code http} is refused.
+     */
+    public static HealthCheckSettings read(ConfigSection parent, String key, ChainKind chain) {
         if (!parent.has(key)) {
             return null;
         }
         ConfigSection s = parent.section(key);
-        String type = s.oneOf("type", "http", "http", "tcp");
+        boolean tcpChain = chain == ChainKind.TCP;
+        String type = s.oneOf("type", tcpChain ? "tcp" : "http", "http", "tcp");
+        if (tcpChain && type.equals("http")) {
+            throw s.invalid("type", "the backends of a tcp listener need not speak HTTP; use type: tcp");
+        }
         Duration interval = TimerDurations.read(s, "interval", Duration.ofSeconds(2));
         Duration timeout = TimerDurations.read(s, "timeout", Duration.ofSeconds(1));
         int rise = s.integer("rise", 2, 1, 100);

@@ -1,5 +1,6 @@
 package dev.turnpike.plugins.loadbalancer.health;
 
+import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.config.ConfigSection;
 import java.time.Duration;
 
@@ -25,10 +26,14 @@ public record PassiveSettings(int maxFails, Duration cooldown, StatusRanges stat
         return statuses.contains(status);
     }
 
-    public static PassiveSettings read(ConfigSection parent, String key) {
+    /** Reads {@code passive:}; a tcp chain refuses {@code statuses}, as it sees no HTTP answer. */
+    public static PassiveSettings read(ConfigSection parent, String key, ChainKind chain) {
         ConfigSection s = parent.section(key);
         int maxFails = s.integer("max_fails", 3, 0, 1000);
         Duration cooldown = TimerDurations.read(s, "cooldown", Duration.ofSeconds(10));
+        if (chain == ChainKind.TCP && s.has("statuses")) {
+            throw s.invalid("statuses", "a tcp listener sees no HTTP status; only failures to connect count");
+        }
         StatusRanges statuses = StatusRanges.readOptional(s, "statuses");
         return new PassiveSettings(maxFails, cooldown, statuses);
     }
