@@ -49,11 +49,14 @@ final class TcpConnection implements ConnectionPhases.Owner {
     private final Channel client;
     private final UpstreamConnector connector;
     private final TcpSession session;
+    private final HeldBytes held;
     private Chain chain;
     private ConnectionPhases phases;
     private State state = State.FILTERING;
 
-    TcpConnection(TcpListener listener, Channel client, UpstreamConnector connector, TcpSession session) {
+    /** @param held the client pipeline's holder of early bytes, handed to the tunnel */
+    TcpConnection(TcpListener listener, Channel client, UpstreamConnector connector, TcpSession session, HeldBytes held) {
+        this.held = held;
         this.listener = listener;
         this.proxy = listener.proxy();
         this.client = client;
@@ -173,7 +176,7 @@ final class TcpConnection implements ConnectionPhases.Owner {
             pp.writeHeader(header, session.clientAddress(), session.localAddress());
             upstream.writeAndFlush(header);
         }
-        Tunnel.open(client, List.of(), null, upstream, null, "tcp", listener.settings().idleTimeout(),
+        Tunnel.open(client, List.of(), held, upstream, null, "tcp", listener.settings().idleTimeout(),
                 proxy.metrics().tunnels(), (fromClient, toClient, why) -> {
                     session.fromClient = fromClient;
                     session.toClient = toClient;

@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * One tcp listener's accepted connections: each becomes a {@link TcpConnection} on the event loop
  * that accepted it, with that loop's connector for its backend (so a connection and its backend
- * share a thread). The accepted channel has auto-read off and no handler until its tunnel is in
- * place. Shared by the listener's channels.
+ * share a thread). The accepted channel has auto-read off, and only {@link HeldBytes} until its
+ * tunnel is in place. Shared by the listener's channels.
  */
 @ChannelHandler.Sharable
 public final class TcpListener extends ChannelInitializer<Channel> {
@@ -58,6 +58,8 @@ public final class TcpListener extends ChannelInitializer<Channel> {
         TcpSession session = new TcpSession(resources.nextRequestId(), settings.name(),
                 (InetSocketAddress) ch.remoteAddress(), (InetSocketAddress) ch.localAddress(), resources.executor(),
                 System.nanoTime());
-        new TcpConnection(this, ch, connectors.get(loop), session).start();
+        HeldBytes held = new HeldBytes();
+        ch.pipeline().addLast(held);
+        new TcpConnection(this, ch, connectors.get(loop), session, held).start();
     }
 }

@@ -149,16 +149,21 @@ public final class ProxyServer implements AutoCloseable {
         return bind(clientInit, where, key, true);
     }
 
-    /** {@code autoRead}: false for a tcp listener, whose connections read only once relayed. */
+    /**
+     * {@code http} false for a tcp listener: its connections read only once relayed, and a client's
+     * half-close before that must wait for the relay (epoll would otherwise close the connection
+     * at once, and what the client sent before its FIN would be lost).
+     */
     private Channel bind(io.netty.channel.ChannelHandler clientInit, dev.turnpike.api.HostPort where, String key,
-                         boolean autoRead) {
+                         boolean http) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.AUTO_READ, autoRead)
+                .childOption(ChannelOption.AUTO_READ, http)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, !http)
                 .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

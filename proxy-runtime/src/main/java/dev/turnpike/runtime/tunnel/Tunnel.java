@@ -90,8 +90,8 @@ public final class Tunnel {
         if (upstreamDecoder != null) {
             upstreamChannel.pipeline().remove(upstreamDecoder);
         }
-        clientChannel.config().setAutoRead(true);
-        upstreamChannel.config().setAutoRead(true);
+        readOn(clientChannel);
+        readOn(upstreamChannel);
         if (!clientChannel.isActive() || !upstreamChannel.isActive()) {
             t.closeBoth();
         } else {
@@ -100,6 +100,17 @@ public final class Tunnel {
             t.upstream.endedBefore();
         }
         return t;
+    }
+
+    /**
+     * Starts reading, unless the input already ended (a client that sent and half-closed before the
+     * tunnel): there is nothing more to read, and Netty 4.2.18's epoll transport has taken such a
+     * socket out of its epoll set, so asking it to read fails (ENOENT) and would break the tunnel.
+     */
+    private static void readOn(Channel ch) {
+        if (!(ch instanceof DuplexChannel d && d.isInputShutdown())) {
+            ch.config().setAutoRead(true);
+        }
     }
 
     /** Without TLS, an end of input is told as an event rather than closing the channel. */
