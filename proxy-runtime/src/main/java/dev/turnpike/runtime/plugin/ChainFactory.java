@@ -161,15 +161,14 @@ public final class ChainFactory {
         ChainKind kind = entry.connectionLevel() ? ChainKind.TCP : ChainKind.HTTP;
         PluginContext context = new StartContext(plugin.id(), plugin.version(), kind, config, services, state);
         ProxyPlugin<?> instance;
+        boolean noConnectionPhases = false;
         try {
             instance = plugin.newInstance();
             if (kind == ChainKind.TCP && !(instance instanceof ConnectionPlugin<?>)) {
-                // Before start(): nothing to undo, and no instance that cannot serve the listener runs.
-                throw new InvalidConfigException(entry.path() + ".id", "plugin " + plugin.id()
-                        + " has no connection-level phases (its extension does not implement "
-                        + ConnectionPlugin.class.getName() + "), so it cannot serve a tcp listener's chain");
+                noConnectionPhases = true; // before start(): nothing to undo, and no instance that cannot serve the listener runs
+            } else {
+                instance.start(context);
             }
-            instance.start(context);
         } catch (InvalidConfigException e) {
             throw underSection(e, config);
         } catch (Exception | LinkageError e) {
@@ -178,6 +177,11 @@ public final class ChainFactory {
                     "plugin " + plugin.id() + " failed to start: " + message);
             refused.initCause(e);
             throw refused;
+        }
+        if (noConnectionPhases) {
+            throw new InvalidConfigException(entry.path() + ".id", "plugin " + plugin.id()
+                    + " has no connection-level phases (its extension does not implement "
+                    + ConnectionPlugin.class.getName() + "), so it cannot serve a tcp listener's chain");
         }
         ChainLink link = ChainLink.of(plugin.id(), plugin.version(), instance);
         List<String> unread = config.unreadKeys();

@@ -306,7 +306,11 @@ class PhaseLoopTest {
 
     static Stream<Arguments> forbidden() {
         Outcome upstream = Outcome.upstream(Peer.of("10.0.0.7", 8080));
+        Outcome reject = Outcome.reject("a connection phase's answer");
         return Stream.of(
+                Arguments.of(Phase.REQUEST_FILTER, reject),
+                Arguments.of(Phase.UPSTREAM_PEER, reject),
+                Arguments.of(Phase.RESPONSE_FILTER, reject),
                 Arguments.of(Phase.REQUEST_FILTER, upstream),
                 Arguments.of(Phase.UPSTREAM_REQUEST_FILTER, upstream),
                 Arguments.of(Phase.REQUEST_BODY_FILTER, upstream),

@@ -213,7 +213,8 @@ class L4IT {
                 .backends("127.0.0.1:9").writeConfig();
         ProxyProcess.CliRun run = ProxyProcess.runCli(dir, Duration.ofSeconds(30), "--config", config.toString());
         assertEquals(1, run.exitCode(), run::toString);
-        assertTrue(run.stderr().contains("tcp[0].chain[0].id: plugin rate-limit has no connection-level phases"), run::toString);
+        assertTrue(run.stderr().contains(config + ": tcp[0].chain[0].id: plugin rate-limit has no connection-level phases"),
+                run::toString);
     }
 
     // ------------------------------------------------------------------ helpers

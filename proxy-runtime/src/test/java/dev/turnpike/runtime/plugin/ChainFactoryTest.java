@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import ch.qos.logback.classic.Level;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.chain.ConnectionChain;
+import dev.turnpike.runtime.chain.ConnectionPhase;
 import dev.turnpike.runtime.config.ChainEntry;
 import dev.turnpike.runtime.plugin.testplugins.Journal;
 import dev.turnpike.runtime.plugin.testplugins.Recorder;
@@ -96,6 +100,50 @@ class ChainFactoryTest {
 
         chain.stop();
         assertEquals("stop:first", Journal.events().get(1));
+    }
+
+    /** An entry of tcp listener {@code listener}'s chain, at position {@code index}. */
+    private static ChainEntry tcpEntry(String listener, int index, String id, Map<String, Object> config) {
+        return new ChainEntry(id, config, "tcp[0].chain[" + index + "]", ChainEntry.Presence.REQUIRED, listener);
+    }
+
+    @Test
+    void tcpEntriesBuildTheirListenersConnectionChainBesideTheHttpOne() {
+        List<ChainEntry> entries = new ArrayList<>(chain("recorder", Map.of("name", "http")));
+        entries.add(tcpEntry("pg", 0, "load-balancer", backends("a:1", "b:2")));
+        Chain chain = factory.build(entries, loaded);
+
+        assertEquals(2, chain.size(), "one generation holds both");
+        assertEquals(0, chain.positions(Chain.Phase.UPSTREAM_PEER).length,
+                "the tcp instance takes no part in the HTTP phases");
+        ConnectionChain pg = chain.connections("pg");
+        assertEquals(1, pg.size());
+        assertEquals(1, pg.positions(ConnectionPhase.UPSTREAM_PEER).length);
+        assertEquals(1, pg.positions(ConnectionPhase.FAIL_TO_CONNECT).length);
+        assertEquals(1, pg.positions(ConnectionPhase.LOGGING).length);
+        assertEquals(0, pg.positions(ConnectionPhase.CONNECTION_FILTER).length, "load-balancer filters nothing");
+        assertNull(chain.connections("other"));
+        chain.stop();
+    }
+
+    @Test
+    void aTcpInstanceKnowsItsChainKind() {
+        Map<String, Object> routed = new LinkedHashMap<>();
+        routed.put("groups", Map.of("a", backends("a:1")));
+        routed.put("routes", List.of(Map.of("host", "x.test", "group", "a")));
+        assertNotNull(factory.build(chain("load-balancer", routed), loaded), "routes are fine for HTTP");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> factory.build(List.of(tcpEntry("pg", 0, "load-balancer", routed)), loaded));
+        assertEquals("tcp[0].chain[0].config.routes", e.key(), e.getMessage());
+    }
+
+    @Test
+    void aTcpEntryWhosePluginHasNoConnectionPhasesIsRefusedBeforeItStarts() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> factory.build(List.of(tcpEntry("pg", 0, "recorder", Map.of("name", "tcp"))), loaded));
+        assertEquals("tcp[0].chain[0].id", e.key());
+        assertTrue(e.getMessage().contains("plugin recorder has no connection-level phases"), e.getMessage());
+        assertEquals(List.of(), Journal.events(), "never started");
     }
 
     @Test
