@@ -81,7 +81,8 @@ public interface ConnectionPlugin<D> {
      * <b>fail_to_connect</b>: opening the connection to {@link ConnectionSession#peer()} failed
      * (refused, unreachable, connect timeout, unresolvable name, TLS handshake). No byte of the
      * client's has been relayed, so the failure is {@linkplain UpstreamFailure#retryable()
-     * retryable} unless the client has gone. Called for every plugin of the chain that implements
+     * retryable} unless the client has gone (reset or closed its connection; a client that only
+     * half-closed is still served, and what it sent is relayed). Called for every plugin of the chain that implements
      * it, in chain order (a balancer counts the failure against the backend even when it asks for
      * no retry). Return {@code true} to ask for another attempt: when any plugin asks and the
      * failure is retryable, {@code upstream_peer} runs again and the connection goes to the peer it

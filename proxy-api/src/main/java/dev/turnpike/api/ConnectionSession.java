@@ -52,7 +52,11 @@ public interface ConnectionSession {
     /** The reason given with {@link Outcome#reject}, or {@code null}. */
     String rejectReason();
 
-    /** How the relay ended: {@code closed}, {@code idle}, {@code shutdown}, or the error; {@code null} when it never started. */
+    /**
+     * How the connection ended: {@code closed} (by its peers), {@code idle} (the idle timeout),
+     * {@code shutdown} (the proxy's grace period ended, relaying or not), or the relay's error;
+     * {@code null} when it ended otherwise before a relay (rejected, failed: see {@link #error()}).
+     */
     String endReason();
 
     /** How many backend connects this connection tried: 0 when none, more than 1 after retries. */

@@ -30,6 +30,7 @@ public final class Chain {
 
     private final List<ChainLink> links;
     private final java.util.Map<String, ConnectionChain> connections;
+    private final List<String> listeners;
     private final int[][] byPhase = new int[Phase.values().length][];
     private final String[] idsByPhase = new String[Phase.values().length];
     /** Requests holding this chain: counted per request, so a retired chain knows when it is drained. */
@@ -51,6 +52,7 @@ public final class Chain {
             throw new IllegalArgumentException(links.size() + " links but " + listeners.size() + " listeners");
         }
         this.links = List.copyOf(links);
+        this.listeners = java.util.Collections.unmodifiableList(new ArrayList<>(listeners));
         java.util.Map<String, List<ChainLink>> byListener = new java.util.LinkedHashMap<>();
         for (int i = 0; i < this.links.size(); i++) {
             if (listeners.get(i) != null) {
@@ -122,6 +124,11 @@ public final class Chain {
     /** Every link of the generation, HTTP and tcp (for the lifecycle: start, keep, stop). */
     public List<ChainLink> links() {
         return links;
+    }
+
+    /** The tcp listener whose chain link {@code position} belongs to, or {@code null} for plugins.chain. */
+    public String listenerOf(int position) {
+        return listeners.get(position);
     }
 
     /** The chain of the tcp listener named {@code listener}, or {@code null} when it has none. */

@@ -25,6 +25,7 @@ public final class ProxyContext {
     private final ErrorLog errors = new ErrorLog();
     private final dev.turnpike.runtime.forward.Forwarding forwarding;
     private volatile boolean closing;
+    private volatile boolean cutting;
     private final java.util.function.BooleanSupplier closingCheck = () -> closing;
 
     /**
@@ -109,6 +110,17 @@ public final class ProxyContext {
 
     public boolean closing() {
         return closing;
+    }
+
+    /** The grace period is over (or there was none): what is still open is being closed by the proxy. */
+    public void startCutting() {
+        closing = true;
+        cutting = true;
+    }
+
+    /** Whether connections closing now are closed by the proxy's shutdown rather than by their peers. */
+    public boolean cutting() {
+        return cutting;
     }
 
     /** {@link #closing()} as a supplier, made once rather than per request. */

@@ -14,6 +14,7 @@ import dev.turnpike.runtime.exchange.ProxyContext;
 import dev.turnpike.runtime.exchange.UpstreamErrors;
 import dev.turnpike.runtime.tunnel.Tunnel;
 import dev.turnpike.runtime.upstream.UpstreamConnector;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import java.util.List;
@@ -53,6 +54,8 @@ final class TcpConnection implements ConnectionPhases.Owner {
     private Chain chain;
     private ConnectionPhases phases;
     private State state = State.FILTERING;
+    /** The backend connect under way (CONNECTING), cancelled if the client leaves meanwhile. */
+    private Future<Channel> connecting;
 
     /** @param held the client pipeline's holder of early bytes, handed to the tunnel */
     TcpConnection(TcpListener listener, Channel client, UpstreamConnector connector, TcpSession session, HeldBytes held) {
@@ -75,8 +78,9 @@ final class TcpConnection implements ConnectionPhases.Owner {
         ConnectionChain connections = chain.connections(session.listener());
         if (connections == null) {
             // A reload took this listener's chain away; the listener itself lives until a restart.
-            fail(ProxyError.of(ErrorKind.INTERNAL, "the chain in force has no entries for tcp listener "
-                    + session.listener() + " (it was removed from the configuration; restart to close the listener)", null));
+            // Every entry of its chain is optional and left out (their plugins are not loaded).
+            fail(ProxyError.of(ErrorKind.INTERNAL, "tcp listener " + session.listener() + " has no plugin in the chain"
+                    + " in force: its optional entries are left out until their plugins are loaded", null));
             return;
         }
         phases = new ConnectionPhases(connections, session, client.eventLoop(), this, proxy.metrics(),
@@ -127,10 +131,21 @@ final class TcpConnection implements ConnectionPhases.Owner {
         session.peer = peer;
         session.attempts++;
         long start = System.nanoTime();
-        connector.connect(peer, ch -> { }).addListener(f -> connected(peer, start, (Future<?>) f));
+        ProxyProtocol pp = listener.proxyProtocol();
+        ByteBuf preface = null;
+        if (pp != ProxyProtocol.NONE) {
+            // The backend reads it first, in one segment, ahead of its TLS if it speaks TLS.
+            preface = client.alloc().ioBuffer(pp.maxLength());
+            pp.writeHeader(preface, session.clientAddress(), session.localAddress());
+        }
+        // HeldBytes on the backend's side too: it keeps what a TLS handshake decoded early, and
+        // keeps a failure before the relay away from the pipeline's tail (the connect reports it).
+        connecting = connector.connect(peer, ch -> ch.pipeline().addLast(new HeldBytes()), preface);
+        connecting.addListener(f -> connected(peer, start, f));
     }
 
     private void connected(Peer peer, long start, Future<?> f) {
+        connecting = null;
         if (state != State.CONNECTING) {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).close(); // the client went away meanwhile
@@ -168,19 +183,11 @@ final class TcpConnection implements ConnectionPhases.Owner {
     private void relay(Channel upstream) {
         state = State.RELAYING;
         session.relayed = true;
-        ProxyProtocol pp = listener.proxyProtocol();
-        if (pp != ProxyProtocol.NONE) {
-            // Before the tunnel reads a byte of the client's: the header must be the first thing the
-            // backend reads, and in one segment.
-            io.netty.buffer.ByteBuf header = upstream.alloc().ioBuffer(pp.maxLength());
-            pp.writeHeader(header, session.clientAddress(), session.localAddress());
-            upstream.writeAndFlush(header);
-        }
-        Tunnel.open(client, List.of(), held, upstream, null, "tcp", listener.settings().idleTimeout(),
-                proxy.metrics().tunnels(), (fromClient, toClient, why) -> {
+        Tunnel.open(client, List.of(), held, upstream, upstream.pipeline().get(HeldBytes.class), "tcp",
+                listener.settings().idleTimeout(), proxy.metrics().tunnels(), (fromClient, toClient, why) -> {
                     session.fromClient = fromClient;
                     session.toClient = toClient;
-                    session.endReason = proxy.closing() && "closed".equals(why) ? "shutdown" : why;
+                    session.endReason = proxy.cutting() ? "shutdown" : why;
                     finish();
                 });
     }
@@ -190,7 +197,10 @@ final class TcpConnection implements ConnectionPhases.Owner {
         if (state == State.RELAYING || state == State.DONE) {
             return; // the tunnel tells, or it is over
         }
-        if (proxy.closing()) {
+        if (connecting != null) {
+            connecting.cancel(false); // closes the backend connection, wherever its connect or handshake is
+        }
+        if (proxy.cutting()) {
             session.endReason = "shutdown";
             finish();
         } else {

@@ -211,8 +211,8 @@ public final class Reloader implements AutoCloseable {
         }
         List<KeptPlugins.Kept> newlyKept = kept.afterScan(config.chainEntries(), swapper.running(), fromJars);
         for (KeptPlugins.Kept k : newlyKept) {
-            log.warn("plugin {}: {}, but chain entry {} uses it; keeping the running version; remove it from "
-                    + "plugins.chain to take it out", k.plugin(), whatBecameOf(k.plugin()),
+            log.warn("plugin {}: {}, but chain entry {} uses it; keeping the running version; remove that entry "
+                    + "from the configuration to take it out", k.plugin(), whatBecameOf(k.plugin()),
                     String.join(", ", k.entries().stream().map(ChainEntry::path).toList()));
         }
         for (JarTracker.Removed r : scan.removed()) {
@@ -322,6 +322,7 @@ public final class Reloader implements AutoCloseable {
             log.warn("configuration reload: {} changed, which takes effect only after a restart; it keeps its old value until then",
                     setting);
         }
+        next = RestartOnly.withRunningListeners(next, config, started);
         ProxyConfig previous = config;
         config = next;
         configText = text;

@@ -48,6 +48,32 @@ final class RestartOnly {
         return out;
     }
 
+    /**
+     * {@code next} with the tcp listeners the proxy runs, whatever {@code next} says of them: the
+     * listeners are bound at start, and each running one finds its chain by its name. A listener
+     * of the same name in {@code next} brings its chain (the chain reloads); one that {@code next}
+     * drops or renames keeps the chain in force ({@code current}'s) until a restart; one that only
+     * {@code next} has is not started (nothing listens for it). The listener settings themselves
+     * are the started ones.
+     */
+    static ProxyConfig withRunningListeners(ProxyConfig next, ProxyConfig current, ProxyConfig started) {
+        java.util.Map<String, dev.turnpike.runtime.config.TcpListenerSettings> byName = new java.util.HashMap<>();
+        next.tcp().forEach(t -> byName.put(t.name(), t));
+        java.util.Map<String, dev.turnpike.runtime.config.TcpListenerSettings> inForce = new java.util.HashMap<>();
+        current.tcp().forEach(t -> inForce.put(t.name(), t));
+        List<dev.turnpike.runtime.config.TcpListenerSettings> running = new ArrayList<>();
+        for (var t : started.tcp()) {
+            var source = byName.getOrDefault(t.name(), inForce.get(t.name()));
+            running.add(new dev.turnpike.runtime.config.TcpListenerSettings(t.listen(), t.name(), t.proxyProtocol(),
+                    t.idleTimeout(), source != null ? source.chain() : t.chain()));
+        }
+        if (running.equals(next.tcp())) {
+            return next;
+        }
+        return new ProxyConfig(next.file(), next.server(), next.upstream(), next.plugins(), next.metrics(),
+                next.accessLog(), next.tls(), next.tunnel(), next.forwardProxy(), running);
+    }
+
     private static List<String> listeners(ProxyConfig c) {
         List<String> out = new ArrayList<>();
         for (var t : c.tcp()) {

@@ -47,6 +47,7 @@ final class StatusJson {
         for (int i = 0; i < chain.size(); i++) {
             ChainLink l = chain.link(i);
             sb.append(i == 0 ? "" : ",").append("{\"position\":").append(i)
+                    .append(",\"listener\":").append(chain.listenerOf(i) == null ? "null" : quote(chain.listenerOf(i)))
                     .append(",\"id\":").append(quote(l.pluginId()))
                     .append(",\"version\":").append(quote(l.version())).append('}');
         }

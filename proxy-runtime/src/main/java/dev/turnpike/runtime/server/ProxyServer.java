@@ -59,6 +59,8 @@ public final class ProxyServer implements AutoCloseable {
     private final Map<String, Channel> tcpListeners = new java.util.LinkedHashMap<>();
     private boolean closed;
     private final ChannelGroup clients = new DefaultChannelGroup("turnpike-clients", GlobalEventExecutor.INSTANCE);
+    /** The tcp listeners' clients: never idle in the HTTP sense, they run until the grace period ends. */
+    private final ChannelGroup tcpClients = new DefaultChannelGroup("turnpike-tcp-clients", GlobalEventExecutor.INSTANCE);
 
     /** A server on its own event loops ({@code server.workers} of them), closed with it. */
     public ProxyServer(ProxyConfig config, Supplier<Chain> chain, ProxyMetrics metrics, AccessLog accessLog) {
@@ -167,7 +169,7 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        clients.add(ch); // leaves the group by itself when it closes
+                        (http ? clients : tcpClients).add(ch); // leaves the group by itself when it closes
                         ch.pipeline().addLast(clientInit);
                     }
                 });
@@ -220,7 +222,7 @@ public final class ProxyServer implements AutoCloseable {
             ch.eventLoop().execute(() -> ClientChannelInitializer.closeWhenIdle(ch));
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        while (!clients.isEmpty() && System.nanoTime() < deadline) {
+        while ((!clients.isEmpty() || !tcpClients.isEmpty()) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -228,9 +230,10 @@ public final class ProxyServer implements AutoCloseable {
                 break;
             }
         }
-        boolean clean = clients.isEmpty();
+        boolean clean = clients.isEmpty() && tcpClients.isEmpty();
         if (!clean) {
-            log.warn("grace period of {} over; closing {} connection(s) with requests in flight", grace, clients.size());
+            log.warn("grace period of {} over; closing {} connection(s) with requests in flight and {} tcp connection(s)",
+                    grace, clients.size(), tcpClients.size());
         }
         close();
         return clean;
@@ -243,9 +246,10 @@ public final class ProxyServer implements AutoCloseable {
             return;
         }
         closed = true;
-        context.startClosing();
+        context.startCutting();
         closeListeners();
         clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        tcpClients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         if (group != null) {
             // Lines still batched on the loops go out before the loops stop.
             for (EventExecutor loop : group) {

@@ -3,6 +3,7 @@ package dev.turnpike.runtime.upstream;
 import dev.turnpike.api.Peer;
 import dev.turnpike.runtime.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -55,17 +56,41 @@ public final class UpstreamConnector {
      * @param init adds the caller's handlers to the new channel's pipeline (after the TLS handler)
      */
     public Future<Channel> connect(Peer peer, Consumer<Channel> init) {
+        return connect(peer, init, null);
+    }
+
+    /**
+     * As {@link #connect(Peer, Consumer)}, with {@code preface} written and flushed as the first
+     * bytes of the TCP connection, before anything else and, for a TLS peer, before the client hello
+     * (the PROXY protocol header is read by the backend ahead of its TLS). The preface is released
+     * when the connect fails. Cancelling the returned future closes the connection, whatever stage
+     * it is at (the caller's client went away).
+     *
+     * @param preface bytes to send first, or {@code null}
+     */
+    public Future<Channel> connect(Peer peer, Consumer<Channel> init, ByteBuf preface) {
         Promise<Channel> promise = loop.newPromise();
+        // Ours until written; the channel's once written (a failure after that must not release it again).
+        ByteBuf[] pending = preface == null ? null : new ByteBuf[] {preface};
+        if (pending != null) {
+            promise.addListener(done -> {
+                if (!done.isSuccess() && pending[0] != null) {
+                    pending[0].release();
+                    pending[0] = null;
+                }
+            });
+        }
         if (!peer.tls()) {
-            open(peer, null, init, promise);
+            open(peer, null, init, pending, promise);
             return promise;
         }
         if (tls == null) {
-            return promise.setFailure(new SSLException("no TLS towards backends here"));
+            promise.setFailure(new SSLException("no TLS towards backends here"));
+            return promise;
         }
         Future<SslContext> context = tls.context(peer, loop);
         if (context.isDone()) {
-            withContext(peer, context, init, promise);
+            withContext(peer, context, init, pending, promise);
         } else {
             // The connect timeout covers the wait for a context whose files are slow to read.
             long millis = timeoutMillis(peer);
@@ -75,7 +100,7 @@ public final class UpstreamConnector {
             context.addListener(done -> {
                 timer.cancel(false);
                 if (!promise.isDone()) {
-                    withContext(peer, context, init, promise);
+                    withContext(peer, context, init, pending, promise);
                 }
             });
         }
@@ -86,47 +111,74 @@ public final class UpstreamConnector {
         return (peer.connectTimeout() != null ? peer.connectTimeout() : defaultConnectTimeout).toMillis();
     }
 
-    private void withContext(Peer peer, Future<SslContext> context, Consumer<Channel> init, Promise<Channel> promise) {
+    private void withContext(Peer peer, Future<SslContext> context, Consumer<Channel> init, ByteBuf[] pending,
+                             Promise<Channel> promise) {
         if (context.isSuccess()) {
-            open(peer, context.getNow(), init, promise);
+            open(peer, context.getNow(), init, pending, promise);
         } else {
-            promise.setFailure(context.cause());
+            promise.tryFailure(context.cause());
         }
     }
 
-    private void open(Peer peer, SslContext sslContext, Consumer<Channel> init, Promise<Channel> promise) {
+    /** @param pending the preface not yet written (one slot), or {@code null} for none */
+    private void open(Peer peer, SslContext sslContext, Consumer<Channel> init, ByteBuf[] pending,
+                      Promise<Channel> promise) {
         long timeoutMillis = timeoutMillis(peer);
+        // With a preface, the TLS handler joins once the preface has gone: added to an active
+        // channel, it starts its handshake then.
+        boolean tlsAtOnce = sslContext != null && pending == null;
         Bootstrap b = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        if (sslContext != null) {
+                        if (tlsAtOnce) {
                             ch.pipeline().addLast(UpstreamTls.handler(sslContext, peer, ch.alloc(), timeoutMillis));
                         }
                         init.accept(ch);
                     }
                 });
         ChannelFuture f = b.connect(address(peer));
+        promise.addListener(done -> {
+            if (done.isCancelled()) {
+                f.channel().close();
+            }
+        });
         f.addListener(done -> {
             if (!done.isSuccess()) {
-                promise.setFailure(done.cause());
-            } else if (sslContext == null) {
-                promise.setSuccess(f.channel());
-            } else {
-                Channel ch = f.channel();
-                long handshakeStart = System.nanoTime(); // from the TCP connect: the handshake's own time
-                Future<Channel> handshake = ch.pipeline().get(SslHandler.class).handshakeFuture();
-                handshake.addListener(hs -> {
-                    tls.handshakeDone(ch, handshake, handshakeStart);
-                    if (hs.isSuccess()) {
-                        promise.setSuccess(ch);
-                    } else {
-                        ch.close();
-                        promise.setFailure(UpstreamTls.asHandshakeFailure(hs.cause()));
-                    }
-                });
+                promise.tryFailure(done.cause());
+                return;
             }
+            Channel ch = f.channel();
+            if (promise.isDone()) {
+                ch.close(); // cancelled meanwhile
+                return;
+            }
+            if (pending != null) {
+                ByteBuf preface = pending[0];
+                pending[0] = null;
+                ch.writeAndFlush(preface);
+                if (sslContext != null) {
+                    ch.pipeline().addFirst(UpstreamTls.handler(sslContext, peer, ch.alloc(), timeoutMillis));
+                }
+            }
+            if (sslContext == null) {
+                promise.trySuccess(ch);
+                return;
+            }
+            long handshakeStart = System.nanoTime(); // from the TCP connect: the handshake's own time
+            Future<Channel> handshake = ch.pipeline().get(SslHandler.class).handshakeFuture();
+            handshake.addListener(hs -> {
+                tls.handshakeDone(ch, handshake, handshakeStart);
+                if (hs.isSuccess()) {
+                    if (!promise.trySuccess(ch)) {
+                        ch.close();
+                    }
+                } else {
+                    ch.close();
+                    promise.tryFailure(UpstreamTls.asHandshakeFailure(hs.cause()));
+                }
+            });
         });
     }
 
