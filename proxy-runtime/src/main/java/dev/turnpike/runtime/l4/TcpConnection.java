@@ -146,6 +146,9 @@ final class TcpConnection implements ConnectionPhases.Owner {
 
     private void connected(Peer peer, long start, Future<?> f) {
         connecting = null;
+        if (f.isCancelled()) {
+            return; // the client left: clientClosed ends the connection
+        }
         if (state != State.CONNECTING) {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).close(); // the client went away meanwhile

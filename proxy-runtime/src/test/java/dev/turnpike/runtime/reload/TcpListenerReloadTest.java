@@ -13,13 +13,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Review finding: a reload that changes a tcp listener's identity (its listen address when it has
- * no name:, or its name:) is logged as restart-only ("it keeps its old value until then"), but the
- * rebuilt chain is keyed by the new name, so the listener still bound under the old name finds no
- * chain and closes every new connection (INTERNAL) until a restart.
+ * A reload that changes a tcp listener's identity (its listen address when it has no name:, or its
+ * name:) is restart-only: the listener still bound keeps its name and the chain in force, and
+ * serves every new connection as before, until a restart.
  */
 @Timeout(60)
-class TcpListenerReloadReviewTest {
+class TcpListenerReloadTest {
 
     @Test
     void movingAnUnnamedTcpListenerKeepsTheRunningListenerServing(@TempDir Path dir) throws Exception {
