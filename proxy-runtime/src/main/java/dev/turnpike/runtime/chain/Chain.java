@@ -226,34 +226,15 @@ public final class Chain {
          * skipped.
          */
         boolean isImplementedBy(ProxyPlugin<?> plugin) {
-            for (Class<?> c = plugin.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-                if (declares(c) || declaredByInterfaces(c.getInterfaces())) {
-                    return true;
-                }
-            }
-            return false;
+            return Overrides.phase(plugin, ProxyPlugin.class, this::is);
         }
 
-        private boolean declaredByInterfaces(Class<?>[] interfaces) {
-            for (Class<?> i : interfaces) {
-                if (i != ProxyPlugin.class && (declares(i) || declaredByInterfaces(i.getInterfaces()))) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private boolean declares(Class<?> c) {
-            for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
-                if (m.getName().equals(method) && m.getParameterCount() == params.length && !m.isSynthetic()
-                        && !java.lang.reflect.Modifier.isAbstract(m.getModifiers())
-                        && m.getParameterTypes()[0] == Session.class
-                        && (params[params.length - 1] == Object.class
-                            || m.getParameterTypes()[params.length - 1] == params[params.length - 1])) {
-                    return true;
-                }
-            }
-            return false;
+        /** Whether {@code m} is this phase: its name, its arity, a {@link Session} first. */
+        private boolean is(java.lang.reflect.Method m) {
+            return m.getName().equals(method) && m.getParameterCount() == params.length
+                    && m.getParameterTypes()[0] == Session.class
+                    && (params[params.length - 1] == Object.class
+                        || m.getParameterTypes()[params.length - 1] == params[params.length - 1]);
         }
     }
 }

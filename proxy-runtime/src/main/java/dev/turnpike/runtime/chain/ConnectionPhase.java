@@ -4,7 +4,6 @@ import dev.turnpike.api.ConnectionPlugin;
 import dev.turnpike.api.ConnectionSession;
 import dev.turnpike.api.UpstreamFailure;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
 
 /**
  * The connection-level calls a plugin may override ({@link ConnectionPlugin}), used, as
@@ -49,35 +48,13 @@ public enum ConnectionPhase {
      * class, a superclass, or an interface other than {@link ConnectionPlugin} itself.
      */
     boolean isImplementedBy(Object plugin) {
-        if (!(plugin instanceof ConnectionPlugin<?>)) {
-            return false;
-        }
-        for (Class<?> c = plugin.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-            if (declares(c) || declaredByInterfaces(c.getInterfaces())) {
-                return true;
-            }
-        }
-        return false;
+        return plugin instanceof ConnectionPlugin<?> && Overrides.phase(plugin, ConnectionPlugin.class, this::is);
     }
 
-    private boolean declaredByInterfaces(Class<?>[] interfaces) {
-        for (Class<?> i : interfaces) {
-            if (i != ConnectionPlugin.class && (declares(i) || declaredByInterfaces(i.getInterfaces()))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean declares(Class<?> c) {
-        for (Method m : c.getDeclaredMethods()) {
-            if (m.getName().equals(method) && m.getParameterCount() == params && !m.isSynthetic()
-                    && !Modifier.isAbstract(m.getModifiers())
-                    && m.getParameterTypes()[0] == ConnectionSession.class
-                    && (params < 3 || m.getParameterTypes()[2] == UpstreamFailure.class)) {
-                return true;
-            }
-        }
-        return false;
+    /** Whether {@code m} is this phase: its name, its arity, a {@link ConnectionSession} first. */
+    private boolean is(Method m) {
+        return m.getName().equals(method) && m.getParameterCount() == params
+                && m.getParameterTypes()[0] == ConnectionSession.class
+                && (params < 3 || m.getParameterTypes()[2] == UpstreamFailure.class);
     }
 }

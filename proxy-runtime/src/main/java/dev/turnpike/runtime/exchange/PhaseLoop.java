@@ -7,9 +7,9 @@ import dev.turnpike.api.Session;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.Chain.Phase;
 import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.chain.PluginFailures;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import io.netty.channel.EventLoop;
-import java.util.concurrent.CompletionException;
 import java.util.function.LongConsumer;
 
 /**
@@ -220,18 +220,14 @@ final class PhaseLoop {
 
     /** A plugin's failure in a phase, as the request records it. */
     static ProxyError failure(ChainLink link, Phase phase, Throwable cause) {
-        Throwable c = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
-        return ProxyError.plugin(link.pluginId(), phase.label(),
-                "plugin " + link.pluginId() + " failed in " + phase.label() + ": " + c, c);
+        return PluginFailures.thrown(link, phase.label(), cause);
     }
 
     static ProxyError failure(ChainLink link, Phase phase, String what) {
-        return ProxyError.plugin(link.pluginId(), phase.label(), "plugin " + link.pluginId() + " " + what, null);
+        return PluginFailures.broke(link, phase.label(), what);
     }
 
     static void rethrowIfFatal(Throwable t) {
-        if (t instanceof VirtualMachineError) {
-            throw (VirtualMachineError) t;
-        }
+        PluginFailures.rethrowIfFatal(t);
     }
 }

@@ -7,11 +7,11 @@ import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.runtime.chain.ChainLink;
 import dev.turnpike.runtime.chain.ConnectionChain;
 import dev.turnpike.runtime.chain.ConnectionPhase;
+import dev.turnpike.runtime.chain.PluginFailures;
 import dev.turnpike.runtime.exchange.ErrorLog;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,7 +65,7 @@ final class ConnectionPhases {
             try {
                 contexts[p] = chain.plugin(p).newConnectionContext(session);
             } catch (Throwable t) {
-                rethrowIfFatal(t);
+                PluginFailures.rethrowIfFatal(t);
                 return failure(chain.link(p), ConnectionPhase.NEW_CONTEXT, t);
             }
         }
@@ -95,7 +95,7 @@ final class ConnectionPhases {
                         ? chain.plugin(p).connectionFilter(session, contexts[p])
                         : chain.plugin(p).upstreamPeer(session, contexts[p]);
             } catch (Throwable t) {
-                rethrowIfFatal(t);
+                PluginFailures.rethrowIfFatal(t);
                 owner.failed(phase, failure(link, phase, t));
                 return;
             } finally {
@@ -189,7 +189,7 @@ final class ConnectionPhases {
             try {
                 retry |= chain.plugin(p).failToConnect(session, contexts[p], failure);
             } catch (Throwable t) {
-                rethrowIfFatal(t);
+                PluginFailures.rethrowIfFatal(t);
                 return new Asked(false, failure(link, ConnectionPhase.FAIL_TO_CONNECT, t));
             } finally {
                 timed(link, ConnectionPhase.FAIL_TO_CONNECT, start);
@@ -206,7 +206,7 @@ final class ConnectionPhases {
             try {
                 chain.plugin(p).logging(session, contexts[p]);
             } catch (Throwable t) {
-                rethrowIfFatal(t);
+                PluginFailures.rethrowIfFatal(t);
                 ProxyError e = failure(link, ConnectionPhase.LOGGING, t);
                 metrics.pluginFailed(link.pluginId(), ConnectionPhase.LOGGING.label());
                 errors.report(e, session);
@@ -221,18 +221,10 @@ final class ConnectionPhases {
     }
 
     private static ProxyError failure(ChainLink link, ConnectionPhase phase, Throwable cause) {
-        Throwable c = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
-        return ProxyError.plugin(link.pluginId(), phase.label(),
-                "plugin " + link.pluginId() + " failed in " + phase.label() + " (tcp): " + c, c);
+        return PluginFailures.thrown(link, phase.label(), cause);
     }
 
     private static ProxyError failure(ChainLink link, ConnectionPhase phase, String what) {
-        return ProxyError.plugin(link.pluginId(), phase.label(), "plugin " + link.pluginId() + " " + what, null);
-    }
-
-    private static void rethrowIfFatal(Throwable t) {
-        if (t instanceof VirtualMachineError) {
-            throw (VirtualMachineError) t;
-        }
+        return PluginFailures.broke(link, phase.label(), what);
     }
 }
