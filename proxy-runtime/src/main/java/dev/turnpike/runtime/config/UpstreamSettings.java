@@ -26,7 +26,9 @@ import java.util.Objects;
  * @param idleTimeout    {@code upstream.idle_timeout}: how long an idle pooled connection is kept
  *                       for reuse before it is closed (default 60s)
  * @param maxIdlePerPeer {@code upstream.max_idle_per_peer}: how many idle connections to one peer
- *                       each event loop keeps for reuse; 0 turns pooling off (default 64, 0..4096)
+ *                       each event loop keeps for reuse; 0 turns pooling off (default 512, as nginx's
+ *                       {@code keepalive 512} per worker: with fewer, a burst of responses closes
+ *                       what the next burst of requests must open again; 0..16384)
  * @param retryBodyLimit {@code upstream.retry_body_limit}: the largest request body kept in memory
  *                       while it goes upstream so that a failed attempt can be retried on another
  *                       backend; a longer body is not retried once any of it went out. Kept only when
@@ -64,7 +66,7 @@ public record UpstreamSettings(
                 Limits.duration(s, "connect_timeout", Duration.ofSeconds(2)),
                 Limits.duration(s, "read_timeout", Duration.ofSeconds(30)),
                 Limits.duration(s, "idle_timeout", Duration.ofSeconds(60)),
-                s.integer("max_idle_per_peer", 64, 0, 4096),
+                s.integer("max_idle_per_peer", 512, 0, 16384),
                 Limits.size(s, "retry_body_limit", 64 << 10, 0, 16 << 20),
                 Limits.duration(s, "write_timeout", Duration.ofSeconds(60)),
                 s.has("total_timeout") ? Limits.duration(s, "total_timeout", null) : null);

@@ -141,8 +141,8 @@ class ConfigErrorsTest {
     @Test
     void otherCountsOutOfRange() throws Exception {
         assertError(refuse("server: { max_pipelined: 0 }"), "server.max_pipelined", "0 is outside 1..1024");
-        assertError(refuse("upstream: { max_idle_per_peer: 5000 }"), "upstream.max_idle_per_peer",
-                "5000 is outside 0..4096");
+        assertError(refuse("upstream: { max_idle_per_peer: 20000 }"), "upstream.max_idle_per_peer",
+                "20000 is outside 0..16384");
     }
 
     @Test

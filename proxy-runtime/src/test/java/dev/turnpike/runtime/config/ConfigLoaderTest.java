@@ -39,7 +39,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(2), u.connectTimeout());
         assertEquals(Duration.ofSeconds(30), u.readTimeout());
         assertEquals(Duration.ofSeconds(60), u.idleTimeout());
-        assertEquals(64, u.maxIdlePerPeer());
+        assertEquals(512, u.maxIdlePerPeer());
         assertEquals(Path.of("plugins").toAbsolutePath().normalize(), c.plugins().dir());
         assertEquals(List.of(), c.plugins().chain());
     }
