@@ -69,14 +69,17 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         // The request line is method, target and version: room for the longest allowed target.
         RequestDecoder decoder = new RequestDecoder(s.maxUriLength() + 64, s.maxHeaderBytes(), MAX_CHUNK_BYTES,
                 proxy.forwarding() != null);
-        connection[0] = new ClientConnection(proxy, loops.get(ch.eventLoop()), headTimeout, decoder);
+        // Reads only: ClientConnection closes on it only between requests, and restarts it when the
+        // last exchange ends (a timer that watches writes costs a promise and a listener per write).
+        IdleStateHandler idleness = new IdleStateHandler(s.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS);
+        connection[0] = new ClientConnection(proxy, loops.get(ch.eventLoop()), headTimeout, decoder, idleness);
         ch.pipeline().addLast(wireBytes);
         if (tls != null) {
             ch.pipeline().addLast(new SniSelector(tls, tls.settings().handshakeTimeout().toMillis()), handshakes);
         }
         ch.pipeline().addLast(
                 headTimeout,
-                new IdleStateHandler(0, 0, s.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
+                idleness,
                 decoder,
                 connection[0]);
     }

@@ -38,6 +38,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
     private boolean tunneled;
     private final ArrayDeque<Object> queued = new ArrayDeque<>(0);
     private final int maxQueued;
+    private final io.netty.handler.timeout.IdleStateHandler idleness;
     private ChannelHandlerContext ctx;
     private ClientRequest current;
     private long requests;
@@ -49,7 +50,10 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
     private dev.turnpike.api.TlsInfo tls;
     private boolean tlsLooked;
 
-    ClientConnection(ProxyContext proxy, LoopResources loop, HeadTimeout headTimeout, RequestDecoder decoder) {
+    /** @param idleness the reader-idle timer of {@code server.idle_timeout}, restarted when the connection goes idle */
+    ClientConnection(ProxyContext proxy, LoopResources loop, HeadTimeout headTimeout, RequestDecoder decoder,
+                     io.netty.handler.timeout.IdleStateHandler idleness) {
+        this.idleness = idleness;
         this.proxy = proxy;
         this.loop = loop;
         this.headTimeout = headTimeout;
@@ -131,10 +135,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
         }
         var p = ctx.pipeline();
         java.util.List<io.netty.channel.ChannelHandler> http = new java.util.ArrayList<>(java.util.List.of(this, headTimeout));
-        var idleness = p.get(io.netty.handler.timeout.IdleStateHandler.class);
-        if (idleness != null) {
-            http.add(idleness);
-        }
+        http.add(idleness);
         dev.turnpike.runtime.tunnel.Tunnel.open(ctx.channel(), http, decoder, upstream, upstreamDecoder, kind,
                 proxy.tunnelIdleTimeout(), proxy.metrics().tunnels(), ended);
     }
@@ -176,6 +177,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
         }
         if (pausedByQueue && queued.size() < maxQueued / 2) {
             pausedByQueue = false;
+        }
+        if (current == null) {
+            idleness.resetReadTimeout(); // idle from now: server.idle_timeout counts between requests
         }
         updateReading();
     }

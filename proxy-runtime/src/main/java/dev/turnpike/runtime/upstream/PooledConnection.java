@@ -3,6 +3,7 @@ package dev.turnpike.runtime.upstream;
 import dev.turnpike.api.Peer;
 import dev.turnpike.runtime.wire.ResponseDecoder;
 import io.netty.channel.Channel;
+import io.netty.handler.timeout.IdleStateHandler;
 
 /**
  * One upstream connection: its channel, the peer it goes to, and whether it is idle in its pool.
@@ -15,11 +16,14 @@ public final class PooledConnection {
     private final UpstreamPool pool;
     private final ResponseDecoder decoder;
     private UpstreamHandler handler;
+    private final IdleStateHandler idleness;
     private boolean idle;
     private boolean leased;
     private long exchanges;
 
-    PooledConnection(Channel channel, Peer peer, UpstreamPool pool, ResponseDecoder decoder) {
+    /** @param idleness the reader-idle timer of {@code upstream.idle_timeout}, restarted when the connection goes idle */
+    PooledConnection(Channel channel, Peer peer, UpstreamPool pool, ResponseDecoder decoder, IdleStateHandler idleness) {
+        this.idleness = idleness;
         this.channel = channel;
         this.peer = peer;
         this.pool = pool;
@@ -81,10 +85,7 @@ public final class PooledConnection {
         endLease();
         idle = false;
         channel.pipeline().remove(handler);
-        var idleness = channel.pipeline().get(io.netty.handler.timeout.IdleStateHandler.class);
-        if (idleness != null) {
-            channel.pipeline().remove(idleness);
-        }
+        channel.pipeline().remove(idleness);
     }
 
     /** Closes the connection: its exchange did not end cleanly, so it cannot carry another. */
@@ -107,6 +108,11 @@ public final class PooledConnection {
 
     void idle(boolean idle) {
         this.idle = idle;
+        if (idle) {
+            // The idle timeout counts from now: the timer watches reads only (a write-watching one
+            // costs a promise and a listener per write), and in the pool nothing is read.
+            idleness.resetReadTimeout();
+        }
     }
 
     void closed() {

@@ -104,10 +104,13 @@ public final class UpstreamPool implements Connections {
         // Requests go out as bytes (the exchange writes the head and the body framing); only
         // responses are decoded here.
         ResponseDecoder decoder = new ResponseDecoder(MAX_RESPONSE_HEADER_BYTES, MAX_CHUNK_BYTES);
-        PooledConnection c = new PooledConnection(ch, peer, this, decoder);
+        // Reads only: the connection is closed for idleness only while it sits in the pool, where
+        // PooledConnection.idle restarts this clock.
+        IdleStateHandler idleness = new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS);
+        PooledConnection c = new PooledConnection(ch, peer, this, decoder, idleness);
         UpstreamHandler handler = new UpstreamHandler(c);
         c.handler(handler);
-        ch.pipeline().addLast(new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS), decoder, handler);
+        ch.pipeline().addLast(idleness, decoder, handler);
         return c;
     }
 
