@@ -27,7 +27,7 @@ BENCH_ARGS   ?=
 # least CPU per request (measured about 8% below G1) and half the resident memory.
 BENCH_JAVA_OPTS ?= -XX:+UseSerialGC -Xmn64m -Xmx512m
 
-.PHONY: help build run test check clean bench bench-tls install-api FORCE
+.PHONY: help build run test check clean bench bench-tls bench-all install-api FORCE
 
 help: ## list the targets
 	@echo "Turnpike. Variables: CONFIG=$(CONFIG) JAVA_OPTS='$(JAVA_OPTS)' OFFLINE=$(OFFLINE) (OFFLINE=1: mvn -o)"
@@ -89,6 +89,9 @@ bench: build ## benchmark against nginx/HAProxy with BENCH_SCRIPT (proxy on BENC
 # runs first, all three serve the same one. BENCH_TLS_PROVIDER=jdk measures the JDK's TLS.
 BENCH_TLS_DIR      ?= /tmp/proxy-bench/tls
 BENCH_TLS_PROVIDER ?= auto
+bench-all: build ## the performance table: load-balancer, shipped chain with access log, 1 MiB bodies, 8k connections (bench/bench-all.sh -> target/bench-all.md)
+	@BENCH_SCRIPT=$(BENCH_SCRIPT) BENCH_JAVA_OPTS='$(BENCH_JAVA_OPTS) $(JAVA_OPTS)' bash bench/bench-all.sh
+
 bench-tls: build ## as bench, over TLS (compare.sh --tls; add BENCH_ARGS=--close for handshakes); BENCH_TLS_PROVIDER=auto|openssl|jdk
 	@test -f $(BENCH_SCRIPT) || { echo "bench-tls: $(BENCH_SCRIPT) not found" >&2; exit 1; }
 	@if [ ! -f $(BENCH_TLS_DIR)/cert.pem ]; then mkdir -p $(BENCH_TLS_DIR) && \
