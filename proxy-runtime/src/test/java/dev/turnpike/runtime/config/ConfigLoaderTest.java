@@ -248,7 +248,7 @@ class ConfigLoaderTest {
         ProxyConfig c = load("""
                 server: { listen: 127.0.0.1:8080, workers: 0, max_header_size: 16k, max_uri_length: 8192,
                           idle_timeout: 60s, request_header_timeout: 30s, max_pipelined: 16 }
-                upstream: { connect_timeout: 2s, read_timeout: 30s, idle_timeout: 1m, max_idle_per_peer: 64 }
+                upstream: { connect_timeout: 2s, read_timeout: 30s, idle_timeout: 1m, max_idle_per_peer: 512 }
                 plugins: { dir: plugins, chain: [] }
                 """);
         assertDefaults(c);

@@ -95,7 +95,7 @@ class RequiredPluginTest {
             String kept = h.logs.matching("keeping the running version").get(0);
             System.out.println("[issue 11] " + kept);
             assertTrue(kept.contains("jar " + JAR + " removed") && kept.contains("chain entry plugins.chain[0] uses it")
-                    && kept.contains("remove it from plugins.chain to take it out"), kept);
+                    && kept.contains("remove that entry from the configuration to take it out"), kept);
             assertGateInForce(h, "s3cret", "after the jar was deleted");
             String json = h.admin("/plugins");
             assertTrue(json.contains("\"id\":\"" + ID + "\",\"version\":\"1.0.0\"")
