@@ -289,8 +289,10 @@ class TcpListenerTest {
         return s;
     }
 
+    /** The first connection's logging, once that connection is wholly over (metrics counted, chain let go: release is last). */
     private ScriptedConnectionPlugin.Logged awaitLogged() throws InterruptedException {
         await(() -> !plugin.logged.isEmpty(), "logging ran");
+        await(() -> proxy.chain().inFlight() == 0, "the connection let go of its chain");
         return plugin.logged.get(0);
     }
 
