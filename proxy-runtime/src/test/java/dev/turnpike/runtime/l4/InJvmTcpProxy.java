@@ -89,17 +89,18 @@ final class InJvmTcpProxy implements AutoCloseable {
     }
 
     private static String[] names(String[] pairs) {
-        String[] out = new String[pairs.length / 2];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = pairs[2 * i];
-        }
-        return out;
+        return everyOther(pairs, 0);
     }
 
     private static String[] values(String[] pairs) {
+        return everyOther(pairs, 1);
+    }
+
+    /** {@code pairs[from]}, {@code pairs[from + 2]}, ...: the names or the values of name-value pairs. */
+    private static String[] everyOther(String[] pairs, int from) {
         String[] out = new String[pairs.length / 2];
         for (int i = 0; i < out.length; i++) {
-            out[i] = pairs[2 * i + 1];
+            out[i] = pairs[2 * i + from];
         }
         return out;
     }

@@ -158,9 +158,8 @@ public final class LoadBalancer implements ProxyPlugin<Attempts>, ConnectionPlug
         if (g == null) {
             return Outcome.proceed();
         }
-        a.release();
         HashKey key = g.settings.hashKey();
-        return g.choose(key == null ? 0 : key.hash(session), a);
+        return choose(g, key == null ? 0 : key.hash(session), a);
     }
 
     @Override
@@ -203,9 +202,14 @@ public final class LoadBalancer implements ProxyPlugin<Attempts>, ConnectionPlug
         if (g == null) {
             return Outcome.proceed(); // only before start(): not ours to answer
         }
-        a.release();
         HashKey key = g.settings.hashKey();
-        return g.choose(key == null ? 0 : key.hash(session), a);
+        return choose(g, key == null ? 0 : key.hash(session), a);
+    }
+
+    /** The next attempt's backend, for a request or a connection: the last one it held is let go first. */
+    private static Outcome choose(Group g, long hash, Attempts a) {
+        a.release();
+        return g.choose(hash, a);
     }
 
     @Override
