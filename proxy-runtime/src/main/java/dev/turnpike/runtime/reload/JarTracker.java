@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * The jars of the drop directory as the reloader knows them: which file holds which loaded
  * version. A {@link #scan} brings that in line with the disk: a new or changed jar is loaded once it
  * has stopped changing (the same size and modification time at two looks), a jar that does not load
- * is refused once (the version loaded from that file before stays), and a removed one is forgotten.
+ * is refused once (the version loaded from that file before stays), and a removed one is forgotten
+ * once it is still missing at a second look.
  * What that means for the chain is the {@link Reloader}'s to decide.
  *
  * <p>Management thread only.
@@ -45,6 +46,12 @@ final class JarTracker {
     private final Map<Path, Jar> jars = new TreeMap<>();
     /** Files seen changing, with what they looked like at the last look: loaded once they settle. */
     private final Map<Path, Fingerprint> settling = new HashMap<>();
+    /**
+     * Known jars found missing at the last look, not yet taken as removed: an overwrite by
+     * {@code Files.copy(REPLACE_EXISTING)} deletes, then creates, and a look in between must not
+     * take the plugin out of the chain. Gone at the next look too, they are removed.
+     */
+    private final Set<Path> vanishing = new HashSet<>();
     /** Files refused as they are now: tried again only once they change. */
     private final Map<Path, Fingerprint> refused = new HashMap<>();
 
@@ -126,8 +133,15 @@ final class JarTracker {
         }
         Set<Path> present = new HashSet<>(files);
         List<Removed> removed = new ArrayList<>();
+        vanishing.retainAll(jars.keySet());
+        vanishing.removeAll(present);
         for (Path gone : new ArrayList<>(jars.keySet())) {
             if (!present.contains(gone)) {
+                if (!initial && vanishing.add(gone)) {
+                    waiting = true; // look again after the settle time before taking it out
+                    continue;
+                }
+                vanishing.remove(gone);
                 Jar j = jars.remove(gone);
                 replaced.add(j.plugin);
                 removed.add(new Removed(gone, j.plugin));

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -32,8 +31,7 @@ import java.util.List;
 abstract class Http1Decoder extends ByteToMessageDecoder {
 
     /** Headers the parser filled: already held to the grammar, so not validated again. */
-    static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false)
-            .withValueValidation(false);
+    static final HttpHeadersFactory HEADERS = ArrayHeaders.FACTORY;
 
     /** A chunk-size line with its extensions may take at most this many bytes, CRLF not counted. */
     static final int MAX_CHUNK_LINE = 4096;
