@@ -57,7 +57,11 @@ public final class Exchange<C> {
         this.session = session;
         this.stages = new Stages(session.executor(), phaseTimeout, pluginId);
         session.enter(Phase.NEW_CONTEXT);
-        this.context = plugin.newContext(session);
+        try {
+            this.context = plugin.newContext(session);
+        } finally {
+            session.leave();
+        }
     }
 
     /** The session, to set up further or to read what the phases did to it. */
@@ -123,7 +127,11 @@ public final class Exchange<C> {
     /** {@code connected_to_upstream} with this connection. */
     public void connectedToUpstream(UpstreamConnection connection) {
         session.enter(Phase.CONNECTED_TO_UPSTREAM);
-        plugin.connectedToUpstream(session, context, connection);
+        try {
+            plugin.connectedToUpstream(session, context, connection);
+        } finally {
+            session.leave();
+        }
     }
 
     /** {@code request_body_filter} on one chunk, which the test reads afterwards for what goes upstream. */
@@ -148,7 +156,11 @@ public final class Exchange<C> {
 
     public boolean failToConnect(UpstreamFailure failure) {
         session.enter(Phase.FAIL_TO_CONNECT);
-        return plugin.failToConnect(session, context, failure);
+        try {
+            return plugin.failToConnect(session, context, failure);
+        } finally {
+            session.leave();
+        }
     }
 
     /**
@@ -165,7 +177,11 @@ public final class Exchange<C> {
 
     public boolean errorWhileProxying(UpstreamFailure failure) {
         session.enter(Phase.ERROR_WHILE_PROXYING);
-        return plugin.errorWhileProxying(session, context, failure);
+        try {
+            return plugin.errorWhileProxying(session, context, failure);
+        } finally {
+            session.leave();
+        }
     }
 
     // ---- the response path ----
@@ -210,7 +226,12 @@ public final class Exchange<C> {
     public Response failToProxy(ProxyError error) {
         session.error(error);
         session.enter(Phase.FAIL_TO_PROXY);
-        Response page = plugin.failToProxy(session, context, error);
+        Response page;
+        try {
+            page = plugin.failToProxy(session, context, error);
+        } finally {
+            session.leave();
+        }
         if (page != null) {
             response = page;
             session.answered(page, session.respondedBy());
@@ -231,7 +252,11 @@ public final class Exchange<C> {
         }
         logged = true;
         session.enter(Phase.LOGGING);
-        plugin.logging(session, context);
+        try {
+            plugin.logging(session, context);
+        } finally {
+            session.leave();
+        }
     }
 
     /** Whether {@link #logging} ran. */
@@ -243,8 +268,16 @@ public final class Exchange<C> {
 
     private Outcome decide(Phase phase, java.util.function.Supplier<Outcome> call) {
         session.enter(phase);
-        Outcome returned = call.get();
-        Outcome decided = stages.resolve(phase, returned);
+        Outcome decided;
+        Outcome returned;
+        try {
+            returned = call.get();
+            // A pending stage may still edit what its phase allows, until it completes (its
+            // callbacks run on the loop while the phase is, for the runtime, still running).
+            decided = stages.resolve(phase, returned);
+        } finally {
+            session.leave();
+        }
         calls.add(new Call(phase, returned, decided));
         if (decided.kind() == Outcome.Kind.RESPOND) {
             response = decided.response();

@@ -39,6 +39,7 @@ public final class FakeSession implements Session {
     private FakeRequestHead upstreamRequest;
     private FakeResponseHead response;
     private Phase phase;
+    private boolean between;
     private String requestId = "test-request";
     private InetSocketAddress clientAddress = address("192.0.2.10", 40000);
     private InetSocketAddress localAddress = address("127.0.0.1", 8080);
@@ -233,10 +234,20 @@ public final class FakeSession implements Session {
     /** Says which phase runs now: the heads' edit rules follow it. */
     public FakeSession enter(Phase phase) {
         this.phase = phase;
+        this.between = false;
         return this;
     }
 
-    /** The phase running now, or {@code null} before any {@link #enter}. */
+    /**
+     * The phase has returned: until the next {@link #enter}, no head may be edited (a plugin that
+     * kept a head past its phase gets {@link IllegalStateException}, as from the runtime's).
+     */
+    public FakeSession leave() {
+        this.between = true;
+        return this;
+    }
+
+    /** The phase running now, or the last one after {@link #leave}; {@code null} before any {@link #enter}. */
     public Phase phase() {
         return phase;
     }
@@ -343,7 +354,12 @@ public final class FakeSession implements Session {
 
     // ---- the edit rules ----
 
+    private static final String BETWEEN = "no phase is running: a head may be edited only while its phase runs";
+
     private String whyClientReadOnly() {
+        if (between) {
+            return BETWEEN;
+        }
         if (upstreamRequest != null) {
             return "the client's request head is read-only once upstream_peer chose a backend;"
                     + " edit session.upstreamRequest() in upstream_request_filter";
@@ -356,11 +372,17 @@ public final class FakeSession implements Session {
     }
 
     private String whyUpstreamReadOnly() {
+        if (between) {
+            return BETWEEN;
+        }
         return phase == null || phase == Phase.UPSTREAM_REQUEST_FILTER ? null
                 : "the upstream request head may be edited in upstream_request_filter only";
     }
 
     private String whyResponseReadOnly() {
+        if (between) {
+            return BETWEEN;
+        }
         return phase == null || phase == Phase.RESPONSE_FILTER ? null
                 : "the response head may be edited in response_filter only";
     }
