@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ScheduledFuture;
@@ -41,7 +42,9 @@ public final class FakeEventLoop implements EventLoopExecutor {
     public static final int MAX_TASKS_PER_RUN = 100_000;
 
     private final Thread owner = Thread.currentThread();
-    private final List<Task> queue = new ArrayList<>();
+    /** Tasks neither run nor cancelled, soonest first (ties: the order they were queued in). */
+    private final PriorityQueue<Task> queue = new PriorityQueue<>(
+            Comparator.comparingLong((Task t) -> t.dueNanos).thenComparingLong(t -> t.order));
     private final List<Throwable> failures = new ArrayList<>();
     private long nowNanos;
     private long sequence;
@@ -86,6 +89,7 @@ public final class FakeEventLoop implements EventLoopExecutor {
                     return false;
                 }
                 cancelled = true;
+                queue.remove(this);
                 return true;
             }
         }
@@ -171,13 +175,8 @@ public final class FakeEventLoop implements EventLoopExecutor {
 
     /** Tasks neither run nor cancelled, in due-time order (ties: the order they were queued in). */
     public synchronized List<Task> pending() {
-        List<Task> out = new ArrayList<>();
-        for (Task t : queue) {
-            if (!t.ran && !t.cancelled) {
-                out.add(t);
-            }
-        }
-        out.sort(Comparator.comparingLong((Task t) -> t.dueNanos).thenComparingLong(t -> t.order));
+        List<Task> out = new ArrayList<>(queue);
+        out.sort(queue.comparator());
         return out;
     }
 
@@ -221,8 +220,8 @@ public final class FakeEventLoop implements EventLoopExecutor {
         while (true) {
             Task next;
             synchronized (this) {
-                List<Task> p = pending();
-                next = p.isEmpty() || p.get(0).dueNanos > until ? null : p.get(0);
+                Task head = queue.peek();
+                next = head == null || head.dueNanos > until ? null : head;
                 if (next != null && next.dueNanos > nowNanos) {
                     nowNanos = next.dueNanos;
                 }
@@ -243,6 +242,7 @@ public final class FakeEventLoop implements EventLoopExecutor {
                 return;
             }
             t.ran = true;
+            queue.remove(t);
         }
         try {
             t.runnable.run();
