@@ -32,7 +32,10 @@ import java.util.Objects;
  * own. A stage still pending then fails the test, as the runtime fails the request.
  *
  * <p>One harness per plugin instance. {@link #stop} calls the plugin's {@code stop}, as the runtime
- * does after the instance's last request. Not thread-safe.
+ * does after the instance's last request. Set the harness up on one thread; {@link #exchange} may
+ * then be called from several threads at once (a test of a plugin's thread safety), each exchange
+ * confined to its thread, as long as their phases do not return {@code later}: the stages of all
+ * exchanges are driven on the one loop, which runs on the thread that made it.
  *
  * @param <C> the plugin's per-request context type
  */
@@ -70,6 +73,14 @@ public final class PhaseHarness<C> {
         Objects.requireNonNull(plugin, "plugin");
         context.start(plugin);
         return new PhaseHarness<>(plugin, context);
+    }
+
+    /**
+     * A harness over a plugin whose {@code start} the test called itself, with {@code context}
+     * (or, to test what a plugin does before it is started, did not call at all).
+     */
+    public static <C> PhaseHarness<C> of(ProxyPlugin<C> plugin, FakePluginContext context) {
+        return new PhaseHarness<>(Objects.requireNonNull(plugin, "plugin"), Objects.requireNonNull(context, "context"));
     }
 
     /** The phase timeout stages are driven for (default 10 s, of virtual time on the loop). */
