@@ -75,6 +75,14 @@ public final class FakeEventLoop implements EventLoopExecutor {
             return dueNanos;
         }
 
+        /**
+         * The task itself, to run by hand a task that was cancelled too late (a timer that fired
+         * as it was cancelled); running it so does not mark it run.
+         */
+        public Runnable runnable() {
+            return runnable;
+        }
+
         /** Whether it has run. */
         public boolean ran() {
             synchronized (FakeEventLoop.this) {
