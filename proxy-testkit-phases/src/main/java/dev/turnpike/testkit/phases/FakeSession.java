@@ -6,8 +6,6 @@ import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Response;
 import dev.turnpike.api.Session;
 import dev.turnpike.api.TlsInfo;
-import dev.turnpike.api.net.IpLiteral;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -387,13 +385,8 @@ public final class FakeSession implements Session {
                 : "the response head may be edited in response_filter only";
     }
 
-    /** @throws IllegalArgumentException for text that is not an IP literal (a name is never looked up) */
     private static InetSocketAddress address(String ip, int port) {
-        InetAddress a = IpLiteral.parse(ip);
-        if (a == null) {
-            throw new IllegalArgumentException("not an IP literal: " + ip);
-        }
-        return new InetSocketAddress(a, port);
+        return FakeConnectionSession.address(ip, port);
     }
 
     @Override

@@ -12,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
 import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.ConnectionSession;
@@ -23,10 +21,10 @@ import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
+import dev.turnpike.testkit.phases.FakeConnectionSession;
 import dev.turnpike.testkit.phases.FakeHealthProbes;
 import dev.turnpike.testkit.phases.FakePluginContext;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -88,7 +86,7 @@ class TcpChainTest {
         return new Conn();
     }
 
-    /** Builds a Mockito connection of a tcp listener: client address, and whether it was relayed. */
+    /** Builds a connection of a tcp listener: client address, and whether it was relayed. */
     private static final class Conn {
         private String client = "192.0.2.10";
         private boolean relayed;
@@ -105,10 +103,7 @@ class TcpChainTest {
         }
 
         ConnectionSession build() {
-            ConnectionSession s = mock(ConnectionSession.class);
-            when(s.clientAddress()).thenReturn(new InetSocketAddress(client, 40000));
-            when(s.relayed()).thenReturn(relayed);
-            return s;
+            return FakeConnectionSession.from(client).relayed(relayed);
         }
     }
 
