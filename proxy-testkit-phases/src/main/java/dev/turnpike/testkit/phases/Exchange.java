@@ -56,12 +56,7 @@ public final class Exchange<C> {
         this.pluginId = pluginId;
         this.session = session;
         this.stages = new Stages(session.executor(), phaseTimeout, pluginId);
-        session.enter(Phase.NEW_CONTEXT);
-        try {
-            this.context = plugin.newContext(session);
-        } finally {
-            session.leave();
-        }
+        this.context = during(Phase.NEW_CONTEXT, () -> plugin.newContext(session));
     }
 
     /** The session, to set up further or to read what the phases did to it. */
@@ -126,12 +121,10 @@ public final class Exchange<C> {
 
     /** {@code connected_to_upstream} with this connection. */
     public void connectedToUpstream(UpstreamConnection connection) {
-        session.enter(Phase.CONNECTED_TO_UPSTREAM);
-        try {
+        during(Phase.CONNECTED_TO_UPSTREAM, () -> {
             plugin.connectedToUpstream(session, context, connection);
-        } finally {
-            session.leave();
-        }
+            return null;
+        });
     }
 
     /** {@code request_body_filter} on one chunk, which the test reads afterwards for what goes upstream. */
@@ -155,12 +148,7 @@ public final class Exchange<C> {
     }
 
     public boolean failToConnect(UpstreamFailure failure) {
-        session.enter(Phase.FAIL_TO_CONNECT);
-        try {
-            return plugin.failToConnect(session, context, failure);
-        } finally {
-            session.leave();
-        }
+        return during(Phase.FAIL_TO_CONNECT, () -> plugin.failToConnect(session, context, failure));
     }
 
     /**
@@ -176,12 +164,7 @@ public final class Exchange<C> {
     }
 
     public boolean errorWhileProxying(UpstreamFailure failure) {
-        session.enter(Phase.ERROR_WHILE_PROXYING);
-        try {
-            return plugin.errorWhileProxying(session, context, failure);
-        } finally {
-            session.leave();
-        }
+        return during(Phase.ERROR_WHILE_PROXYING, () -> plugin.errorWhileProxying(session, context, failure));
     }
 
     // ---- the response path ----
@@ -225,13 +208,7 @@ public final class Exchange<C> {
      */
     public Response failToProxy(ProxyError error) {
         session.error(error);
-        session.enter(Phase.FAIL_TO_PROXY);
-        Response page;
-        try {
-            page = plugin.failToProxy(session, context, error);
-        } finally {
-            session.leave();
-        }
+        Response page = during(Phase.FAIL_TO_PROXY, () -> plugin.failToProxy(session, context, error));
         if (page != null) {
             response = page;
             session.answered(page, session.respondedBy());
@@ -251,12 +228,10 @@ public final class Exchange<C> {
             throw new IllegalStateException("logging runs exactly once per request");
         }
         logged = true;
-        session.enter(Phase.LOGGING);
-        try {
+        during(Phase.LOGGING, () -> {
             plugin.logging(session, context);
-        } finally {
-            session.leave();
-        }
+            return null;
+        });
     }
 
     /** Whether {@link #logging} ran. */
@@ -267,23 +242,26 @@ public final class Exchange<C> {
     // ---- helpers ----
 
     private Outcome decide(Phase phase, java.util.function.Supplier<Outcome> call) {
-        session.enter(phase);
-        Outcome decided;
-        Outcome returned;
-        try {
-            returned = call.get();
-            // A pending stage may still edit what its phase allows, until it completes (its
-            // callbacks run on the loop while the phase is, for the runtime, still running).
-            decided = stages.resolve(phase, returned);
-        } finally {
-            session.leave();
-        }
+        Outcome returned = during(phase, call);
+        // A pending stage's callbacks run on the loop while, for the runtime, the phase still runs:
+        // they may edit what the phase allows.
+        Outcome decided = during(phase, () -> stages.resolve(phase, returned));
         calls.add(new Call(phase, returned, decided));
         if (decided.kind() == Outcome.Kind.RESPOND) {
             response = decided.response();
             session.answered(decided.response(), pluginId);
         }
         return decided;
+    }
+
+    /** Runs {@code call} with the session in {@code phase}, and out of it afterwards. */
+    private <T> T during(Phase phase, java.util.function.Supplier<T> call) {
+        session.enter(phase);
+        try {
+            return call.get();
+        } finally {
+            session.leave();
+        }
     }
 
     private String body(String[] chunks, boolean request) {

@@ -162,10 +162,7 @@ public final class FakeHeaders implements Headers {
     }
 
     private void checkEditable() {
-        String why = whyReadOnly.get();
-        if (why != null) {
-            throw new IllegalStateException(why);
-        }
+        HeaderRules.checkEditable(whyReadOnly);
     }
 
     @Override

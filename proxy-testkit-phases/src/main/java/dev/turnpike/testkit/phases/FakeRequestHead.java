@@ -149,10 +149,7 @@ public final class FakeRequestHead implements RequestHead {
     }
 
     private void checkEditable() {
-        String why = whyReadOnly.get();
-        if (why != null) {
-            throw new IllegalStateException(why);
-        }
+        HeaderRules.checkEditable(whyReadOnly);
     }
 
     @Override

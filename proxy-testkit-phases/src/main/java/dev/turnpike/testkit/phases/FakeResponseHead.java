@@ -85,10 +85,7 @@ public final class FakeResponseHead implements ResponseHead {
     }
 
     private void checkEditable() {
-        String why = whyReadOnly.get();
-        if (why != null) {
-            throw new IllegalStateException(why);
-        }
+        HeaderRules.checkEditable(whyReadOnly);
     }
 
     private static int checkStatus(int status) {

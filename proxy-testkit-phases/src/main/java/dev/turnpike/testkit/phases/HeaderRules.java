@@ -53,6 +53,14 @@ final class HeaderRules {
         return uri;
     }
 
+    /** Throws the reason {@code whyReadOnly} gives, when it gives one: an edit out of its phase. */
+    static void checkEditable(java.util.function.Supplier<String> whyReadOnly) {
+        String why = whyReadOnly.get();
+        if (why != null) {
+            throw new IllegalStateException(why);
+        }
+    }
+
     /** tchar (RFC 9110 §5.6.2): {@code !#$%&'*+-.^_`|~}, digits and letters. */
     static boolean isTokenChar(char c) {
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
