@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnpike.api.PluginContext;
 import dev.turnpike.api.config.ConfigSection;
 import dev.turnpike.api.config.InvalidConfigException;
-import dev.turnpike.api.metrics.PluginMetrics;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,43 +19,15 @@ class ConfigValidationTest {
 
     static final String PREFIX = "plugins.chain[1].config";
 
-    /** The runtime's context, reduced to what start() reads. */
-    record Context(ConfigSection config) implements PluginContext {
-        // Not used by this plugin: it schedules nothing and probes nothing.
-        @Override
-        public dev.turnpike.api.EventLoopExecutor executor() {
-            throw new UnsupportedOperationException("no event loop in this test");
-        }
-
-        @Override
-        public dev.turnpike.api.health.HealthProbes probes() {
-            throw new UnsupportedOperationException("no probes in this test");
-        }
-
-        @Override
-        public java.util.concurrent.ConcurrentMap<String, Object> carriedState() {
-            return new java.util.concurrent.ConcurrentHashMap<>();
-        }
-
-        @Override
-        public String pluginId() {
-            return "header-injection";
-        }
-
-        @Override
-        public String pluginVersion() {
-            return "test";
-        }
-
-        @Override
-        public PluginMetrics metrics() {
-            return PluginMetrics.noop();
-        }
+    /** The context the runtime gives this plugin at the second entry of the chain. */
+    static FakePluginContext context(Map<String, Object> values) {
+        return new FakePluginContext(values).pluginId("header-injection").path(PREFIX);
     }
 
+    /** Started with its start() called directly: a test can see what the plugin left unread. */
     static HeaderInjection started(Map<String, Object> values) {
         HeaderInjection plugin = new HeaderInjection();
-        plugin.start(new Context(ConfigSection.of(PREFIX, values)));
+        plugin.start(context(values));
         return plugin;
     }
 
@@ -96,9 +67,10 @@ class ConfigValidationTest {
                 "remove", List.of("X-Debug")));
         values.put("response", Map.of("set", Map.of("X-Backend", "$backend"), "add", Map.of("X-Served-By", "turnpike"),
                 "remove", List.of("Server")));
-        ConfigSection config = ConfigSection.of(PREFIX, values);
+        FakePluginContext context = context(values);
         HeaderInjection plugin = new HeaderInjection();
-        plugin.start(new Context(config));
+        plugin.start(context);
+        ConfigSection config = context.config();
 
         Settings s = plugin.settings();
         assertFalse(s.xForwardedFor || s.xRealIp || s.xForwardedProto || s.xForwardedHost || s.via);
@@ -109,9 +81,9 @@ class ConfigValidationTest {
 
     @Test
     void aMisspeltForwardingKeyIsLeftUnreadForTheRuntimeToRefuse() {
-        ConfigSection config = ConfigSection.of(PREFIX, Map.of("forwarding", Map.of("x_forwarded_fro", true)));
-        new HeaderInjection().start(new Context(config));
-        assertEquals(List.of(PREFIX + ".forwarding.x_forwarded_fro"), config.unreadKeys());
+        FakePluginContext context = context(Map.of("forwarding", Map.of("x_forwarded_fro", true)));
+        new HeaderInjection().start(context);
+        assertEquals(List.of(PREFIX + ".forwarding.x_forwarded_fro"), context.config().unreadKeys());
     }
 
     @Test

@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
-import dev.turnpike.api.RequestHead;
-import dev.turnpike.api.ResponseHead;
-import dev.turnpike.api.Session;
 import dev.turnpike.api.TlsInfo;
-import dev.turnpike.api.net.IpLiteral;
-import java.net.InetSocketAddress;
+import dev.turnpike.testkit.phases.Exchange;
+import dev.turnpike.testkit.phases.FakeHeaders;
+import dev.turnpike.testkit.phases.FakePluginContext;
+import dev.turnpike.testkit.phases.FakeSession;
+import dev.turnpike.testkit.phases.PhaseHarness;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,33 +29,26 @@ class HeaderInjectionTest {
 
     private static final Peer BACKEND = Peer.of("10.9.9.9", 8081);
 
-    /** One request as the plugin sees it. */
-    private static final class Req {
-        final FakeHeaders request;
-        final FakeHeaders response = FakeHeaders.of("Server", "nginx/1.25", "Content-Type", "text/plain");
-        final Session session;
+    /** A TLS connection's handshake, for requests that came in over TLS without saying more. */
+    private static final TlsInfo SOME_TLS = new TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", null, null, List.of());
 
-        Req(String peerIp, boolean tls, String version, FakeHeaders request) {
-            this.request = request;
-            RequestHead head = mock(RequestHead.class);
-            when(head.headers()).thenReturn(request);
-            when(head.host()).thenAnswer(i -> request.get("Host"));
-            when(head.version()).thenReturn(version);
-            ResponseHead responseHead = mock(ResponseHead.class);
-            when(responseHead.headers()).thenReturn(response);
-            session = mock(Session.class);
-            when(session.clientAddress()).thenReturn(new InetSocketAddress(IpLiteral.parse(peerIp), 50123));
-            when(session.isTls()).thenReturn(tls);
-            when(session.request()).thenReturn(head);
-            // The upstream head starts as the client's (an overlay): one fake serves both.
-            when(session.upstreamRequest()).thenReturn(head);
-            when(session.response()).thenReturn(responseHead);
-            when(session.peer()).thenReturn(BACKEND);
-            when(session.requestId()).thenReturn("req-7");
+    /**
+     * One request as the plugin sees it: {@code request} is the client's headers, and after
+     * {@link #run} the headers that went upstream; {@code response} the headers that went back.
+     */
+    private static final class Req {
+        final FakeSession session;
+        FakeHeaders request;
+        FakeHeaders response;
+
+        Req(String peerIp, boolean tls, String version, String... headers) {
+            session = FakeSession.get("/").client(peerIp, 50123).version(version).headers(headers)
+                    .tls(tls ? SOME_TLS : null).requestId("req-7").peer(BACKEND);
+            request = session.request().headers();
         }
 
         Req(String peerIp, String... headers) {
-            this(peerIp, false, "HTTP/1.1", FakeHeaders.of(headers));
+            this(peerIp, false, "HTTP/1.1", headers);
         }
     }
 
@@ -81,11 +72,19 @@ class HeaderInjectionTest {
         return c;
     }
 
-    /** Runs both phases as the runtime would. */
+    /** The request through the plugin's phases, from newContext on. */
+    private static Exchange<HeaderInjection.RequestValues> exchange(HeaderInjection plugin, Req r) {
+        return PhaseHarness.of(plugin, new FakePluginContext()).exchange(r.session);
+    }
+
+    /** Runs both phases as the runtime would, the backend answering with two headers. */
     private static Req run(HeaderInjection plugin, Req r) {
-        HeaderInjection.RequestValues ctx = plugin.newContext(r.session);
-        assertSame(Outcome.proceed(), plugin.upstreamRequestFilter(r.session, ctx));
-        assertSame(Outcome.proceed(), plugin.responseFilter(r.session, ctx));
+        Exchange<HeaderInjection.RequestValues> x = exchange(plugin, r);
+        assertSame(Outcome.proceed(), x.upstreamRequestFilter());
+        x.backendResponds(200, "Server", "nginx/1.25", "Content-Type", "text/plain");
+        assertSame(Outcome.proceed(), x.responseFilter());
+        r.request = r.session.upstreamRequest().headers();
+        r.response = r.session.response().headers();
         return r;
     }
 
@@ -168,7 +167,7 @@ class HeaderInjectionTest {
     @Test
     void xForwardedProtoIsTheSchemeOfTheClientConnection() {
         assertEquals("http", run(plugin(Map.of()), new Req("192.0.2.10", "Host", "h")).request.get("X-Forwarded-Proto"));
-        Req tls = run(plugin(Map.of()), new Req("192.0.2.10", true, "HTTP/1.1", FakeHeaders.of("Host", "h")));
+        Req tls = run(plugin(Map.of()), new Req("192.0.2.10", true, "HTTP/1.1", "Host", "h"));
         assertEquals("https", tls.request.get("X-Forwarded-Proto"));
     }
 
@@ -202,7 +201,7 @@ class HeaderInjectionTest {
 
     @Test
     void xForwardedHostWithoutAHostIsRemoved() {
-        Req r = run(plugin(Map.of()), new Req("192.0.2.10", false, "HTTP/1.0", FakeHeaders.of("X-Forwarded-Host", "evil")));
+        Req r = run(plugin(Map.of()), new Req("192.0.2.10", false, "HTTP/1.0", "X-Forwarded-Host", "evil"));
         assertFalse(r.request.contains("X-Forwarded-Host"));
     }
 
@@ -217,7 +216,7 @@ class HeaderInjectionTest {
     @Test
     void viaIsAddedWithTheClientsProtocolVersion() {
         assertEquals("1.1 turnpike", run(plugin(Map.of()), new Req("192.0.2.10", "Host", "h")).request.get("Via"));
-        Req old = run(plugin(Map.of()), new Req("192.0.2.10", false, "HTTP/1.0", FakeHeaders.of()));
+        Req old = run(plugin(Map.of()), new Req("192.0.2.10", false, "HTTP/1.0"));
         assertEquals("1.0 turnpike", old.request.get("Via"));
     }
 
@@ -250,13 +249,13 @@ class HeaderInjectionTest {
     @Test
     void forwardedQuotesIpv6AndAHostWithAPort() {
         Req r = run(plugin(forwarding("forwarded", true)),
-                new Req("2001:db8:0:0:0:0:0:1", true, "HTTP/1.1", FakeHeaders.of("Host", "example.com:8443")));
+                new Req("2001:db8:0:0:0:0:0:1", true, "HTTP/1.1", "Host", "example.com:8443"));
         assertEquals("for=\"[2001:db8::1]\";proto=https;host=\"example.com:8443\"", r.request.get("Forwarded"));
     }
 
     @Test
     void forwardedWithoutAHostLeavesHostOut() {
-        Req r = run(plugin(forwarding("forwarded", true)), new Req("192.0.2.10", false, "HTTP/1.0", FakeHeaders.of()));
+        Req r = run(plugin(forwarding("forwarded", true)), new Req("192.0.2.10", false, "HTTP/1.0"));
         assertEquals("for=192.0.2.10;proto=http", r.request.get("Forwarded"));
     }
 
@@ -330,15 +329,15 @@ class HeaderInjectionTest {
         Map<String, Object> c = config("trusted_proxies", List.of("10.0.0.0/8"),
                 "request", Map.of("set", Map.of("Host", "internal.backend", "X-Forwarded-For", "1.1.1.1")),
                 "response", Map.of("set", Map.of("X-Client", "$client_ip", "X-Host", "$host")));
-        HeaderInjection p = plugin(c);
         Req r = new Req("10.0.0.5", "Host", "www.example.com", "X-Forwarded-For", "203.0.113.7");
-        HeaderInjection.RequestValues ctx = p.newContext(r.session);
-        assertNotNull(ctx);
-        p.upstreamRequestFilter(r.session, ctx);
-        assertEquals("internal.backend", r.request.get("Host"));
-        p.responseFilter(r.session, ctx);
-        assertEquals("203.0.113.7", r.response.get("X-Client"));
-        assertEquals("www.example.com", r.response.get("X-Host"));
+        Exchange<HeaderInjection.RequestValues> x = exchange(plugin(c), r);
+        assertNotNull(x.context());
+        x.upstreamRequestFilter();
+        assertEquals("internal.backend", r.session.upstreamRequest().headers().get("Host"));
+        x.backendResponds(200);
+        x.responseFilter();
+        assertEquals("203.0.113.7", r.session.response().headers().get("X-Client"));
+        assertEquals("www.example.com", r.session.response().headers().get("X-Host"));
     }
 
     @Test
@@ -359,8 +358,7 @@ class HeaderInjectionTest {
     @Test
     void aResponseFilterWithoutAResponseDoesNothing() {
         HeaderInjection p = plugin(Map.of("response", Map.of("set", Map.of("X-A", "b"))));
-        Session s = mock(Session.class);
-        assertSame(Outcome.proceed(), p.responseFilter(s, null));
+        assertSame(Outcome.proceed(), p.responseFilter(FakeSession.get("/"), null));
     }
 
     @Test
@@ -407,8 +405,8 @@ class HeaderInjectionTest {
 
     /** A request on a TLS connection with {@code info} ({@code null}: cleartext). */
     private static Req onTls(TlsInfo info, String... headers) {
-        Req r = new Req("192.0.2.10", info != null, "HTTP/1.1", FakeHeaders.of(headers));
-        when(r.session.tls()).thenReturn(info);
+        Req r = new Req("192.0.2.10", info != null, "HTTP/1.1", headers);
+        r.session.tls(info);
         return r;
     }
 

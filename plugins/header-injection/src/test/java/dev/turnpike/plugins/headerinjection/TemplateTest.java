@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.Session;
 import dev.turnpike.api.TlsInfo;
 import dev.turnpike.api.config.InvalidConfigException;
+import dev.turnpike.testkit.phases.FakeSession;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,12 +20,9 @@ class TemplateTest {
 
     private final Session session = session(false);
 
-    private static Session session(boolean tls) {
-        Session s = mock(Session.class);
-        when(s.requestId()).thenReturn("r-42");
-        when(s.peer()).thenReturn(Peer.of("10.1.1.1", 8080));
-        when(s.isTls()).thenReturn(tls);
-        return s;
+    private static FakeSession session(boolean tls) {
+        return FakeSession.get("/").requestId("r-42").peer(Peer.of("10.1.1.1", 8080))
+                .tls(tls ? new TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", null, null, List.of()) : null);
     }
 
     private String expand(String text) {
@@ -92,7 +88,7 @@ class TemplateTest {
 
     @Test
     void missingValuesExpandToEmptyText() {
-        Session noPeer = mock(Session.class);
+        Session noPeer = FakeSession.get("/");
         assertEquals("[][]", Template.parse("[$host][$backend]", KEY).expand(noPeer, null, null));
     }
 
@@ -141,9 +137,7 @@ class TemplateTest {
     // ---- TLS variables ----
 
     private static Session tlsSession(TlsInfo info) {
-        Session s = session(info != null);
-        when(s.tls()).thenReturn(info);
-        return s;
+        return session(false).tls(info);
     }
 
     private static String expand(String text, Session s) {

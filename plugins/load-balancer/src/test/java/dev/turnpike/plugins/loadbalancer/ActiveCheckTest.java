@@ -1,34 +1,37 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.changes;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.pickAddress;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.req;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.requestTo;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
-import dev.turnpike.api.Session;
-import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.ProxyError;
+import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.api.health.HealthProbes;
 import dev.turnpike.api.health.HttpProbe;
 import dev.turnpike.api.health.ProbeResult;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeLoop;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeProbes;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.RecordingMetrics;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
-import dev.turnpike.plugins.loadbalancer.health.StatusRanges;
 import dev.turnpike.plugins.loadbalancer.health.ActiveChecker;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
 import dev.turnpike.plugins.loadbalancer.health.HealthCheckSettings;
+import dev.turnpike.plugins.loadbalancer.health.StatusRanges;
+import dev.turnpike.testkit.phases.FakeEventLoop;
+import dev.turnpike.testkit.phases.FakeHealthProbes;
+import dev.turnpike.testkit.phases.FakeMetrics;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -53,9 +56,9 @@ class ActiveCheckTest {
 
     /** An ActiveChecker over three fresh backends, with its loop and probes. */
     private static final class Rig {
-        final FakeLoop loop = new FakeLoop();
-        final FakeProbes probes = new FakeProbes();
-        final RecordingMetrics metrics = new RecordingMetrics();
+        final FakeEventLoop loop = new FakeEventLoop();
+        final FakeHealthProbes probes = new FakeHealthProbes();
+        final FakeMetrics metrics = new FakeMetrics();
         final List<String> events = new ArrayList<>();
         final List<BackendHealth> health = new ArrayList<>();
         final ActiveChecker checker;
@@ -78,10 +81,10 @@ class ActiveCheckTest {
 
         /** Runs the ticks due and completes the probes they started: {@code results} per address. */
         void round(Map<String, ProbeResult> results) {
-            int before = probes.calls.size();
+            int before = probes.calls().size();
             loop.runPending();
-            List<FakeProbes.Call> started = new ArrayList<>(probes.calls.subList(before, probes.calls.size()));
-            for (FakeProbes.Call c : started) {
+            List<FakeHealthProbes.Call> started = new ArrayList<>(probes.calls().subList(before, probes.calls().size()));
+            for (FakeHealthProbes.Call c : started) {
                 ProbeResult r = results.get(c.peer().address());
                 if (r != null) {
                     c.complete(r);
@@ -96,12 +99,12 @@ class ActiveCheckTest {
     }
 
     private static Map<String, ProbeResult> allConnected() {
-        return Map.of("a:1", FakeProbes.connected(), "b:2", FakeProbes.connected(), "c:3", FakeProbes.connected());
+        return Map.of("a:1", FakeHealthProbes.connected(), "b:2", FakeHealthProbes.connected(), "c:3", FakeHealthProbes.connected());
     }
 
     /** a:1 gets {@code forA}; the others connect. */
     private static Map<String, ProbeResult> aGets(ProbeResult forA) {
-        return Map.of("a:1", forA, "b:2", FakeProbes.connected(), "c:3", FakeProbes.connected());
+        return Map.of("a:1", forA, "b:2", FakeHealthProbes.connected(), "c:3", FakeHealthProbes.connected());
     }
 
     // ------------------------------------------------------------------ ActiveChecker on its own
@@ -110,26 +113,26 @@ class ActiveCheckTest {
     void startSchedulesOneTickPerBackendWithinTheFirstInterval() {
         Rig rig = new Rig(TCP, true);
         rig.checker.start();
-        List<FakeLoop.Task> pending = rig.loop.pending();
+        List<FakeEventLoop.Task> pending = rig.loop.pending();
         assertEquals(3, pending.size());
-        for (FakeLoop.Task t : pending) {
-            assertTrue(t.delayMillis >= 0 && t.delayMillis < 2000, "first check within the interval: " + t.delayMillis);
+        for (FakeEventLoop.Task t : pending) {
+            assertTrue(t.delay().toMillis() >= 0 && t.delay().toMillis() < 2000, "first check within the interval: " + t.delay().toMillis());
         }
-        assertEquals(0, rig.probes.calls.size(), "nothing probed before the tick runs");
+        assertEquals(0, rig.probes.calls().size(), "nothing probed before the tick runs");
 
         rig.loop.runPending();
-        assertEquals(3, rig.probes.calls.size());
+        assertEquals(3, rig.probes.calls().size());
         Set<String> probed = new HashSet<>();
-        for (FakeProbes.Call c : rig.probes.calls) {
+        for (FakeHealthProbes.Call c : rig.probes.calls()) {
             probed.add(c.peer().address());
             assertNull(c.http(), "a TCP check");
             assertEquals(Duration.ofSeconds(1), c.timeout());
         }
         assertEquals(Set.copyOf(ADDRESSES), probed);
-        List<FakeLoop.Task> next = rig.loop.pending();
+        List<FakeEventLoop.Task> next = rig.loop.pending();
         assertEquals(3, next.size(), "each tick schedules the next");
-        for (FakeLoop.Task t : next) {
-            assertEquals(2000, t.delayMillis);
+        for (FakeEventLoop.Task t : next) {
+            assertEquals(2000, t.delay().toMillis());
         }
     }
 
@@ -137,10 +140,10 @@ class ActiveCheckTest {
     void threeFailuresTakeABackendDownAndTwoSuccessesBringItUp() {
         Rig rig = new Rig(TCP, true);
         rig.checker.start();
-        rig.round(aGets(FakeProbes.refused()));
-        rig.round(aGets(FakeProbes.refused()));
+        rig.round(aGets(FakeHealthProbes.refused()));
+        rig.round(aGets(FakeHealthProbes.refused()));
         assertTrue(rig.h("a:1").up(), "two failures of three");
-        rig.round(aGets(FakeProbes.refused()));
+        rig.round(aGets(FakeHealthProbes.refused()));
         assertFalse(rig.h("a:1").up());
         assertTrue(rig.h("a:1").reason().contains("connection refused"), rig.h("a:1").reason());
         assertEquals(List.of("DOWN a:1"), rig.events);
@@ -162,18 +165,18 @@ class ActiveCheckTest {
         Rig rig = new Rig(TCP, true);
         rig.checker.start();
         for (int i = 0; i < 4; i++) {
-            rig.round(aGets(FakeProbes.refused()));
-            rig.round(aGets(FakeProbes.refused()));
+            rig.round(aGets(FakeHealthProbes.refused()));
+            rig.round(aGets(FakeHealthProbes.refused()));
             rig.round(allConnected());
         }
         assertTrue(rig.h("a:1").up(), "never three failures in a row");
         for (int i = 0; i < 3; i++) {
-            rig.round(aGets(FakeProbes.refused()));
+            rig.round(aGets(FakeHealthProbes.refused()));
         }
         assertFalse(rig.h("a:1").up());
         for (int i = 0; i < 4; i++) {
             rig.round(allConnected());
-            rig.round(aGets(FakeProbes.refused()));
+            rig.round(aGets(FakeHealthProbes.refused()));
         }
         assertFalse(rig.h("a:1").up(), "never two successes in a row");
         assertEquals(List.of("DOWN a:1"), rig.events);
@@ -184,9 +187,9 @@ class ActiveCheckTest {
         Rig rig = new Rig(TCP, true);
         rig.checker.start();
         // a:1 accepts and hangs: its probe does not complete.
-        rig.round(Map.of("b:2", FakeProbes.connected(), "c:3", FakeProbes.connected()));
-        rig.round(Map.of("b:2", FakeProbes.connected(), "c:3", FakeProbes.connected()));
-        rig.round(Map.of("b:2", FakeProbes.connected(), "c:3", FakeProbes.connected()));
+        rig.round(Map.of("b:2", FakeHealthProbes.connected(), "c:3", FakeHealthProbes.connected()));
+        rig.round(Map.of("b:2", FakeHealthProbes.connected(), "c:3", FakeHealthProbes.connected()));
+        rig.round(Map.of("b:2", FakeHealthProbes.connected(), "c:3", FakeHealthProbes.connected()));
         assertEquals(1, rig.probes.of("a:1").size(), "no second probe while the first is open");
         assertEquals(3, rig.probes.of("b:2").size(), "the others are still probed");
         assertEquals(3, rig.probes.of("c:3").size());
@@ -204,28 +207,28 @@ class ActiveCheckTest {
     void stopCancelsTheTicksAndDropsLateResults() {
         Rig rig = new Rig(TCP, true);
         rig.checker.start();
-        rig.round(aGets(FakeProbes.refused()));
-        rig.round(aGets(FakeProbes.refused()));
+        rig.round(aGets(FakeHealthProbes.refused()));
+        rig.round(aGets(FakeHealthProbes.refused()));
         rig.loop.runPending(); // the third probes start...
-        List<FakeLoop.Task> scheduled = rig.loop.pending();
+        List<FakeEventLoop.Task> scheduled = rig.loop.pending();
         assertEquals(3, scheduled.size());
 
         rig.checker.stop();
-        for (FakeLoop.Task t : scheduled) {
+        for (FakeEventLoop.Task t : scheduled) {
             assertTrue(t.isCancelled(), "stop cancels every scheduled tick");
         }
         assertEquals(List.of(), rig.loop.pending());
 
         // ...and their results arrive after stop: ignored.
-        assertEquals(3, rig.probes.completeAll(FakeProbes.refused()));
+        assertEquals(3, rig.probes.completeAll(FakeHealthProbes.refused()));
         assertTrue(rig.h("a:1").up(), "a result after stop changes nothing");
         assertEquals(List.of(), rig.events);
         assertEquals(2.0, rig.checks("a:1", "failed"));
 
         // A tick that ran anyway (cancelled too late) probes nothing and schedules nothing.
-        int probesBefore = rig.probes.calls.size();
-        scheduled.get(0).runnable.run();
-        assertEquals(probesBefore, rig.probes.calls.size());
+        int probesBefore = rig.probes.calls().size();
+        scheduled.get(0).runnable().run();
+        assertEquals(probesBefore, rig.probes.calls().size());
         assertEquals(List.of(), rig.loop.pending());
     }
 
@@ -236,9 +239,9 @@ class ActiveCheckTest {
             assertFalse(h.up());
         }
         rig.checker.start();
-        rig.round(aGets(FakeProbes.connected()));
+        rig.round(aGets(FakeHealthProbes.connected()));
         assertFalse(rig.h("a:1").up());
-        rig.round(Map.of("a:1", FakeProbes.connected(), "b:2", FakeProbes.refused(), "c:3", FakeProbes.connected()));
+        rig.round(Map.of("a:1", FakeHealthProbes.connected(), "b:2", FakeHealthProbes.refused(), "c:3", FakeHealthProbes.connected()));
         assertTrue(rig.h("a:1").up());
         assertFalse(rig.h("b:2").up());
         assertTrue(rig.h("c:3").up());
@@ -252,19 +255,19 @@ class ActiveCheckTest {
                 StatusRanges.of(200, 399), true);
         Rig rig = new Rig(http, true);
         rig.checker.start();
-        rig.round(Map.of("a:1", FakeProbes.status(500), "b:2", FakeProbes.status(200), "c:3", FakeProbes.status(301)));
-        for (FakeProbes.Call c : rig.probes.calls) {
+        rig.round(Map.of("a:1", FakeHealthProbes.status(500), "b:2", FakeHealthProbes.status(200), "c:3", FakeHealthProbes.status(301)));
+        for (FakeHealthProbes.Call c : rig.probes.calls()) {
             assertSame(probe, c.http(), "the configured request is sent");
         }
-        rig.round(Map.of("a:1", FakeProbes.status(404), "b:2", FakeProbes.status(204), "c:3", FakeProbes.status(399)));
-        rig.round(Map.of("a:1", new ProbeResult(0, Duration.ofMillis(500), "timed out"), "b:2", FakeProbes.status(200),
-                "c:3", FakeProbes.status(200)));
+        rig.round(Map.of("a:1", FakeHealthProbes.status(404), "b:2", FakeHealthProbes.status(204), "c:3", FakeHealthProbes.status(399)));
+        rig.round(Map.of("a:1", new ProbeResult(0, Duration.ofMillis(500), "timed out"), "b:2", FakeHealthProbes.status(200),
+                "c:3", FakeHealthProbes.status(200)));
         assertFalse(rig.h("a:1").up(), "500, 404 and a timeout are three failures");
         assertTrue(rig.h("b:2").up());
         assertTrue(rig.h("c:3").up());
         assertTrue(rig.h("a:1").reason().contains("timed out"), rig.h("a:1").reason());
-        rig.round(Map.of("a:1", FakeProbes.status(200), "b:2", FakeProbes.status(200), "c:3", FakeProbes.status(200)));
-        rig.round(Map.of("a:1", FakeProbes.status(302), "b:2", FakeProbes.status(200), "c:3", FakeProbes.status(200)));
+        rig.round(Map.of("a:1", FakeHealthProbes.status(200), "b:2", FakeHealthProbes.status(200), "c:3", FakeHealthProbes.status(200)));
+        rig.round(Map.of("a:1", FakeHealthProbes.status(302), "b:2", FakeHealthProbes.status(200), "c:3", FakeHealthProbes.status(200)));
         assertTrue(rig.h("a:1").up());
     }
 
@@ -276,7 +279,7 @@ class ActiveCheckTest {
             @Override
             public CompletionStage<ProbeResult> tcp(Peer peer, Duration timeout) {
                 if (!peer.address().equals("a:1")) {
-                    return CompletableFuture.completedFuture(FakeProbes.connected());
+                    return CompletableFuture.completedFuture(FakeHealthProbes.connected());
                 }
                 if (calls.incrementAndGet() % 2 == 1) {
                     throw new IllegalStateException("no event loop");
@@ -291,13 +294,13 @@ class ActiveCheckTest {
                 throw new AssertionError("a TCP check");
             }
         };
-        FakeLoop loop = new FakeLoop();
+        FakeEventLoop loop = new FakeEventLoop();
         BackendHealth a = new BackendHealth("g", "a:1", true);
         List<String> events = new ArrayList<>();
         ActiveChecker checker = new ActiveChecker("g", List.of(new ActiveChecker.Target(Peer.parse("a:1"), a),
                 new ActiveChecker.Target(Peer.parse("b:2"), new BackendHealth("g", "b:2", true))), TCP, odd, loop,
                 (b, up, why) -> events.add((up ? "UP " : "DOWN ") + b.address()),
-                new RecordingMetrics().counter("c", ""));
+                new FakeMetrics().counter("lb_health_checks_total", "", "group", "backend", "result"));
         checker.start();
         loop.runPending(); // throws: failure 1, and the backend is not left "in flight"
         loop.runPending(); // a stage
@@ -315,25 +318,25 @@ class ActiveCheckTest {
         rig.checker.start();
         rig.loop.runPending(); // the old checker's probes are out
 
-        FakeLoop loop2 = new FakeLoop();
-        FakeProbes probes2 = new FakeProbes();
+        FakeEventLoop loop2 = new FakeEventLoop();
+        FakeHealthProbes probes2 = new FakeHealthProbes();
         List<ActiveChecker.Target> targets = new ArrayList<>();
         for (String addr : ADDRESSES) {
             targets.add(new ActiveChecker.Target(Peer.parse(addr), rig.h(addr)));
         }
         ActiveChecker newer = new ActiveChecker("g", targets, TCP, probes2, loop2, (b, up, why) -> { },
-                new RecordingMetrics().counter("c", ""));
+                new FakeMetrics().counter("lb_health_checks_total", "", "group", "backend", "result"));
         newer.start();
 
         for (int i = 0; i < 5; i++) {
-            rig.probes.completeAll(FakeProbes.refused());
+            rig.probes.completeAll(FakeHealthProbes.refused());
             rig.loop.runPending();
         }
         assertTrue(rig.h("a:1").up(), "the old checker no longer decides");
 
         for (int i = 0; i < 3; i++) {
             loop2.runPending();
-            probes2.completeAll(FakeProbes.refused());
+            probes2.completeAll(FakeHealthProbes.refused());
         }
         assertFalse(rig.h("a:1").up(), "the new checker does");
         rig.checker.stop();
@@ -352,13 +355,13 @@ class ActiveCheckTest {
         for (String addr : ADDRESSES) {
             targets.add(new ActiveChecker.Target(Peer.parse(addr), rig.h(addr)));
         }
-        ActiveChecker refused = new ActiveChecker("g", targets, TCP, new FakeProbes(), new FakeLoop(), (b, up, why) -> { },
-                new RecordingMetrics().counter("c", ""));
+        ActiveChecker refused = new ActiveChecker("g", targets, TCP, new FakeHealthProbes(), new FakeEventLoop(), (b, up, why) -> { },
+                new FakeMetrics().counter("lb_health_checks_total", "", "group", "backend", "result"));
         refused.start();
         refused.stop();
 
         for (int i = 0; i < 3; i++) {
-            rig.probes.completeAll(FakeProbes.refused());
+            rig.probes.completeAll(FakeHealthProbes.refused());
             rig.loop.runPending();
         }
         assertFalse(rig.h("a:1").up(), "the serving instance's checks count again");
@@ -375,10 +378,10 @@ class ActiveCheckTest {
     }
 
     /** Runs the due ticks of the plugin's checks and completes their probes. */
-    private static void round(TestContext ctx, Map<String, ProbeResult> results) {
-        int before = ctx.probes.calls.size();
-        ctx.loop.runPending();
-        for (FakeProbes.Call c : new ArrayList<>(ctx.probes.calls.subList(before, ctx.probes.calls.size()))) {
+    private static void round(FakePluginContext ctx, Map<String, ProbeResult> results) {
+        int before = ctx.probes().calls().size();
+        ctx.executor().runPending();
+        for (FakeHealthProbes.Call c : new ArrayList<>(ctx.probes().calls().subList(before, ctx.probes().calls().size()))) {
             ProbeResult r = results.get(c.peer().address());
             if (r != null) {
                 c.complete(r);
@@ -392,39 +395,39 @@ class ActiveCheckTest {
 
     @Test
     void thePluginProbesItsOwnPeersOnItsLoop() {
-        TestContext ctx = new TestContext(checked("connect_timeout", "2s"));
+        FakePluginContext ctx = context(checked("connect_timeout", "2s"));
         LoadBalancer lb = started(ctx);
-        assertEquals(3, ctx.loop.pending().size());
-        ctx.loop.runPending();
+        assertEquals(3, ctx.executor().pending().size());
+        ctx.executor().runPending();
         Group g = defaultGroup(lb);
-        assertEquals(3, ctx.probes.calls.size());
-        for (FakeProbes.Call c : ctx.probes.calls) {
+        assertEquals(3, ctx.probes().calls().size());
+        for (FakeHealthProbes.Call c : ctx.probes().calls()) {
             assertSame(g.peer(LbTestSupport.indexOf(g, c.peer().address())), c.peer());
             assertEquals(Duration.ofMillis(300), c.timeout());
         }
-        assertEquals(1000, ctx.loop.pending().get(0).getDelay(TimeUnit.MILLISECONDS));
+        assertEquals(1000, ctx.executor().pending().get(0).getDelay(TimeUnit.MILLISECONDS));
     }
 
     @Test
     void aTlsBackendIsProbedWithItsTlsPeer() {
         for (String type : List.of("http", "tcp")) {
-            TestContext ctx = new TestContext(checked(
+            FakePluginContext ctx = context(checked(
                     "backends", List.of(map("address", "a:443", "tls", true, "sni", "api.internal", "verify_hostname", false),
                             "https://b", "c:3"),
                     "health_check", map("type", type, "interval", "1s")));
             Group g = defaultGroup(started(ctx));
-            ctx.loop.runPending();
-            assertEquals(3, ctx.probes.calls.size());
-            for (FakeProbes.Call c : ctx.probes.calls) {
+            ctx.executor().runPending();
+            assertEquals(3, ctx.probes().calls().size());
+            for (FakeHealthProbes.Call c : ctx.probes().calls()) {
                 assertSame(g.peer(LbTestSupport.indexOf(g, c.peer().address())), c.peer(), "the runtime probes TLS peers over TLS");
                 assertEquals(type.equals("http"), c.http() != null);
             }
-            Peer a = ctx.probes.of("a:443").get(0).peer();
+            Peer a = ctx.probes().of("a:443").get(0).peer();
             assertTrue(a.tls());
             assertEquals("api.internal", a.sni());
             assertFalse(a.verifyHostname());
-            assertTrue(ctx.probes.of("b:443").get(0).peer().tls());
-            assertFalse(ctx.probes.of("c:3").get(0).peer().tls());
+            assertTrue(ctx.probes().of("b:443").get(0).peer().tls());
+            assertFalse(ctx.probes().of("c:3").get(0).peer().tls());
         }
     }
 
@@ -435,37 +438,37 @@ class ActiveCheckTest {
      */
     @Test
     void aSubMillisecondIntervalIsNotABusyLoop() {
-        TestContext ctx = new TestContext(checked("health_check", map("type", "tcp", "interval", "0.5ms")));
+        FakePluginContext ctx = context(checked("health_check", map("type", "tcp", "interval", "0.5ms")));
         try {
             started(ctx);
         } catch (dev.turnpike.api.config.InvalidConfigException e) {
             assertEquals(LbTestSupport.PREFIX + ".health_check.interval", e.key());
             return; // refusing it is fine too
         }
-        ctx.loop.runPending();
-        for (FakeLoop.Task t : ctx.loop.pending()) {
-            assertTrue(t.delayMillis > 0, "next check scheduled " + t.delayMillis + "ms later");
+        ctx.executor().runPending();
+        for (FakeEventLoop.Task t : ctx.executor().pending()) {
+            assertTrue(t.delay().toMillis() > 0, "next check scheduled " + t.delay().toMillis() + "ms later");
         }
     }
 
     @Test
     void thePluginSendsTheConfiguredHttpCheck() {
-        TestContext ctx = new TestContext(checked("health_check",
+        FakePluginContext ctx = context(checked("health_check",
                 map("path", "/healthz", "method", "HEAD", "host", "svc.local", "timeout", "700ms")));
         started(ctx);
-        ctx.loop.runPending();
-        HttpProbe p = ctx.probes.calls.get(0).http();
+        ctx.executor().runPending();
+        HttpProbe p = ctx.probes().calls().get(0).http();
         assertEquals(new HttpProbe("HEAD", "/healthz", "svc.local", Duration.ofMillis(700)), p);
     }
 
     @Test
     void aBackendDownByItsCheckIsNotPicked() {
-        TestContext ctx = new TestContext(checked());
+        FakePluginContext ctx = context(checked());
         LoadBalancer lb = started(ctx);
         for (int i = 0; i < 3; i++) {
-            round(ctx, Map.of("a:1", FakeProbes.refused(), "b:2", FakeProbes.connected(), "c:3", FakeProbes.connected()));
+            round(ctx, Map.of("a:1", FakeHealthProbes.refused(), "b:2", FakeHealthProbes.connected(), "c:3", FakeHealthProbes.connected()));
         }
-        assertEquals(0.0, ctx.metrics.up("default", "a:1"));
+        assertEquals(0.0, up(ctx.metrics(), "default", "a:1"));
         Session s = req().status(200).build();
         for (int i = 0; i < 30; i++) {
             Attempts a = lb.newContext(s);
@@ -474,23 +477,23 @@ class ActiveCheckTest {
         }
         round(ctx, allConnected());
         round(ctx, allConnected());
-        assertEquals(1.0, ctx.metrics.up("default", "a:1"));
-        assertEquals(1.0, ctx.metrics.changes("default", "a:1", "up"));
+        assertEquals(1.0, up(ctx.metrics(), "default", "a:1"));
+        assertEquals(1.0, changes(ctx.metrics(), "default", "a:1", "up"));
         requestTo(lb, "a:1");
     }
 
     @Test
     void initialDownStartsEveryBackendDownUntilItsChecksPass() {
-        TestContext ctx = new TestContext(checked("health_check", map("type", "tcp", "initial", "down")));
+        FakePluginContext ctx = context(checked("health_check", map("type", "tcp", "initial", "down")));
         LoadBalancer lb = started(ctx);
         for (String a : ADDRESSES) {
-            assertEquals(0.0, ctx.metrics.up("default", a), "published down at start");
+            assertEquals(0.0, up(ctx.metrics(), "default", a), "published down at start");
         }
         Session s = req().build();
         assertEquals(503, lb.upstreamPeer(s, lb.newContext(s)).response().status());
 
-        round(ctx, Map.of("b:2", FakeProbes.connected()));
-        round(ctx, Map.of("b:2", FakeProbes.connected()));
+        round(ctx, Map.of("b:2", FakeHealthProbes.connected()));
+        round(ctx, Map.of("b:2", FakeHealthProbes.connected()));
         for (int i = 0; i < 5; i++) {
             assertEquals("b:2", pickAddress(lb, s, lb.newContext(s)));
         }
@@ -499,10 +502,10 @@ class ActiveCheckTest {
     /** Written out, when_all_down: unavailable holds even with panic on (the default 50%). */
     @Test
     void everyBackendDownAnswers503() {
-        TestContext ctx = new TestContext(checked("when_all_down", "unavailable"));
+        FakePluginContext ctx = context(checked("when_all_down", "unavailable"));
         LoadBalancer lb = started(ctx);
         for (int i = 0; i < 3; i++) {
-            round(ctx, all(FakeProbes.refused()));
+            round(ctx, all(FakeHealthProbes.refused()));
         }
         Session s = req().build();
         Attempts a = lb.newContext(s);
@@ -510,7 +513,7 @@ class ActiveCheckTest {
         assertEquals(Outcome.Kind.RESPOND, o.kind());
         assertEquals(503, o.response().status());
         assertTrue(o.response().headers().stream().anyMatch(h -> h.getKey().equals("Retry-After")));
-        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "503"));
+        assertEquals(1.0, ctx.metrics().find("lb_all_backends_down_total", "default", "503"));
         assertEquals(-1, a.current, "nothing is held");
         lb.logging(req().status(0).build(), a);
         for (BackendHealth h : defaultGroup(lb).health) {
@@ -520,28 +523,28 @@ class ActiveCheckTest {
 
     @Test
     void failOpenTriesTheBackendsAnyway() {
-        TestContext ctx = new TestContext(checked("when_all_down", "fail_open"));
+        FakePluginContext ctx = context(checked("when_all_down", "fail_open"));
         LoadBalancer lb = started(ctx);
         for (int i = 0; i < 3; i++) {
-            round(ctx, all(FakeProbes.refused()));
+            round(ctx, all(FakeHealthProbes.refused()));
         }
         Session s = req().build();
         Attempts a = lb.newContext(s);
         Outcome o = lb.upstreamPeer(s, a);
         assertEquals(Outcome.Kind.UPSTREAM, o.kind());
-        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "fail_open"));
+        assertEquals(1.0, ctx.metrics().find("lb_all_backends_down_total", "default", "fail_open"));
         // And a failed attempt may still move on to another down backend.
         assertTrue(lb.failToConnect(s, a, new UpstreamFailure(o.peer(), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null)));
         Outcome second = lb.upstreamPeer(s, a);
         assertEquals(Outcome.Kind.UPSTREAM, second.kind());
         assertFalse(second.peer().equals(o.peer()));
-        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "fail_open"),
+        assertEquals(1.0, ctx.metrics().find("lb_all_backends_down_total", "default", "fail_open"),
                 "counted once per request");
     }
 
     @Test
     void noTrialRequestsWhenAnActiveCheckDecides() {
-        TestContext ctx = new TestContext(checked("passive", map("max_fails", 1, "cooldown", "10s")));
+        FakePluginContext ctx = context(checked("passive", map("max_fails", 1, "cooldown", "10s")));
         LoadBalancer lb = started(ctx);
         Attempts a = requestTo(lb, "a:1");
         lb.failToConnect(req().build(), a, new UpstreamFailure(defaultGroup(lb).peer(0), ProxyError.of(ErrorKind.CONNECT_REFUSED, "connect", null), 1, null));
@@ -555,24 +558,24 @@ class ActiveCheckTest {
 
     @Test
     void stopCancelsThePluginsChecks() {
-        TestContext two = new TestContext(map(
+        FakePluginContext two = context(map(
                 "groups", map(
                         "api", map("backends", List.of("a:1", "b:2"), "health_check", map("type", "tcp")),
                         "web", map("backends", List.of("c:3"), "health_check", map("type", "tcp")),
                         "static", map("backends", List.of("d:4"))),
                 "default_group", "web"));
         LoadBalancer lb = started(two);
-        assertEquals(3, two.loop.pending().size(), "one schedule per checked backend, none for unchecked groups");
-        round(two, Map.of("a:1", FakeProbes.refused()));
-        round(two, Map.of("a:1", FakeProbes.refused()));
-        two.loop.runPending(); // the third probes are out when the instance stops
-        List<FakeLoop.Task> scheduled = two.loop.pending();
+        assertEquals(3, two.executor().pending().size(), "one schedule per checked backend, none for unchecked groups");
+        round(two, Map.of("a:1", FakeHealthProbes.refused()));
+        round(two, Map.of("a:1", FakeHealthProbes.refused()));
+        two.executor().runPending(); // the third probes are out when the instance stops
+        List<FakeEventLoop.Task> scheduled = two.executor().pending();
         lb.stop();
-        assertEquals(List.of(), two.loop.pending());
-        for (FakeLoop.Task t : scheduled) {
+        assertEquals(List.of(), two.executor().pending());
+        for (FakeEventLoop.Task t : scheduled) {
             assertTrue(t.isCancelled());
         }
-        assertEquals(3, two.probes.completeAll(FakeProbes.refused()));
+        assertEquals(3, two.probes().completeAll(FakeHealthProbes.refused()));
         assertTrue(lb.groups().get("api").health[0].up(), "results after stop are dropped");
     }
 }

@@ -1,6 +1,7 @@
 package dev.turnpike.plugins.loadbalancer;
 
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.PREFIX;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
@@ -13,7 +14,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.config.InvalidConfigException;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,10 +45,10 @@ class BackendTlsConfigTest {
 
     /** The peers of a one-group config, checking that every key of it was read. */
     private static List<Peer> peers(Object... backends) {
-        TestContext ctx = new TestContext(map("backends", List.of(backends), "connect_timeout", "700ms",
+        FakePluginContext ctx = context(map("backends", List.of(backends), "connect_timeout", "700ms",
                 "read_timeout", "9s"));
         LoadBalancer lb = started(ctx);
-        assertEquals(List.of(), ctx.config.unreadKeys(), "every key of an accepted config is read");
+        assertEquals(List.of(), ctx.config().unreadKeys(), "every key of an accepted config is read");
         return defaultGroup(lb).settings.backends().stream().map(GroupSettings.Backend::peer).toList();
     }
 

@@ -1,5 +1,6 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.indexOf;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
@@ -7,6 +8,7 @@ import static dev.turnpike.plugins.loadbalancer.LbTestSupport.pickAddress;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.req;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.requestTo;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -14,14 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnpike.api.Session;
 import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.ProxyError;
+import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.api.config.InvalidConfigException;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeProbes;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
+import dev.turnpike.testkit.phases.FakeHealthProbes;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +57,7 @@ class CarryOverTest {
     @Test
     void healthOfBackendsThatStayCarriesOverNewOnesStartUpRemovedOnesAreDropped() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        TestContext ctxA = new TestContext(map("backends", List.of("a:1", "b:2"),
+        FakePluginContext ctxA = context(map("backends", List.of("a:1", "b:2"),
                 "passive", map("max_fails", 1, "cooldown", "10s")), carried);
         LoadBalancer lbA = started(ctxA);
         assertEquals(Set.of("default/a:1", "default/b:2"), addressesIn(carried));
@@ -63,15 +65,15 @@ class CarryOverTest {
         assertFalse(defaultGroup(lbA).health[0].up());
 
         // Reload: a:1 stays, b:2 goes, c:3 comes.
-        TestContext ctxB = new TestContext(map("backends", List.of("c:3", "a:1"),
+        FakePluginContext ctxB = context(map("backends", List.of("c:3", "a:1"),
                 "passive", map("max_fails", 1, "cooldown", "10s")), carried);
         LoadBalancer lbB = started(ctxB);
         Group g = defaultGroup(lbB);
         assertFalse(g.health[indexOf(g, "a:1")].up(), "a:1 is still down after the reload");
         assertTrue(g.health[indexOf(g, "c:3")].up(), "the new backend starts up");
         assertSame(defaultGroup(lbA).health[0], g.health[indexOf(g, "a:1")], "one state shared by both instances");
-        assertEquals(0.0, ctxB.metrics.up("default", "a:1"), "the new instance publishes the carried state");
-        assertEquals(1.0, ctxB.metrics.up("default", "c:3"));
+        assertEquals(0.0, up(ctxB.metrics(), "default", "a:1"), "the new instance publishes the carried state");
+        assertEquals(1.0, up(ctxB.metrics(), "default", "c:3"));
         assertEquals(Set.of("default/a:1", "default/c:3"), addressesIn(carried), "b:2 is dropped from the map");
 
         Session s = req().status(200).build();
@@ -86,9 +88,9 @@ class CarryOverTest {
     void aFailureStreakCarriesOver() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
         Map<String, Object> config = map("backends", List.of("a:1", "b:2"), "passive", map("max_fails", 2));
-        LoadBalancer lbA = started(new TestContext(config, carried));
+        LoadBalancer lbA = started(context(config, carried));
         failConnect(lbA, "default", "a:1");
-        LoadBalancer lbB = started(new TestContext(map("backends", List.of("a:1", "b:2"), "passive",
+        LoadBalancer lbB = started(context(map("backends", List.of("a:1", "b:2"), "passive",
                 map("max_fails", 2)), carried));
         failConnect(lbB, "default", "a:1");
         assertFalse(defaultGroup(lbB).health[0].up(), "one failure before the reload and one after make two");
@@ -97,9 +99,9 @@ class CarryOverTest {
     @Test
     void requestsInFlightOnTheOldInstanceCountForTheNew() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        LoadBalancer lbA = started(new TestContext(map("backends", List.of("a:1", "b:2"), "policy", "least_conn"), carried));
+        LoadBalancer lbA = started(context(map("backends", List.of("a:1", "b:2"), "policy", "least_conn"), carried));
         Attempts held = requestTo(lbA, "a:1"); // still in flight on the old instance
-        LoadBalancer lbB = started(new TestContext(map("backends", List.of("a:1", "b:2"), "policy", "least_conn"), carried));
+        LoadBalancer lbB = started(context(map("backends", List.of("a:1", "b:2"), "policy", "least_conn"), carried));
         Session s = req().build();
         assertEquals("b:2", pickAddress(lbB, s, lbB.newContext(s)));
         lbA.logging(req().status(200).build(), held);
@@ -109,11 +111,11 @@ class CarryOverTest {
     @Test
     void aFreshMapStartsEverythingUp() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        LoadBalancer lbA = started(new TestContext(map("backends", List.of("a:1", "b:2"), "passive",
+        LoadBalancer lbA = started(context(map("backends", List.of("a:1", "b:2"), "passive",
                 map("max_fails", 1)), carried));
         failConnect(lbA, "default", "a:1");
         // The plugin's jar changed: the runtime hands over an empty map.
-        LoadBalancer lbB = started(new TestContext(map("backends", List.of("a:1", "b:2"))));
+        LoadBalancer lbB = started(context(map("backends", List.of("a:1", "b:2"))));
         assertTrue(defaultGroup(lbB).health[0].up());
         assertNotSame(defaultGroup(lbA).health[0], defaultGroup(lbB).health[0]);
     }
@@ -121,14 +123,14 @@ class CarryOverTest {
     @Test
     void healthBelongsToABackendInItsGroup() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        LoadBalancer lbA = started(new TestContext(map(
+        LoadBalancer lbA = started(context(map(
                 "groups", map("api", map("backends", List.of("a:1", "b:2"), "passive", map("max_fails", 1))),
                 "default_group", "api"), carried));
         failConnect(lbA, "api", "a:1");
         assertFalse(lbA.groups().get("api").health[0].up());
 
         // a:1 moves to another group (and api keeps b:2): the new group knows nothing of it.
-        LoadBalancer lbB = started(new TestContext(map(
+        LoadBalancer lbB = started(context(map(
                 "groups", map(
                         "api", map("backends", List.of("b:2")),
                         "web", map("backends", List.of("a:1"))),
@@ -141,25 +143,25 @@ class CarryOverTest {
     void theNewInstancesChecksTakeOver() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
         Map<String, Object> check = map("type", "tcp", "rise", 2, "fall", 3);
-        TestContext ctxA = new TestContext(map("backends", List.of("a:1", "b:2"), "health_check", check), carried);
+        FakePluginContext ctxA = context(map("backends", List.of("a:1", "b:2"), "health_check", check), carried);
         LoadBalancer lbA = started(ctxA);
-        ctxA.loop.runPending(); // A's probes are out
+        ctxA.executor().runPending(); // A's probes are out
 
-        TestContext ctxB = new TestContext(map("backends", List.of("a:1", "b:2"),
+        FakePluginContext ctxB = context(map("backends", List.of("a:1", "b:2"),
                 "health_check", map("type", "tcp", "rise", 2, "fall", 3)), carried);
         LoadBalancer lbB = started(ctxB);
         // The old instance still serves its last requests, and its probes still answer: ignored.
         for (int i = 0; i < 4; i++) {
-            ctxA.probes.completeAll(FakeProbes.refused());
-            ctxA.loop.runPending();
+            ctxA.probes().completeAll(FakeHealthProbes.refused());
+            ctxA.executor().runPending();
         }
         assertTrue(defaultGroup(lbB).health[0].up(), "the old instance's checks no longer count");
         lbA.stop();
-        assertFalse(ctxB.loop.pending().isEmpty(), "stopping the old instance leaves the new one's checks alone");
+        assertFalse(ctxB.executor().pending().isEmpty(), "stopping the old instance leaves the new one's checks alone");
 
         for (int i = 0; i < 3; i++) {
-            ctxB.loop.runPending();
-            ctxB.probes.completeAll(FakeProbes.refused());
+            ctxB.executor().runPending();
+            ctxB.probes().completeAll(FakeHealthProbes.refused());
         }
         assertFalse(defaultGroup(lbB).health[0].up(), "the new instance's checks do");
         lbB.stop();
@@ -168,10 +170,10 @@ class CarryOverTest {
     @Test
     void aRefusedReloadDropsNothing() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        LoadBalancer lbA = started(new TestContext(map("backends", List.of("a:1", "b:2"),
+        LoadBalancer lbA = started(context(map("backends", List.of("a:1", "b:2"),
                 "passive", map("max_fails", 1)), carried));
         failConnect(lbA, "default", "a:1");
-        assertThrows(InvalidConfigException.class, () -> started(new TestContext(map("backends",
+        assertThrows(InvalidConfigException.class, () -> started(context(map("backends",
                 List.of("c:3"), "policy", "nope"), carried)));
         assertTrue(addressesIn(carried).containsAll(Set.of("default/a:1", "default/b:2")),
                 "the old instance keeps serving with its state");
@@ -182,7 +184,7 @@ class CarryOverTest {
     @Test
     void eachGroupsSharedStateIsCarriedAndDroppedWithTheGroup() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        started(new TestContext(map("groups", map(
+        started(context(map("groups", map(
                 "api", map("backends", List.of("a:1")),
                 "web", map("backends", List.of("b:2"))),
                 "default_group", "api"), carried));
@@ -190,12 +192,12 @@ class CarryOverTest {
         assertTrue(api instanceof GroupState, carried.toString());
         assertTrue(carried.get("group|web") instanceof GroupState);
 
-        started(new TestContext(map("groups", map("api", map("backends", List.of("a:1", "c:3"))),
+        started(context(map("groups", map("api", map("backends", List.of("a:1", "c:3"))),
                 "default_group", "api"), carried));
         assertSame(api, carried.get("group|api"), "the group stayed: so does what its instances share");
         assertFalse(carried.containsKey("group|web"), "the group went: so does its state");
 
-        assertThrows(InvalidConfigException.class, () -> started(new TestContext(map("groups", map(
+        assertThrows(InvalidConfigException.class, () -> started(context(map("groups", map(
                 "api", map("backends", List.of("a:1")),
                 "new", map("backends", List.of("d:4"), "panic_threshold", "200%"))), carried)));
         assertFalse(carried.containsKey("group|new"), "a refused configuration adds nothing");

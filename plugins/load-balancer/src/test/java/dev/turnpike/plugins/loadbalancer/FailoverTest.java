@@ -10,11 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
-import dev.turnpike.api.Session;
-import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.ProxyError;
+import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,6 +1,7 @@
 package dev.turnpike.plugins.loadbalancer;
 
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.PREFIX;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
@@ -12,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.api.config.InvalidConfigException;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
 import dev.turnpike.plugins.loadbalancer.health.HealthCheckSettings;
 import dev.turnpike.plugins.loadbalancer.health.PassiveSettings;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +28,9 @@ class GroupConfigTest {
 
     /** Starts with {@code config}, and checks that every key of it was read. */
     private static LoadBalancer accepted(Map<String, Object> config) {
-        TestContext ctx = new TestContext(config);
+        FakePluginContext ctx = context(config);
         LoadBalancer lb = started(ctx);
-        assertEquals(List.of(), ctx.config.unreadKeys(), "every key of an accepted config is read");
+        assertEquals(List.of(), ctx.config().unreadKeys(), "every key of an accepted config is read");
         return lb;
     }
 
@@ -171,18 +172,18 @@ class GroupConfigTest {
     @Test
     void leavesAnUnknownRouteKeyUnread() {
         // The runtime refuses unread keys; a misspelt route key must not be silently ignored.
-        TestContext ctx = new TestContext(map(
+        FakePluginContext ctx = context(map(
                 "groups", map("api", map("backends", List.of("a:1"))),
                 "routes", List.of(map("path_prefx", "/api", "host", "a.example", "group", "api"))));
         started(ctx);
-        assertEquals(List.of(PREFIX + ".routes[0].path_prefx"), ctx.config.unreadKeys());
+        assertEquals(List.of(PREFIX + ".routes[0].path_prefx"), ctx.config().unreadKeys());
     }
 
     @Test
     void leavesAnUnknownGroupKeyUnread() {
-        TestContext ctx = new TestContext(map("groups", map("api", map("backends", List.of("a:1"), "polcy", "x"))));
+        FakePluginContext ctx = context(map("groups", map("api", map("backends", List.of("a:1"), "polcy", "x"))));
         started(ctx);
-        assertEquals(List.of(PREFIX + ".groups.api.polcy"), ctx.config.unreadKeys());
+        assertEquals(List.of(PREFIX + ".groups.api.polcy"), ctx.config().unreadKeys());
     }
 
     // ------------------------------------------------------------------ weights
@@ -480,9 +481,9 @@ class GroupConfigTest {
 
     @Test
     void leavesAnUnknownHealthCheckKeyUnread() {
-        TestContext ctx = new TestContext(oneGroup("health_check", map("type", "tcp", "intervall", "1s")));
+        FakePluginContext ctx = context(oneGroup("health_check", map("type", "tcp", "intervall", "1s")));
         started(ctx);
-        assertEquals(List.of(PREFIX + ".health_check.intervall"), ctx.config.unreadKeys());
+        assertEquals(List.of(PREFIX + ".health_check.intervall"), ctx.config().unreadKeys());
     }
 
     // ------------------------------------------------------------------ passive
@@ -540,9 +541,9 @@ class GroupConfigTest {
 
     @Test
     void leavesAnUnknownPassiveKeyUnread() {
-        TestContext ctx = new TestContext(oneGroup("passive", map("max_fail", 2)));
+        FakePluginContext ctx = context(oneGroup("passive", map("max_fail", 2)));
         started(ctx);
-        assertEquals(List.of(PREFIX + ".passive.max_fail"), ctx.config.unreadKeys());
+        assertEquals(List.of(PREFIX + ".passive.max_fail"), ctx.config().unreadKeys());
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.turnpike.plugins.loadbalancer;
 
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.answer;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.changes;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.indexOf;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
@@ -8,6 +10,7 @@ import static dev.turnpike.plugins.loadbalancer.LbTestSupport.pickAddress;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.req;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.requestTo;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,10 +20,11 @@ import dev.turnpike.api.Outcome;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
 import dev.turnpike.plugins.loadbalancer.health.PassiveSettings;
 import dev.turnpike.plugins.loadbalancer.health.StatusRanges;
+import dev.turnpike.testkit.phases.FakeHealthProbes;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +51,7 @@ class LastHealthyBackendTest {
     @Test
     void theOnlyBackendAnswering503FiveTimesStillGetsTheSixthRequest() {
         // statuses lists 503, so each answer counts; max_fails 3 would eject it at the third.
-        TestContext ctx = new TestContext(map("backends", List.of("a:1"),
+        FakePluginContext ctx = context(map("backends", List.of("a:1"),
                 "passive", map("max_fails", 3, "statuses", List.of(502, 503, 504))));
         LoadBalancer lb = started(ctx);
         for (int i = 0; i < 5; i++) {
@@ -55,8 +59,8 @@ class LastHealthyBackendTest {
         }
         BackendHealth a = defaultGroup(lb).health[0];
         assertTrue(a.up(), "kept: it is the group's only backend");
-        assertEquals(1.0, ctx.metrics.up("default", "a:1"));
-        assertEquals(0.0, ctx.metrics.changes("default", "a:1", "down"), "no DOWN was reported");
+        assertEquals(1.0, up(ctx.metrics(), "default", "a:1"));
+        assertEquals(0.0, changes(ctx.metrics(), "default", "a:1", "down"), "no DOWN was reported");
         Session s = req().build();
         Outcome sixth = lb.upstreamPeer(s, lb.newContext(s));
         assertEquals(Outcome.Kind.UPSTREAM, sixth.kind(), () -> "the sixth request is forwarded, not answered " + sixth);
@@ -76,7 +80,7 @@ class LastHealthyBackendTest {
 
     @Test
     void withTwoBackendsTheFirstToFailGoesAndTheLastStays() {
-        TestContext ctx = new TestContext(map("backends", List.of("a:1", "b:2"),
+        FakePluginContext ctx = context(map("backends", List.of("a:1", "b:2"),
                 "passive", map("max_fails", 2, "cooldown", "10s")));
         LoadBalancer lb = started(ctx);
         failConnect(lb, "a:1");
@@ -86,7 +90,7 @@ class LastHealthyBackendTest {
             failConnect(lb, "b:2");
         }
         assertTrue(defaultGroup(lb).health[1].up(), "b:2 is the last healthy one");
-        assertEquals(0.0, ctx.metrics.changes("default", "b:2", "down"));
+        assertEquals(0.0, changes(ctx.metrics(), "default", "b:2", "down"));
         Session ok = req().status(200).build();
         for (int i = 0; i < 10; i++) {
             Attempts at = lb.newContext(ok);
@@ -171,12 +175,12 @@ class LastHealthyBackendTest {
     @Test
     void anActiveCheckStillTakesTheLastBackendDown() {
         // The guard is passive health's: a check that fails is believed (and panic decides what follows).
-        TestContext ctx = new TestContext(map("backends", List.of("a:1"),
+        FakePluginContext ctx = context(map("backends", List.of("a:1"),
                 "health_check", map("type", "tcp", "fall", 1)));
         started(ctx);
-        ctx.loop.runPending();
-        ctx.probes.completeAll(LbTestSupport.FakeProbes.refused());
-        assertEquals(0.0, ctx.metrics.up("default", "a:1"));
+        ctx.executor().runPending();
+        ctx.probes().completeAll(FakeHealthProbes.refused());
+        assertEquals(0.0, up(ctx.metrics(), "default", "a:1"));
     }
 
     // ------------------------------------------------------------------ BackendHealth on its own

@@ -1,6 +1,7 @@
 package dev.turnpike.plugins.loadbalancer;
 
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.PREFIX;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.pickAddress;
@@ -17,7 +18,7 @@ import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.Session;
 import dev.turnpike.api.config.InvalidConfigException;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,7 +136,7 @@ class LoadBalancerTest {
 
     @Test
     void appliesTimeoutsToEveryPeer() {
-        TestContext ctx = new TestContext(map(
+        FakePluginContext ctx = context(map(
                 "backends", List.of("a:1", "b:2", map("address", "c:3", "weight", 2)),
                 "connect_timeout", "250ms",
                 "read_timeout", "5s"));
@@ -151,7 +152,7 @@ class LoadBalancerTest {
         Session s = req().build();
         assertEquals(Duration.ofMillis(250), lb.upstreamPeer(s, lb.newContext(s)).peer().connectTimeout());
         // Every key it knows is read, so the host's unknown-key check does not trip on them.
-        assertEquals(List.of(), ctx.config.unreadKeys());
+        assertEquals(List.of(), ctx.config().unreadKeys());
     }
 
     @Test
@@ -238,10 +239,10 @@ class LoadBalancerTest {
 
     @Test
     void refusedStartLeavesNothingScheduled() {
-        TestContext ctx = new TestContext(map(
+        FakePluginContext ctx = context(map(
                 "groups", map("api", map("backends", List.of("a:1"), "health_check", map("type", "tcp"))),
                 "routes", List.of(map("path_prefix", "/x", "group", "nope"))));
         assertThrows(InvalidConfigException.class, () -> started(ctx));
-        assertEquals(List.of(), ctx.loop.pending(), "a refused start must not leave health checks running");
+        assertEquals(List.of(), ctx.executor().pending(), "a refused start must not leave health checks running");
     }
 }

@@ -1,8 +1,10 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.indexOf;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.panic;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.pickAddress;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.req;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.requestTo;
@@ -11,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyBoolean;
 import static org.mockito.ArgumentMatchers.anyInt;
-import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -27,9 +29,9 @@ import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.api.config.ConfigSection;
 import dev.turnpike.api.health.ProbeResult;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeProbes;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
+import dev.turnpike.testkit.phases.FakeHealthProbes;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -79,10 +81,10 @@ class PanicTest {
     }
 
     /** Runs the due ticks of the plugin's checks and completes their probes. */
-    private static void round(TestContext ctx, Map<String, ProbeResult> results) {
-        int before = ctx.probes.calls.size();
-        ctx.loop.runPending();
-        for (FakeProbes.Call c : new ArrayList<>(ctx.probes.calls.subList(before, ctx.probes.calls.size()))) {
+    private static void round(FakePluginContext ctx, Map<String, ProbeResult> results) {
+        int before = ctx.probes().calls().size();
+        ctx.executor().runPending();
+        for (FakeHealthProbes.Call c : new ArrayList<>(ctx.probes().calls().subList(before, ctx.probes().calls().size()))) {
             ProbeResult r = results.get(c.peer().address());
             if (r != null) {
                 c.complete(r);
@@ -94,8 +96,8 @@ class PanicTest {
         return Map.of("a:1", a, "b:2", b, "c:3", c, "d:4", d);
     }
 
-    private static final ProbeResult OK = FakeProbes.connected();
-    private static final ProbeResult REFUSED = FakeProbes.refused();
+    private static final ProbeResult OK = FakeHealthProbes.connected();
+    private static final ProbeResult REFUSED = FakeHealthProbes.refused();
 
     /** Four backends under TCP checks that change state at the first verdict. */
     private static Map<String, Object> checkedFour(Object... extra) {
@@ -108,38 +110,38 @@ class PanicTest {
 
     @Test
     void oneOfFourHealthyAtFiftyPercentSpreadsOverAll() {
-        TestContext ctx = new TestContext(four());
+        FakePluginContext ctx = context(four());
         LoadBalancer lb = started(ctx);
-        assertEquals(0.0, ctx.metrics.panic("default"), "published calm at start");
+        assertEquals(0.0, panic(ctx.metrics(), "default"), "published calm at start");
         failConnect(lb, "b:2");
         failConnect(lb, "c:3");
         assertEquals(Map.of("a:1", 50, "d:4", 50), spread(lb, 100), "2 of 4 is 50%, not below it: healthy ones only");
-        assertEquals(0.0, ctx.metrics.panic("default"));
+        assertEquals(0.0, panic(ctx.metrics(), "default"));
 
         failConnect(lb, "d:4");
-        assertEquals(1.0, ctx.metrics.panic("default"), "1 of 4 is below 50%: in panic");
-        double routedBefore = ctx.metrics.value("lb_panic_requests_total", "default") == null ? 0
-                : ctx.metrics.value("lb_panic_requests_total", "default");
+        assertEquals(1.0, panic(ctx.metrics(), "default"), "1 of 4 is below 50%: in panic");
+        double routedBefore = ctx.metrics().find("lb_panic_requests_total", "default") == null ? 0
+                : ctx.metrics().find("lb_panic_requests_total", "default");
         assertEquals(Map.of("a:1", 25, "b:2", 25, "c:3", 25, "d:4", 25), spread(lb, 100),
                 "round robin over all four, healthy or not");
-        assertEquals(routedBefore + 100, ctx.metrics.value("lb_panic_requests_total", "default"));
-        assertEquals(2, ctx.metrics.sets("lb_panic", "default"), "set at start and once on entering, whatever the requests");
-        assertEquals(null, ctx.metrics.value("lb_all_backends_down_total", "default", "panic"), "a:1 is still up");
+        assertEquals(routedBefore + 100, ctx.metrics().find("lb_panic_requests_total", "default"));
+        assertEquals(2, ctx.metrics().sets("lb_panic", "default"), "set at start and once on entering, whatever the requests");
+        assertEquals(null, ctx.metrics().find("lb_all_backends_down_total", "default", "panic"), "a:1 is still up");
     }
 
     @Test
     void leavesPanicWhenEnoughComeBackAndSaysItOnce() {
-        TestContext ctx = new TestContext(checkedFour());
+        FakePluginContext ctx = context(checkedFour());
         LoadBalancer lb = started(ctx);
         round(ctx, each(OK, REFUSED, REFUSED, REFUSED));
-        assertEquals(1.0, ctx.metrics.panic("default"), "entered without any request: the checks' change is heard");
+        assertEquals(1.0, panic(ctx.metrics(), "default"), "entered without any request: the checks' change is heard");
         round(ctx, each(OK, OK, REFUSED, REFUSED));
-        assertEquals(0.0, ctx.metrics.panic("default"), "2 of 4: left");
+        assertEquals(0.0, panic(ctx.metrics(), "default"), "2 of 4: left");
         assertEquals(Map.of("a:1", 50, "b:2", 50), spread(lb, 100));
-        assertEquals(3, ctx.metrics.sets("lb_panic", "default"), "start, entering, leaving");
+        assertEquals(3, ctx.metrics().sets("lb_panic", "default"), "start, entering, leaving");
         round(ctx, each(OK, OK, REFUSED, REFUSED));
         spread(lb, 10);
-        assertEquals(3, ctx.metrics.sets("lb_panic", "default"), "nothing changed, nothing said");
+        assertEquals(3, ctx.metrics().sets("lb_panic", "default"), "nothing changed, nothing said");
     }
 
     @Test
@@ -158,26 +160,26 @@ class PanicTest {
 
     @Test
     void zeroPercentTurnsPanicOff() {
-        TestContext ctx = new TestContext(four("panic_threshold", "0%"));
+        FakePluginContext ctx = context(four("panic_threshold", "0%"));
         LoadBalancer lb = started(ctx);
         failConnect(lb, "b:2");
         failConnect(lb, "c:3");
         failConnect(lb, "d:4");
         assertEquals(Map.of("a:1", 40), spread(lb, 40));
-        assertEquals(0.0, ctx.metrics.panic("default"));
-        assertEquals(1, ctx.metrics.sets("lb_panic", "default"));
-        assertEquals(null, ctx.metrics.value("lb_panic_requests_total", "default"));
+        assertEquals(0.0, panic(ctx.metrics(), "default"));
+        assertEquals(1, ctx.metrics().sets("lb_panic", "default"));
+        assertEquals(null, ctx.metrics().find("lb_panic_requests_total", "default"));
     }
 
     @Test
     void zeroPercentWithEveryBackendDownAnswers503AsBeforePanic() {
-        TestContext ctx = new TestContext(checkedFour("panic_threshold", "0%"));
+        FakePluginContext ctx = context(checkedFour("panic_threshold", "0%"));
         LoadBalancer lb = started(ctx);
         round(ctx, each(REFUSED, REFUSED, REFUSED, REFUSED));
         Session s = req().build();
         Outcome o = lb.upstreamPeer(s, lb.newContext(s));
         assertEquals(503, o.response().status());
-        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "503"));
+        assertEquals(1.0, ctx.metrics().find("lb_all_backends_down_total", "default", "503"));
     }
 
     // ------------------------------------------------------------------ every backend down
@@ -185,17 +187,17 @@ class PanicTest {
     @Test
     void checksMarkingEveryBackendDownPanicByDefault() {
         // As in Envoy: 0% healthy is below any threshold, so traffic goes to all of them.
-        TestContext ctx = new TestContext(checkedFour());
+        FakePluginContext ctx = context(checkedFour());
         LoadBalancer lb = started(ctx);
         round(ctx, each(REFUSED, REFUSED, REFUSED, REFUSED));
-        assertEquals(1.0, ctx.metrics.panic("default"));
+        assertEquals(1.0, panic(ctx.metrics(), "default"));
         assertEquals(Map.of("a:1", 10, "b:2", 10, "c:3", 10, "d:4", 10), spread(lb, 40));
-        assertEquals(40.0, ctx.metrics.value("lb_all_backends_down_total", "default", "panic"));
+        assertEquals(40.0, ctx.metrics().find("lb_all_backends_down_total", "default", "panic"));
     }
 
     @Test
     void theOnlyBackendDownByItsCheckStillGetsTraffic() {
-        TestContext ctx = new TestContext(map("backends", List.of("a:1"), "health_check", map("type", "tcp", "fall", 1)));
+        FakePluginContext ctx = context(map("backends", List.of("a:1"), "health_check", map("type", "tcp", "fall", 1)));
         LoadBalancer lb = started(ctx);
         round(ctx, Map.of("a:1", REFUSED));
         assertFalse(defaultGroup(lb).health[0].up());
@@ -204,28 +206,28 @@ class PanicTest {
 
     @Test
     void writtenOutWhenAllDownHoldsWhenNoneIsHealthyButPanicStillCoversTheFew() {
-        TestContext ctx = new TestContext(checkedFour("when_all_down", "unavailable"));
+        FakePluginContext ctx = context(checkedFour("when_all_down", "unavailable"));
         LoadBalancer lb = started(ctx);
         round(ctx, each(OK, REFUSED, REFUSED, REFUSED));
         assertEquals(4, spread(lb, 40).size(), "1 of 4 healthy: panic");
         round(ctx, each(REFUSED, REFUSED, REFUSED, REFUSED));
         Session s = req().build();
         assertEquals(503, lb.upstreamPeer(s, lb.newContext(s)).response().status(), "none healthy: the operator's 503");
-        assertEquals(0.0, ctx.metrics.panic("default"), "not in panic: when_all_down decides");
+        assertEquals(0.0, panic(ctx.metrics(), "default"), "not in panic: when_all_down decides");
     }
 
     @Test
     void backendsAwaitingTheirFirstCheckGetNothingEvenInPanic() {
-        TestContext ctx = new TestContext(checkedFour("panic_threshold", "75%",
+        FakePluginContext ctx = context(checkedFour("panic_threshold", "75%",
                 "health_check", map("type", "tcp", "rise", 1, "fall", 1, "initial", "down")));
         LoadBalancer lb = started(ctx);
         Session s = req().build();
         assertEquals(503, lb.upstreamPeer(s, lb.newContext(s)).response().status(),
                 "initial: down, nothing judged yet: no traffic");
-        assertEquals(0.0, ctx.metrics.panic("default"));
+        assertEquals(0.0, panic(ctx.metrics(), "default"));
         // a passes, b fails; c and d get no verdict yet (their probes stay open).
         round(ctx, Map.of("a:1", OK, "b:2", REFUSED));
-        assertEquals(1.0, ctx.metrics.panic("default"), "1 of the 2 judged is below 75%");
+        assertEquals(1.0, panic(ctx.metrics(), "default"), "1 of the 2 judged is below 75%");
         Map<String, Integer> counts = spread(lb, 40);
         assertEquals(Map.of("a:1", 20, "b:2", 20), counts, "over the judged ones only");
     }
@@ -248,7 +250,7 @@ class PanicTest {
 
     @Test
     void consistentHashInPanicKeepsKeysOnTheirOwnBackends() {
-        TestContext ctx = new TestContext(checkedFour("policy", "consistent_hash", "hash_key", "header:X-User"));
+        FakePluginContext ctx = context(checkedFour("policy", "consistent_hash", "hash_key", "header:X-User"));
         LoadBalancer lb = started(ctx);
         Map<String, String> home = new HashMap<>();
         for (int u = 0; u < 40; u++) {
@@ -269,7 +271,7 @@ class PanicTest {
 
     @Test
     void aDownBackendsTrialIsTakenInPanicSoItCanComeBack() throws Exception {
-        TestContext ctx = new TestContext(four("passive", map("max_fails", 1, "cooldown", "1ms")));
+        FakePluginContext ctx = context(four("passive", map("max_fails", 1, "cooldown", "1ms")));
         LoadBalancer lb = started(ctx);
         failConnect(lb, "b:2");
         failConnect(lb, "c:3");
@@ -280,7 +282,7 @@ class PanicTest {
         for (BackendHealth h : g.health) {
             assertTrue(h.up(), h.toString());
         }
-        assertEquals(0.0, ctx.metrics.panic("default"));
+        assertEquals(0.0, panic(ctx.metrics(), "default"));
     }
 
     // ------------------------------------------------------------------ reloads
@@ -288,54 +290,54 @@ class PanicTest {
     @Test
     void aReloadInPanicDoesNotSayItAgain() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        TestContext before = new TestContext(four(), carried);
+        FakePluginContext before = context(four(), carried);
         LoadBalancer old = started(before);
         failConnect(old, "b:2");
         failConnect(old, "c:3");
         failConnect(old, "d:4");
-        assertEquals(1.0, before.metrics.panic("default"));
+        assertEquals(1.0, panic(before.metrics(), "default"));
 
-        TestContext after = new TestContext(four(), carried);
+        FakePluginContext after = context(four(), carried);
         LoadBalancer lb = started(after);
-        assertEquals(1.0, after.metrics.panic("default"), "the new instance publishes the carried state");
+        assertEquals(1.0, panic(after.metrics(), "default"), "the new instance publishes the carried state");
         assertEquals(4, spread(lb, 40).size(), "still in panic");
-        assertEquals(1, after.metrics.sets("lb_panic", "default"), "no second 'entering'");
+        assertEquals(1, after.metrics().sets("lb_panic", "default"), "no second 'entering'");
     }
 
     @Test
     void theSupersededInstanceRoutesByItsOwnGroupButSaysNothing() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        TestContext before = new TestContext(four(), carried);
+        FakePluginContext before = context(four(), carried);
         LoadBalancer old = started(before);
         failConnect(old, "b:2");
         failConnect(old, "c:3");
         failConnect(old, "d:4");
         // The new configuration adds three healthy backends: 4 of 7, calm.
-        TestContext after = new TestContext(four("backends", List.of("a:1", "b:2", "c:3", "d:4", "e:5", "f:6", "g:7")),
+        FakePluginContext after = context(four("backends", List.of("a:1", "b:2", "c:3", "d:4", "e:5", "f:6", "g:7")),
                 carried);
         LoadBalancer lb = started(after);
         spread(lb, 7);
-        assertEquals(0.0, after.metrics.panic("default"));
-        int oldSets = before.metrics.sets("lb_panic", "default");
+        assertEquals(0.0, panic(after.metrics(), "default"));
+        int oldSets = before.metrics().sets("lb_panic", "default");
         assertEquals(4, spread(old, 8).size(), "the old instance, still in panic by its own count, spreads its last requests");
-        assertEquals(oldSets, before.metrics.sets("lb_panic", "default"), "but no longer reports");
+        assertEquals(oldSets, before.metrics().sets("lb_panic", "default"), "but no longer reports");
         spread(lb, 7);
-        assertEquals(2, after.metrics.sets("lb_panic", "default"), "nor flips the new instance's state: start, leaving");
+        assertEquals(2, after.metrics().sets("lb_panic", "default"), "nor flips the new instance's state: start, leaving");
     }
 
     @Test
     void aReloadThatAddsHealthyBackendsLeavesPanic() {
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        LoadBalancer old = started(new TestContext(four(), carried));
+        LoadBalancer old = started(context(four(), carried));
         failConnect(old, "b:2");
         failConnect(old, "c:3");
         failConnect(old, "d:4");
-        TestContext after = new TestContext(four("backends", List.of("a:1", "b:2", "c:3", "d:4", "e:5", "f:6", "g:7")),
+        FakePluginContext after = context(four("backends", List.of("a:1", "b:2", "c:3", "d:4", "e:5", "f:6", "g:7")),
                 carried);
         LoadBalancer lb = started(after);
-        assertEquals(1.0, after.metrics.panic("default"), "published as last reported");
+        assertEquals(1.0, panic(after.metrics(), "default"), "published as last reported");
         Map<String, Integer> counts = spread(lb, 40);
-        assertEquals(0.0, after.metrics.panic("default"), "4 of 7 healthy: the first request finds it calm");
+        assertEquals(0.0, panic(after.metrics(), "default"), "4 of 7 healthy: the first request finds it calm");
         assertFalse(counts.containsKey("b:2"), counts.toString());
     }
 
@@ -343,14 +345,14 @@ class PanicTest {
     void aStoppedInstanceHandsTheReportsBack() {
         // A reload refused after this plugin started: the new instance stops, the old one reports again.
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        TestContext before = new TestContext(four(), carried);
+        FakePluginContext before = context(four(), carried);
         LoadBalancer old = started(before);
-        LoadBalancer refused = started(new TestContext(four(), carried));
+        LoadBalancer refused = started(context(four(), carried));
         refused.stop();
         failConnect(old, "b:2");
         failConnect(old, "c:3");
         failConnect(old, "d:4");
-        assertEquals(1.0, before.metrics.panic("default"));
+        assertEquals(1.0, panic(before.metrics(), "default"));
     }
 
     // ------------------------------------------------------------------ Panic on its own

@@ -1,32 +1,35 @@
 package dev.turnpike.plugins.loadbalancer;
 
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.answer;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.changes;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.pickAddress;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.req;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.requestTo;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnpike.api.Session;
 import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.ProxyError;
+import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
-import dev.turnpike.plugins.loadbalancer.health.StatusRanges;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
 import dev.turnpike.plugins.loadbalancer.health.PassiveSettings;
+import dev.turnpike.plugins.loadbalancer.health.StatusRanges;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.net.ConnectException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.junit.jupiter.api.Test;
 
 /** Passive health: real traffic takes a failing backend out, and a trial request brings it back. */
@@ -84,21 +87,21 @@ class PassiveHealthTest {
 
     @Test
     void twoFailuresEjectTheBackend() {
-        TestContext ctx = new TestContext(twoFails());
+        FakePluginContext ctx = context(twoFails());
         LoadBalancer lb = started(ctx);
-        assertEquals(1.0, ctx.metrics.up("default", "a:1"), "published at start");
+        assertEquals(1.0, up(ctx.metrics(), "default", "a:1"), "published at start");
 
         failConnect(lb, "a:1");
         assertTrue(defaultGroup(lb).health[0].up(), "one failure of two");
-        assertEquals(1.0, ctx.metrics.up("default", "a:1"));
+        assertEquals(1.0, up(ctx.metrics(), "default", "a:1"));
 
         failConnect(lb, "a:1");
         BackendHealth h = defaultGroup(lb).health[0];
         assertFalse(h.up());
         assertTrue(h.reason().contains("2 request(s) in a row failed"), h.reason());
-        assertEquals(0.0, ctx.metrics.up("default", "a:1"), "the gauge sees it DOWN");
-        assertEquals(1.0, ctx.metrics.changes("default", "a:1", "down"));
-        assertEquals(1.0, ctx.metrics.up("default", "b:2"), "the others stay up");
+        assertEquals(0.0, up(ctx.metrics(), "default", "a:1"), "the gauge sees it DOWN");
+        assertEquals(1.0, changes(ctx.metrics(), "default", "a:1", "down"));
+        assertEquals(1.0, up(ctx.metrics(), "default", "b:2"), "the others stay up");
 
         Map<String, Integer> counts = spread(lb, 100);
         assertFalse(counts.containsKey("a:1"), "an ejected backend is not picked: " + counts);
@@ -119,7 +122,7 @@ class PassiveHealthTest {
 
     @Test
     void a502CountsAsAFailureAndA200ResetsTheStreak() {
-        TestContext ctx = new TestContext(twoFails());
+        FakePluginContext ctx = context(twoFails());
         LoadBalancer lb = started(ctx);
         BackendHealth a = defaultGroup(lb).health[0];
         answer(lb, "a:1", 502);
@@ -130,7 +133,7 @@ class PassiveHealthTest {
         answer(lb, "a:1", 503);
         assertFalse(a.up(), "two in a row");
         assertTrue(a.reason().contains("answered 503"), a.reason());
-        assertEquals(0.0, ctx.metrics.up("default", "a:1"));
+        assertEquals(0.0, up(ctx.metrics(), "default", "a:1"));
     }
 
     @Test
@@ -212,7 +215,7 @@ class PassiveHealthTest {
 
     @Test
     void oneTrialAfterTheCooldownAndItsSuccessBringsTheBackendBack() {
-        TestContext ctx = new TestContext(config(map("max_fails", 1, "cooldown", "1ms")));
+        FakePluginContext ctx = context(config(map("max_fails", 1, "cooldown", "1ms")));
         LoadBalancer lb = started(ctx);
         failConnect(lb, "a:1");
         assertFalse(defaultGroup(lb).health[0].up());
@@ -236,14 +239,14 @@ class PassiveHealthTest {
 
         lb.logging(req().status(200).build(), trial);
         assertTrue(defaultGroup(lb).health[0].up());
-        assertEquals(1.0, ctx.metrics.up("default", "a:1"));
-        assertEquals(1.0, ctx.metrics.changes("default", "a:1", "up"));
+        assertEquals(1.0, up(ctx.metrics(), "default", "a:1"));
+        assertEquals(1.0, changes(ctx.metrics(), "default", "a:1", "up"));
         assertEquals(10, spread(lb, 30).get("a:1"), "back in the rotation");
     }
 
     @Test
     void aFailedTrialEjectsAgain() {
-        TestContext ctx = new TestContext(config(map("max_fails", 3, "cooldown", "1ms", "statuses", List.of(502))));
+        FakePluginContext ctx = context(config(map("max_fails", 3, "cooldown", "1ms", "statuses", List.of(502))));
         LoadBalancer lb = started(ctx);
         failConnect(lb, "a:1");
         failConnect(lb, "a:1");
@@ -254,7 +257,7 @@ class PassiveHealthTest {
         lb.logging(req().status(502).build(), trial);
         BackendHealth h = defaultGroup(lb).health[0];
         assertFalse(h.up());
-        assertEquals(1.0, ctx.metrics.changes("default", "a:1", "down"), "already down: no second DOWN event");
+        assertEquals(1.0, changes(ctx.metrics(), "default", "a:1", "down"), "already down: no second DOWN event");
         assertEquals(0, h.active().get());
         // One failure of a trial ejects it (not max_fails of them), which also frees the trial slot:
         // once the new cool-down is over, another request is its next trial.
@@ -296,9 +299,9 @@ class PassiveHealthTest {
     void aFailedTrialAfterPassiveWasTurnedOffDoesNotStrandTheBackend() {
         // a:1 is ejected, then a reload turns passive health off (max_fails: 0) while it cools down.
         ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
-        LoadBalancer before = started(new TestContext(config(map("max_fails", 1, "cooldown", "1ms")), carried));
+        LoadBalancer before = started(context(config(map("max_fails", 1, "cooldown", "1ms")), carried));
         failConnect(before, "a:1");
-        LoadBalancer lb = started(new TestContext(config(map("max_fails", 0)), carried));
+        LoadBalancer lb = started(context(config(map("max_fails", 0)), carried));
         spinFor(5_000_000);
         Attempts trial = requestTo(lb, "a:1");
         assertTrue(trial.trial);

@@ -5,10 +5,10 @@ import static dev.turnpike.plugins.loadbalancer.LbTestSupport.req;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.turnpike.api.Outcome;
-import dev.turnpike.api.Session;
 import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.Outcome;
 import dev.turnpike.api.ProxyError;
+import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.turnpike.plugins.loadbalancer;
 
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.indexOf;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
@@ -11,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
 import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.ConnectionSession;
@@ -22,10 +21,10 @@ import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Session;
 import dev.turnpike.api.UpstreamFailure;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.FakeProbes;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
+import dev.turnpike.testkit.phases.FakeConnectionSession;
+import dev.turnpike.testkit.phases.FakeHealthProbes;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -49,8 +48,8 @@ class TcpChainTest {
         return m;
     }
 
-    private static TestContext tcpContext(Object... keysAndValues) {
-        return new TestContext(config(keysAndValues), ChainKind.TCP);
+    private static FakePluginContext tcpContext(Object... keysAndValues) {
+        return context(config(keysAndValues), ChainKind.TCP);
     }
 
     private static LoadBalancer tcp(Object... keysAndValues) {
@@ -87,7 +86,7 @@ class TcpChainTest {
         return new Conn();
     }
 
-    /** Builds a Mockito connection of a tcp listener: client address, and whether it was relayed. */
+    /** Builds a connection of a tcp listener: client address, and whether it was relayed. */
     private static final class Conn {
         private String client = "192.0.2.10";
         private boolean relayed;
@@ -104,10 +103,7 @@ class TcpChainTest {
         }
 
         ConnectionSession build() {
-            ConnectionSession s = mock(ConnectionSession.class);
-            when(s.clientAddress()).thenReturn(new InetSocketAddress(client, 40000));
-            when(s.relayed()).thenReturn(relayed);
-            return s;
+            return FakeConnectionSession.from(client).relayed(relayed);
         }
     }
 
@@ -122,9 +118,9 @@ class TcpChainTest {
 
     @Test
     void theListenerExampleRotatesOverItsTwoBackends() {
-        TestContext ctx = tcpContext("health_check", map("type", "tcp", "interval", "1s"));
+        FakePluginContext ctx = tcpContext("health_check", map("type", "tcp", "interval", "1s"));
         LoadBalancer lb = started(ctx);
-        assertEquals(List.of(), ctx.config.unreadKeys(), "every key of the example is read");
+        assertEquals(List.of(), ctx.config().unreadKeys(), "every key of the example is read");
 
         List<String> order = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -138,9 +134,9 @@ class TcpChainTest {
         assertEquals(List.of(A, B, A, B), order);
 
         // Its health check connects and closes: no HTTP is sent to a database port.
-        ctx.loop.runPending();
-        assertEquals(2, ctx.probes.calls.size());
-        for (FakeProbes.Call c : ctx.probes.calls) {
+        ctx.executor().runPending();
+        assertEquals(2, ctx.probes().calls().size());
+        for (FakeHealthProbes.Call c : ctx.probes().calls()) {
             assertNull(c.http(), "a tcp probe of " + c.peer());
         }
     }
@@ -179,7 +175,7 @@ class TcpChainTest {
 
     @Test
     void theDefaultGroupTakesEveryConnection() {
-        LoadBalancer lb = started(new TestContext(map(
+        LoadBalancer lb = started(context(map(
                 "groups", map("primary", map("backends", List.of(A)), "replica", map("backends", List.of(B))),
                 "default_group", "replica"), ChainKind.TCP));
         for (int i = 0; i < 3; i++) {
@@ -232,10 +228,10 @@ class TcpChainTest {
 
     @Test
     void everyBackendDownRejectsWithTheReason() {
-        TestContext ctx = tcpContext("health_check", map("type", "tcp", "fall", 1), "when_all_down", "unavailable");
+        FakePluginContext ctx = tcpContext("health_check", map("type", "tcp", "fall", 1), "when_all_down", "unavailable");
         LoadBalancer lb = started(ctx);
-        ctx.loop.runPending();
-        assertEquals(2, ctx.probes.completeAll(FakeProbes.refused()));
+        ctx.executor().runPending();
+        assertEquals(2, ctx.probes().completeAll(FakeHealthProbes.refused()));
         Group g = defaultGroup(lb);
         assertFalse(g.health[0].up() || g.health[1].up(), "both checks failed");
 
@@ -245,25 +241,25 @@ class TcpChainTest {
         assertEquals(Outcome.Kind.REJECT, o.kind(), () -> "expected a reject, got " + o);
         assertEquals("no healthy backend in group default", o.reason());
         assertFalse(a.holds());
-        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "reject"));
-        assertNull(ctx.metrics.value("lb_all_backends_down_total", "default", "503"), "no 503 was answered");
+        assertEquals(1.0, ctx.metrics().find("lb_all_backends_down_total", "default", "reject"));
+        assertNull(ctx.metrics().find("lb_all_backends_down_total", "default", "503"), "no 503 was answered");
     }
 
     @Test
     void theSameGroupInAnHttpChainStillAnswers503And502() {
         Map<String, Object> config = config("health_check", map("type", "tcp", "fall", 1),
                 "when_all_down", "unavailable");
-        TestContext ctx = new TestContext(config, ChainKind.HTTP);
+        FakePluginContext ctx = context(config, ChainKind.HTTP);
         LoadBalancer lb = started(ctx);
-        ctx.loop.runPending();
-        ctx.probes.completeAll(FakeProbes.refused());
+        ctx.executor().runPending();
+        ctx.probes().completeAll(FakeHealthProbes.refused());
         Session s = req().build();
         Outcome down = lb.upstreamPeer(s, lb.newContext(s));
         assertEquals(Outcome.Kind.RESPOND, down.kind());
         assertEquals(503, down.response().status());
-        assertEquals(1.0, ctx.metrics.value("lb_all_backends_down_total", "default", "503"));
+        assertEquals(1.0, ctx.metrics().find("lb_all_backends_down_total", "default", "503"));
 
-        LoadBalancer fresh = started(new TestContext(config(), ChainKind.HTTP));
+        LoadBalancer fresh = started(context(config(), ChainKind.HTTP));
         Attempts a = fresh.newContext(s);
         assertTrue(fresh.failToConnect(s, a, refused(fresh.upstreamPeer(s, a).peer(), 1)));
         assertFalse(fresh.failToConnect(s, a, refused(fresh.upstreamPeer(s, a).peer(), 2)));

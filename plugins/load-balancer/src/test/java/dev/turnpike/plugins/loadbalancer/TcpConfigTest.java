@@ -1,6 +1,7 @@
 package dev.turnpike.plugins.loadbalancer;
 
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.TCP_PREFIX;
+import static dev.turnpike.plugins.loadbalancer.LbTestSupport.context;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.defaultGroup;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.map;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
@@ -12,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.api.ChainKind;
 import dev.turnpike.api.config.InvalidConfigException;
-import dev.turnpike.plugins.loadbalancer.LbTestSupport.TestContext;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,17 +39,17 @@ class TcpConfigTest {
     /** Refused by a tcp chain; and accepted, with every key read, by an HTTP chain. */
     private static InvalidConfigException refusedForTcpOnly(Map<String, Object> config) {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
-                () -> started(new TestContext(config, ChainKind.TCP)));
-        TestContext http = new TestContext(config, ChainKind.HTTP);
+                () -> started(context(config, ChainKind.TCP)));
+        FakePluginContext http = context(config, ChainKind.HTTP);
         started(http);
-        assertEquals(List.of(), http.config.unreadKeys());
+        assertEquals(List.of(), http.config().unreadKeys());
         return e;
     }
 
     private static LoadBalancer acceptedForTcp(Map<String, Object> config) {
-        TestContext ctx = new TestContext(config, ChainKind.TCP);
+        FakePluginContext ctx = context(config, ChainKind.TCP);
         LoadBalancer lb = started(ctx);
-        assertEquals(List.of(), ctx.config.unreadKeys(), "every key of an accepted config is read");
+        assertEquals(List.of(), ctx.config().unreadKeys(), "every key of an accepted config is read");
         return lb;
     }
 
@@ -63,7 +64,7 @@ class TcpConfigTest {
     @Test
     void refusesRoutesInTheOneGroupFormWithTheSameReason() {
         // Refused by HTTP too ("needs groups:"), but the tcp reason is the one that helps.
-        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> started(new TestContext(
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> started(context(
                 oneGroup("routes", List.of(map("path_prefix", "/", "group", "default"))), ChainKind.TCP)));
         assertEquals(TCP_PREFIX + ".routes", e.key());
         assertEquals("a tcp listener has no Host or path to route on; use default_group", e.reason());
@@ -117,7 +118,7 @@ class TcpConfigTest {
     void aHealthCheckWithoutTypeIsATcpCheckInATcpChain() {
         Map<String, Object> config = oneGroup("health_check", map("interval", "1s"));
         assertNull(defaultGroup(acceptedForTcp(config)).settings.check().http(), "tcp: connect and close");
-        assertNotNull(defaultGroup(started(new TestContext(config, ChainKind.HTTP))).settings.check().http(),
+        assertNotNull(defaultGroup(started(context(config, ChainKind.HTTP))).settings.check().http(),
                 "an HTTP chain's default stays http");
     }
 

@@ -5,19 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.mockito.ArgumentMatchers.anyString;
-import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.spy;
 import static org.mockito.Mockito.verify;
-import static org.mockito.Mockito.when;
 
-import dev.turnpike.api.Headers;
 import dev.turnpike.api.HostPort;
 import dev.turnpike.api.Outcome;
-import dev.turnpike.api.RequestHead;
 import dev.turnpike.api.Session;
-import dev.turnpike.api.config.ConfigSection;
 import dev.turnpike.api.config.InvalidConfigException;
+import dev.turnpike.testkit.phases.FakePluginContext;
+import dev.turnpike.testkit.phases.FakeSession;
+import dev.turnpike.testkit.phases.Phase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,21 +51,18 @@ class ProxyAuthTest {
                 line("bob", "ff", "pässwörd:with:colons")));
     }
 
-    private ProxyAuth plugin(Map<String, Object> extra) throws Exception {
-        ProxyAuth p = new ProxyAuth();
+    /** Started as the runtime starts it, with {@code users_file} and these keys. */
+    private ProxyAuth plugin(Map<String, Object> extra) {
         Map<String, Object> config = new java.util.HashMap<>(Map.of("users_file", users.toString()));
         config.putAll(extra);
-        p.configure(ConfigSection.of("plugins.chain[0].config", config));
-        return p;
+        return new FakePluginContext(config).pluginId("proxy-auth").start(new ProxyAuth());
     }
 
-    private static Session session(HostPort forward, List<String> authorization, Headers headers) {
-        Session s = mock(Session.class);
-        RequestHead r = mock(RequestHead.class);
-        when(s.forwardTarget()).thenReturn(forward);
-        when(s.request()).thenReturn(r);
-        when(r.headers()).thenReturn(headers);
-        when(headers.getAll(ProxyAuth.HEADER)).thenReturn(authorization);
+    /** A request (forward when {@code forward} is set) with one Proxy-Authorization line per value, and a Host. */
+    private static FakeSession session(HostPort forward, List<String> authorization) {
+        FakeSession s = FakeSession.get("/").forwardTarget(forward).header("Host", "example.com");
+        authorization.forEach(a -> s.header(ProxyAuth.HEADER, a));
+        s.enter(Phase.REQUEST_FILTER);
         return s;
     }
 
@@ -75,31 +70,31 @@ class ProxyAuthTest {
 
     @Test
     void noCredentialsGet407WithTheRealm() throws Exception {
-        Headers h = mock(Headers.class);
-        Outcome o = plugin(Map.of("realm", "corp")).requestFilter(session(TARGET, List.of(), h), null);
+        FakeSession s = session(TARGET, List.of());
+        Outcome o = plugin(Map.of("realm", "corp")).requestFilter(s, null);
         assertEquals(Outcome.Kind.RESPOND, o.kind());
         assertEquals(407, o.response().status());
         assertTrue(o.response().headers().contains(Map.entry("Proxy-Authenticate", "Basic realm=\"corp\"")),
                 o.response().headers().toString());
-        verify(h, never()).remove(anyString());
+        assertEquals("[Host=example.com]", s.request().headers().toString(), "nothing removed");
     }
 
     @Test
     void theDefaultRealmIsTurnpike() throws Exception {
-        Outcome o = plugin(Map.of()).requestFilter(session(TARGET, List.of(), mock(Headers.class)), null);
+        Outcome o = plugin(Map.of()).requestFilter(session(TARGET, List.of()), null);
         assertTrue(o.response().headers().contains(Map.entry("Proxy-Authenticate", "Basic realm=\"turnpike\"")));
     }
 
     @Test
     void rightCredentialsPassAndTheHeaderIsRemoved() throws Exception {
-        Headers h = mock(Headers.class);
-        Outcome o = plugin(Map.of()).requestFilter(session(TARGET, List.of(basic("alice", "wonder land")), h), null);
+        FakeSession s = session(TARGET, List.of(basic("alice", "wonder land")));
+        Outcome o = plugin(Map.of()).requestFilter(s, null);
         assertEquals(Outcome.Kind.PROCEED, o.kind());
-        verify(h).remove(ProxyAuth.HEADER);
-        Headers h2 = mock(Headers.class);
-        assertEquals(Outcome.Kind.PROCEED,
-                plugin(Map.of()).requestFilter(session(TARGET, List.of(basic("bob", "pässwörd:with:colons")), h2), null).kind());
-        verify(h2).remove(ProxyAuth.HEADER);
+        assertFalse(s.request().headers().contains(ProxyAuth.HEADER));
+        assertEquals("example.com", s.request().headers().get("Host"), "the other headers stay");
+        FakeSession s2 = session(TARGET, List.of(basic("bob", "pässwörd:with:colons")));
+        assertEquals(Outcome.Kind.PROCEED, plugin(Map.of()).requestFilter(s2, null).kind());
+        assertFalse(s2.request().headers().contains(ProxyAuth.HEADER));
     }
 
     @Test
@@ -107,13 +102,14 @@ class ProxyAuthTest {
         ProxyAuth p = plugin(Map.of());
         for (String bad : List.of(basic("alice", "wonder"), basic("alice", "wonder land "), basic("carol", "wonder land"),
                 basic("", "wonder land"), "Bearer abc", "Basic", "Basic !!!notbase64", "Digest username=\"alice\"")) {
-            Headers h = mock(Headers.class);
-            Outcome o = p.requestFilter(session(TARGET, List.of(bad), h), null);
+            FakeSession s = session(TARGET, List.of(bad));
+            Outcome o = p.requestFilter(s, null);
             assertEquals(407, o.response().status(), bad);
-            verify(h, never()).remove(anyString());
+            assertEquals(List.of(bad), s.request().headers().getAll(ProxyAuth.HEADER), "nothing removed");
+            assertEquals(2, s.request().headers().size());
         }
-        Outcome twice = p.requestFilter(session(TARGET, List.of(basic("alice", "wonder land"), basic("alice", "wonder land")),
-                mock(Headers.class)), null);
+        Outcome twice = p.requestFilter(session(TARGET, List.of(basic("alice", "wonder land"), basic("alice", "wonder land"))),
+                null);
         assertEquals(407, twice.response().status());
     }
 
@@ -124,18 +120,17 @@ class ProxyAuthTest {
 
     @Test
     void ordinaryRequestsPassByDefaultAndAreCheckedWithForwardOnlyFalse() throws Exception {
-        Headers h = mock(Headers.class);
-        Session ordinary = session(null, List.of(), h);
+        Session ordinary = spy(session(null, List.of()));
         assertEquals(Outcome.Kind.PROCEED, plugin(Map.of()).requestFilter(ordinary, null).kind());
-        verify(h, never()).getAll(anyString());
-        assertEquals(407, plugin(Map.of("forward_only", false)).requestFilter(session(null, List.of(), mock(Headers.class)), null)
+        verify(ordinary, never()).request(); // its headers are not even read
+        assertEquals(407, plugin(Map.of("forward_only", false)).requestFilter(session(null, List.of()), null)
                 .response().status());
     }
 
     @Test
     void configurationIsChecked() throws Exception {
-        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> new ProxyAuth()
-                .configure(ConfigSection.of("c", Map.of())));
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> new FakePluginContext().path("c")
+                .start(new ProxyAuth()));
         assertEquals("c.users_file", e.key());
         e = assertThrows(InvalidConfigException.class, () -> plugin(Map.of("realm", "a\"b")));
         assertEquals("plugins.chain[0].config.realm", e.key());

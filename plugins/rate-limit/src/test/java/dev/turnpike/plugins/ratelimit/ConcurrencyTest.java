@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnpike.testkit.phases.FakeSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -99,7 +100,7 @@ class ConcurrencyTest {
         RateLimit r = new Limiters().start("burst", burst, "refill_per_second", 0.5);
         AtomicIntegerArray passed = new AtomicIntegerArray(keys);
         race(THREADS, t -> {
-            FakeSession s = new FakeSession();
+            FakeSession s = FakeSession.get("/");
             for (int i = 0; i < 400; i++) {
                 int k = (t + i) % keys;
                 s.client("198.51.100." + (k + 1));

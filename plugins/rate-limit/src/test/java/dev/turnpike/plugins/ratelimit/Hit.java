@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Response;
+import dev.turnpike.testkit.phases.FakeSession;
 import java.util.Map;
 
 /** One request through {@code newContext} and {@code request_filter}, as the runtime runs them. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnpike.testkit.phases.FakeSession;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -148,23 +149,23 @@ class KeysTest {
     @Test
     void addressAndPathPrefixMakeTheKey() {
         RateLimit r = new Limiters().start(two("key", "ip_path", "path_prefixes", List.of("/api", "/login/")));
-        FakeSession api1 = FakeSession.from("198.51.100.1").path("/api/users?page=2");
+        FakeSession api1 = FakeSession.from("198.51.100.1").uri("/api/users?page=2");
         assertEquals(2, Hit.passes(r, api1, 3));
-        assertEquals(0, Hit.passes(r, FakeSession.from("198.51.100.1").path("/api"), 3), "same prefix, same address");
-        assertEquals(2, Hit.passes(r, FakeSession.from("198.51.100.1").path("/login/form"), 3), "another prefix");
-        assertEquals(2, Hit.passes(r, FakeSession.from("198.51.100.2").path("/api/x"), 3), "another address");
-        assertEquals(50, Hit.passes(r, FakeSession.from("198.51.100.1").path("/static/app.js"), 50), "under no prefix");
-        assertEquals(50, Hit.passes(r, FakeSession.from("198.51.100.1").path("/apix"), 50), "/api matches whole segments");
-        assertEquals(50, Hit.passes(r, FakeSession.from("198.51.100.1").path("/login"), 50), "/login/ asks for the slash");
+        assertEquals(0, Hit.passes(r, FakeSession.from("198.51.100.1").uri("/api"), 3), "same prefix, same address");
+        assertEquals(2, Hit.passes(r, FakeSession.from("198.51.100.1").uri("/login/form"), 3), "another prefix");
+        assertEquals(2, Hit.passes(r, FakeSession.from("198.51.100.2").uri("/api/x"), 3), "another address");
+        assertEquals(50, Hit.passes(r, FakeSession.from("198.51.100.1").uri("/static/app.js"), 50), "under no prefix");
+        assertEquals(50, Hit.passes(r, FakeSession.from("198.51.100.1").uri("/apix"), 50), "/api matches whole segments");
+        assertEquals(50, Hit.passes(r, FakeSession.from("198.51.100.1").uri("/login"), 50), "/login/ asks for the slash");
         assertEquals("198.51.100.1 /api", keyOf(r, api1));
     }
 
     @Test
     void anotherSpellingOfThePathDoesNotEscapeItsPrefix() {
         RateLimit r = new Limiters().start(two("key", "ip_path", "path_prefixes", List.of("/api")));
-        assertEquals(2, Hit.passes(r, FakeSession.from("198.51.100.1").path("/api/a"), 3));
+        assertEquals(2, Hit.passes(r, FakeSession.from("198.51.100.1").uri("/api/a"), 3));
         for (String sneaky : List.of("/%61pi/a", "//api/a", "/static/../api/a", "/./api/a", "/api//a", "/%2e/api")) {
-            FakeSession s = FakeSession.from("198.51.100.1").path(sneaky);
+            FakeSession s = FakeSession.from("198.51.100.1").uri(sneaky);
             assertEquals("198.51.100.1 /api", keyOf(r, s), sneaky);
             assertFalse(Hit.of(r, s).allowed(), sneaky);
         }
@@ -179,7 +180,7 @@ class KeysTest {
     @Test
     void aRequestWithoutAnAddressIsCountedUnderOneKey() {
         RateLimit r = new Limiters().start(two());
-        FakeSession nowhere = new FakeSession();
+        FakeSession nowhere = FakeSession.get("/").clientAddress(null);
         assertNull(nowhere.clientAddress());
         assertEquals("(unknown client)", keyOf(r, nowhere));
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnpike.testkit.phases.FakeSession;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.List;
@@ -31,7 +32,7 @@ class MemoryTest {
 
     /** Requests from distinct addresses 10.x.y.z numbered from..to-1, 1 µs apart. */
     private static void feed(RateLimit r, Limiters l, int from, int to) {
-        FakeSession s = new FakeSession();
+        FakeSession s = FakeSession.get("/");
         for (int i = from; i < to; i++) {
             s.client("10." + ((i >>> 16) & 0xff) + "." + ((i >>> 8) & 0xff) + "." + (i & 0xff));
             Hit.of(r, s);
@@ -125,7 +126,7 @@ class MemoryTest {
             RateLimit a = sweeping.start(config);
             RateLimit b = keeping.start(config);
             Random random = new Random(42);
-            FakeSession s = new FakeSession();
+            FakeSession s = FakeSession.get("/");
             for (int step = 0; step < 20_000; step++) {
                 s.client("198.51.100." + (1 + random.nextInt(5)));
                 Decision da = new Decision();

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.api.Outcome;
-import dev.turnpike.api.config.ConfigSection;
-import dev.turnpike.api.metrics.PluginMetrics;
+import dev.turnpike.testkit.phases.FakeMetrics;
+import dev.turnpike.testkit.phases.FakePluginContext;
+import dev.turnpike.testkit.phases.FakeResponseHead;
+import dev.turnpike.testkit.phases.FakeSession;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,7 @@ class RateLimitTest {
         FakeSession s = FakeSession.from("203.0.113.7");
         assertNull(r.newContext(s), "no per-request context unless headers: true");
         assertEquals(Outcome.Kind.PROCEED, r.requestFilter(s, null).kind());
-        FakeSession.FakeResponse backend = s.respond();
+        FakeResponseHead backend = s.upstreamResponse(200);
         backend.headers().add("Server", "backend");
         assertEquals(Outcome.Kind.PROCEED, r.responseFilter(s, null).kind());
         assertEquals(1, backend.headers().size());
@@ -35,7 +37,7 @@ class RateLimitTest {
         FakeSession s = FakeSession.from("203.0.113.7");
         Hit.of(r, s);
         Hit h = Hit.of(r, s);
-        FakeSession.FakeResponse backend = s.respond();
+        FakeResponseHead backend = s.upstreamResponse(200);
         backend.headers().add("RateLimit-Limit", "999"); // the backend's own is replaced
         assertEquals(Outcome.Kind.PROCEED, r.responseFilter(s, h.context()).kind());
         assertEquals(List.of("10"), backend.headers().getAll("RateLimit-Limit"));
@@ -65,9 +67,9 @@ class RateLimitTest {
     void rejectionsAreCountedUnderABoundedLabelRegisteredAtStart() {
         Limiters l = new Limiters();
         RateLimit r = l.start("burst", 1, "refill_per_second", 1);
-        assertEquals(List.of("limiter"), l.metrics.registered.get(RateLimit.REJECTED_METRIC));
-        assertEquals(List.of("limiter"), l.metrics.registered.get(RateLimit.KEYS_METRIC));
-        assertEquals(List.of("limiter", "reason"), l.metrics.registered.get(RateLimit.EVICTED_METRIC));
+        assertEquals(List.of("limiter"), l.metrics.registered(RateLimit.REJECTED_METRIC).labelNames());
+        assertEquals(List.of("limiter"), l.metrics.registered(RateLimit.KEYS_METRIC).labelNames());
+        assertEquals(List.of("limiter", "reason"), l.metrics.registered(RateLimit.EVICTED_METRIC).labelNames());
         for (int i = 0; i < 50; i++) {
             Hit.of(r, FakeSession.from("10.0.0." + i));
             Hit.of(r, FakeSession.from("10.0.0." + i));
@@ -88,9 +90,8 @@ class RateLimitTest {
     void theSweeperThreadSweepsAndEndsWithStop() throws Exception {
         FakeClock clock = new FakeClock();
         RateLimit r = new RateLimit(clock, line -> { }, true);
-        RecordingMetrics metrics = new RecordingMetrics();
-        r.start(new Limiters.Context(ConfigSection.of(Limiters.PREFIX,
-                Limiters.map("burst", 1, "refill_per_second", 1, "name", "sweep-test")), metrics));
+        FakeMetrics metrics = new FakeMetrics();
+        r.start(Limiters.context(FakePluginContext.mapping("burst", 1, "refill_per_second", 1, "name", "sweep-test")).metrics(metrics));
         try {
             assertTrue(r.sweeperRunning());
             assertTrue(sweeperThreadAlive("sweep-test"));
@@ -112,8 +113,7 @@ class RateLimitTest {
     @Test
     void theNoArgumentConstructorIsWhatPf4jUses() {
         RateLimit r = new RateLimit();
-        r.start(new Limiters.Context(ConfigSection.of(Limiters.PREFIX,
-                Limiters.map("burst", 1, "refill_per_second", 1, "name", "pf4j-way")), PluginMetrics.noop()));
+        r.start(Limiters.context(FakePluginContext.mapping("burst", 1, "refill_per_second", 1, "name", "pf4j-way")));
         try {
             assertTrue(sweeperThreadAlive("pf4j-way"));
             assertTrue(Hit.of(r, FakeSession.from("203.0.113.7")).allowed());
@@ -128,8 +128,7 @@ class RateLimitTest {
     void aRefusedConfigLeavesNoThreadBehind() {
         RateLimit r = new RateLimit();
         try {
-            r.start(new Limiters.Context(ConfigSection.of(Limiters.PREFIX,
-                    Limiters.map("burst", -1, "refill_per_second", 1, "name", "refused")), PluginMetrics.noop()));
+            r.start(Limiters.context(FakePluginContext.mapping("burst", -1, "refill_per_second", 1, "name", "refused")));
         } catch (RuntimeException expected) {
             // refused, and start() threw before anything was started
         }

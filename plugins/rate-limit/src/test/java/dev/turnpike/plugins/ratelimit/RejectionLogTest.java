@@ -3,6 +3,7 @@ package dev.turnpike.plugins.ratelimit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnpike.testkit.phases.FakeSession;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +36,7 @@ class RejectionLogTest {
     void noMoreThanTwentyLinesASecondHoweverManyKeys() {
         Limiters l = new Limiters();
         RateLimit r = l.start("burst", 1, "refill_per_second", 0.001);
-        FakeSession s = new FakeSession();
+        FakeSession s = FakeSession.get("/");
         for (int i = 0; i < 1000; i++) {
             s.client("10.0." + (i >> 8) + "." + (i & 0xff));
             Hit.of(r, s);
@@ -72,6 +73,6 @@ class RejectionLogTest {
         assertTrue(l.warnings.get(0).startsWith("rate limit login-guard (token bucket: burst 1, refill 1.0/s)"),
                 l.warnings.get(0));
         assertEquals(1, l.metrics.value(RateLimit.REJECTED_METRIC, "login-guard"), 0.0);
-        assertEquals(List.of("limiter"), l.metrics.registered.get(RateLimit.REJECTED_METRIC));
+        assertEquals(List.of("limiter"), l.metrics.registered(RateLimit.REJECTED_METRIC).labelNames());
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnpike.api.config.ConfigSection;
 import dev.turnpike.api.config.InvalidConfigException;
+import dev.turnpike.testkit.phases.FakePluginContext;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class SettingsTest {
         assertEquals(64, s.ipv6Prefix);
         assertEquals("plugins.chain[0]", s.name);
         assertNull(s.header);
-        assertEquals(List.of(), l.lastConfig.unreadKeys());
+        assertEquals(List.of(), l.lastContext.config().unreadKeys());
     }
 
     @Test
@@ -48,10 +49,10 @@ class SettingsTest {
         l.start("mode", "token_bucket", "burst", 5, "refill_per_second", 2, "key", "header", "header", "X-App-Id",
                 "missing_key", "shared", "trusted_proxies", List.of("10.0.0.0/8", "fd00::/8", "192.0.2.1"),
                 "ipv6_prefix", 56, "headers", true, "max_keys", 5000, "name", "api");
-        assertEquals(List.of(), l.lastConfig.unreadKeys());
+        assertEquals(List.of(), l.lastContext.config().unreadKeys());
         Settings s = l.start("mode", "sliding_window", "max_requests", 10, "window", "60s", "key", "ip_path",
                 "path_prefixes", List.of("/api", "/login")).settings();
-        assertEquals(List.of(), l.lastConfig.unreadKeys());
+        assertEquals(List.of(), l.lastContext.config().unreadKeys());
         assertEquals(Duration.ofSeconds(60), s.window);
         assertEquals("x-app-id", new Limiters().start("burst", 1, "refill_per_second", 1, "key", "header", "header", "X-App-Id")
                 .settings().header);
@@ -61,7 +62,7 @@ class SettingsTest {
     void anUnknownKeyIsLeftUnreadForTheHostToRefuse() {
         Limiters l = new Limiters();
         l.start("burst", 10, "refill_per_second", 0.5, "brust", 3);
-        assertEquals(List.of(PREFIX + ".brust"), l.lastConfig.unreadKeys());
+        assertEquals(List.of(PREFIX + ".brust"), l.lastContext.config().unreadKeys());
     }
 
     @Test
@@ -148,7 +149,7 @@ class SettingsTest {
     void theDefaultNameIsTheChainEntry() {
         assertEquals("plugins.chain[3]", Settings.defaultName("plugins.chain[3].config"));
         assertEquals("rate-limit", Settings.defaultName(""));
-        Settings s = Settings.parse(ConfigSection.of("", Limiters.map("burst", 1, "refill_per_second", 1)));
+        Settings s = Settings.parse(ConfigSection.of("", FakePluginContext.mapping("burst", 1, "refill_per_second", 1)));
         assertEquals("rate-limit", s.name);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnpike.testkit.phases.FakeSession;
 import org.junit.jupiter.api.Test;
 
 /** The sliding window: an exact log of the allowed requests, with time driven by hand. */

@@ -1,0 +1,145 @@
+package dev.turnpike.testkit.phases;
+
+import dev.turnpike.api.metrics.Counter;
+import dev.turnpike.api.metrics.Gauge;
+import dev.turnpike.api.metrics.PluginMetrics;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * {@link PluginMetrics} that remember what a plugin registered and recorded, with the runtime's
+ * rules: a name asked for again returns the same series (so counts carry across instances sharing
+ * one {@code FakeMetrics}, as across reloads), asking with another type or other label names is
+ * refused, a name must be a Prometheus name, a recording must give one value per label name, and a
+ * counter never goes down; each refusal is an {@link IllegalArgumentException}, as the runtime's.
+ *
+ * <p>Read back with {@link #value} (0 when nothing was recorded), {@link #find} (null then),
+ * {@link #sets} (how many times a gauge series was set) and {@link #registered}. Names are the
+ * plugin's, without the {@code turnpike_} prefix the runtime exports them with. Thread-safe.
+ */
+public final class FakeMetrics implements PluginMetrics {
+
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+
+    /** What a plugin registered under one name. */
+    public record Registration(String name, Kind kind, String help, List<String> labelNames) {
+    }
+
+    /** The type of a metric. */
+    public enum Kind { COUNTER, GAUGE }
+
+    private final Map<String, Registration> registrations = new HashMap<>();
+    private final Map<String, Double> values = new HashMap<>();
+    private final Map<String, Integer> sets = new HashMap<>();
+
+    @Override
+    public Counter counter(String name, String help, String... labelNames) {
+        Registration r = register(name, Kind.COUNTER, help, labelNames);
+        return new Counter() {
+            @Override
+            public void inc(String... labelValues) {
+                add(1, labelValues);
+            }
+
+            @Override
+            public void add(double amount, String... labelValues) {
+                if (amount < 0 || Double.isNaN(amount)) {
+                    throw new IllegalArgumentException("counter " + name + ": cannot add " + amount + " (a counter only goes up)");
+                }
+                record(r, labelValues, amount, false);
+            }
+        };
+    }
+
+    @Override
+    public Gauge gauge(String name, String help, String... labelNames) {
+        Registration r = register(name, Kind.GAUGE, help, labelNames);
+        return new Gauge() {
+            @Override
+            public void set(double value, String... labelValues) {
+                record(r, labelValues, value, true);
+            }
+
+            @Override
+            public void inc(String... labelValues) {
+                record(r, labelValues, 1, false);
+            }
+
+            @Override
+            public void dec(String... labelValues) {
+                record(r, labelValues, -1, false);
+            }
+        };
+    }
+
+    /** What was registered under {@code name}, or {@code null}. */
+    public synchronized Registration registered(String name) {
+        return registrations.get(name);
+    }
+
+    /** Every name registered. */
+    public synchronized java.util.Set<String> names() {
+        return java.util.Set.copyOf(registrations.keySet());
+    }
+
+    /** The value of the series {@code name} with these label values; 0 when nothing was recorded. */
+    public double value(String name, String... labelValues) {
+        Double v = find(name, labelValues);
+        return v == null ? 0 : v;
+    }
+
+    /** The value of the series, or {@code null} when nothing was ever recorded on it. */
+    public synchronized Double find(String name, String... labelValues) {
+        return values.get(key(name, labelValues));
+    }
+
+    /** How many times the gauge series was {@link Gauge#set}; 0 when never. */
+    public synchronized int sets(String name, String... labelValues) {
+        return sets.getOrDefault(key(name, labelValues), 0);
+    }
+
+    private synchronized Registration register(String name, Kind kind, String help, String[] labelNames) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("invalid metric name '" + name + "'");
+        }
+        for (String l : labelNames) {
+            if (l == null || !NAME.matcher(l).matches() || l.startsWith("__")) {
+                throw new IllegalArgumentException("metric " + name + ": invalid label name '" + l + "'");
+            }
+        }
+        Registration known = registrations.get(name);
+        if (known == null) {
+            known = new Registration(name, kind, help, List.of(labelNames));
+            registrations.put(name, known);
+        } else if (known.kind() != kind || !known.labelNames().equals(List.of(labelNames))) {
+            throw new IllegalArgumentException("metric " + name + " is already registered as another type or with other labels");
+        }
+        return known;
+    }
+
+    private synchronized void record(Registration r, String[] labelValues, double amount, boolean replace) {
+        if (labelValues.length != r.labelNames().size()) {
+            throw new IllegalArgumentException("metric " + r.name() + ": labels " + r.labelNames() + " given "
+                    + Arrays.toString(labelValues));
+        }
+        for (String v : labelValues) {
+            if (v == null) {
+                throw new IllegalArgumentException("metric " + r.name() + ": null label value");
+            }
+        }
+        String k = key(r.name(), labelValues);
+        if (replace) {
+            values.put(k, amount);
+            sets.merge(k, 1, Integer::sum);
+        } else {
+            values.merge(k, amount, Double::sum);
+        }
+    }
+
+    private static String key(String name, String... labelValues) {
+        return name + Arrays.toString(labelValues);
+    }
+}
