@@ -30,7 +30,7 @@ class ApiVersionReloadTest {
     private static final int MAJOR = Integer.parseInt(ApiVersion.CURRENT.split("\\.")[0]);
     /** What a plugin built against the next major declares. */
     private static final String NEWER = ">=" + (MAJOR + 1) + ".0.0 & <" + (MAJOR + 2) + ".0.0";
-    private static final String THIS = ">=" + ApiVersion.CURRENT + " & <" + (MAJOR + 1) + ".0.0";
+    private static final String THIS = TestJars.requiresThisApi();
 
     @TempDir
     Path dir;
