@@ -8,11 +8,10 @@ import dev.turnpike.api.metrics.PluginMetrics;
 import dev.turnpike.runtime.config.ChainEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,35 +24,24 @@ class PluginConfigTypoTest {
     @TempDir
     Path drop;
 
-    private PluginHost host;
-    private Map<String, LoadedPlugin> loaded;
-    private ChainFactory factory;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        Files.copy(TestJars.builtJar("turnpike.pluginsBuildDir", "rate-limit", "rate-limit"), drop.resolve("rate-limit.jar"));
-        host = new PluginHost(drop);
-        loaded = host.loadAll();
-        assertEquals(List.of("rate-limit"), List.copyOf(loaded.keySet()));
-        factory = new ChainFactory(drop, PluginMetrics.noop());
-    }
-
-    @AfterEach
-    void tearDown() {
-        host.close();
-    }
-
-    private InvalidConfigException refusal(Object... keyValues) {
+    /** What the chain factory refuses a [rate-limit] chain with, given its config section. */
+    private InvalidConfigException refusal(Object... keyValues) throws Exception {
         Map<String, Object> config = new LinkedHashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
             config.put((String) keyValues[i], keyValues[i + 1]);
         }
-        return assertThrows(InvalidConfigException.class,
-                () -> factory.build(List.of(new ChainEntry("rate-limit", config, "plugins.chain[0]")), loaded));
+        Files.copy(TestJars.builtJar("turnpike.pluginsBuildDir", "rate-limit", "rate-limit"), drop.resolve("rate-limit.jar"),
+                StandardCopyOption.REPLACE_EXISTING);
+        try (PluginHost host = new PluginHost(drop)) {
+            Map<String, LoadedPlugin> plugins = host.loadAll();
+            List<ChainEntry> chain = List.of(new ChainEntry("rate-limit", config, "plugins.chain[0]"));
+            return assertThrows(InvalidConfigException.class,
+                    () -> new ChainFactory(drop, PluginMetrics.noop()).build(chain, plugins));
+        }
     }
 
     @Test
-    void aMisspeltRequiredKeyIsNamedAsTheUnknownKey() {
+    void aMisspeltRequiredKeyIsNamedAsTheUnknownKey() throws Exception {
         InvalidConfigException e = refusal("burst", 10, "refill_per_secnd", 5);
         System.out.println("[issue 15] " + e.getMessage());
         assertEquals("plugins.chain[0].config.refill_per_secnd", e.key());
@@ -62,21 +50,21 @@ class PluginConfigTypoTest {
     }
 
     @Test
-    void aMisspeltModeIsNamedRatherThanTheKeyTheDefaultModeThenMisses() {
+    void aMisspeltModeIsNamedRatherThanTheKeyTheDefaultModeThenMisses() throws Exception {
         InvalidConfigException e = refusal("mdoe", "sliding_window", "max_requests", 10, "window", "1s");
         assertEquals("plugins.chain[0].config.mdoe", e.key(), e.getMessage());
         assertEquals(true, e.reason().startsWith("unknown key mdoe (did you mean mode?)"), e.reason());
     }
 
     @Test
-    void aMisspeltOptionalKeyIsUnknownWithASuggestion() {
+    void aMisspeltOptionalKeyIsUnknownWithASuggestion() throws Exception {
         InvalidConfigException e = refusal("burst", 10, "refill_per_second", 5, "max_kyes", 100);
         assertEquals("plugins.chain[0].config.max_kyes", e.key());
         assertEquals("unknown key max_kyes (did you mean max_keys?)", e.reason());
     }
 
     @Test
-    void aMissingKeyWithoutATypoIsStillReportedAsRequired() {
+    void aMissingKeyWithoutATypoIsStillReportedAsRequired() throws Exception {
         InvalidConfigException e = refusal("burst", 10);
         assertEquals("plugins.chain[0].config.refill_per_second", e.key());
         assertEquals("required with mode: token_bucket", e.reason());

@@ -54,6 +54,13 @@ class ApiVersionReloadTest {
                 + ApiVersion.CURRENT;
     }
 
+    /** Starts the proxy with [api-key, load-balancer], the gate's jar requiring {@code requires}, and checks it guards. */
+    private static void startWithGate(ReloadHarness h, String requires) throws Exception {
+        h.moveIn(gateJar(h, "1.0.0", requires), JAR);
+        h.start(h.yaml(gateChain(h)));
+        assertGateInForce(h, "at start");
+    }
+
     private static void assertGateInForce(ReloadHarness h, String when) throws Exception {
         assertEquals(401, h.get("/name").statusCode(), when + ": without a key; log:\n" + h.logs.dump());
         assertEquals(200, h.get("/name", ApiKeyGate.HEADER, "s3cret").statusCode(), when + ": with the key");
@@ -79,9 +86,7 @@ class ApiVersionReloadTest {
     @Timeout(60)
     void onReloadAPluginForANewerApiMajorIsRefusedAndTheVersionInForceKeepsServing() throws Exception {
         try (ReloadHarness h = new ReloadHarness(dir)) {
-            h.moveIn(gateJar(h, "1.0.0", THIS), JAR);
-            h.start(h.yaml(gateChain(h)));
-            assertGateInForce(h, "at start");
+            startWithGate(h, THIS);
             assertEquals(List.of(), h.logs.matching("declares no Plugin-Requires"), "a declared range is no news");
             long generation = h.proxy.reloader().generation();
 
@@ -110,9 +115,7 @@ class ApiVersionReloadTest {
     @Timeout(30)
     void aPluginWithoutPluginRequiresLoadsWithAWarning() throws Exception {
         try (ReloadHarness h = new ReloadHarness(dir)) {
-            h.moveIn(gateJar(h, "1.0.0", null), JAR);
-            h.start(h.yaml(gateChain(h)));
-            assertGateInForce(h, "unchecked");
+            startWithGate(h, null);
             List<String> warnings = h.logs.matching("WARN", "plugin " + ID + " 1.0.0", "declares no Plugin-Requires");
             assertEquals(1, warnings.size(), h.logs.dump());
             assertTrue(warnings.get(0).contains("proxy-api " + ApiVersion.CURRENT) && warnings.get(0).contains(THIS),
