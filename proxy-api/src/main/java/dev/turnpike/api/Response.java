@@ -14,7 +14,8 @@ import java.util.Objects;
  * fixed response once and return it for every request.
  *
  * <p>The runtime sets {@code Content-Length} and the connection headers itself; a
- * {@code Content-Length} or hop-by-hop header given here is ignored. Bodies are for short answers
+ * {@code Content-Length} or hop-by-hop header given here is ignored. A response has at most one
+ * {@code Content-Type}: see {@link Builder#contentType(String)}. Bodies are for short answers
  * (an error page, a JSON object): at most {@link #MAX_BODY_BYTES}.
  */
 public final class Response {
@@ -61,11 +62,26 @@ public final class Response {
         return ByteBuffer.wrap(body).asReadOnlyBuffer();
     }
 
-    /** Builds a {@link Response}; not thread-safe. */
+    /**
+     * Builds a {@link Response}; not thread-safe (build once, then share the immutable result).
+     *
+     * <p><b>Content-Type.</b> The built response carries exactly one {@code Content-Type}, or none:
+     * the last one given by {@link #contentType(String)}, by a {@code body} overload with a type, or
+     * by {@link #header(String, String) header("Content-Type", ...)} (any case), in whichever order
+     * they come; failing all of these, {@link #body(String)} gives {@code text/plain; charset=utf-8}
+     * and a byte body gives none. It is sent after the other headers.
+     */
     public static final class Builder {
+        private static final String CONTENT_TYPE = "Content-Type";
+        private static final String TEXT_PLAIN = "text/plain; charset=utf-8";
+
         private final int status;
         private final List<Map.Entry<String, String>> headers = new ArrayList<>();
         private byte[] body = new byte[0];
+        /** Set by the plugin, whatever the body; wins over {@link #textDefault}. */
+        private String contentType;
+        /** Whether the body was given as text, so that text/plain applies when no type was set. */
+        private boolean textDefault;
 
         private Builder(int status) {
             if (status < 200 || status > 599) {
@@ -75,7 +91,8 @@ public final class Response {
         }
 
         /**
-         * Adds a header (a second one with the same name is added too, not replaced).
+         * Adds a header (a second one with the same name is added too, not replaced), except
+         * {@code Content-Type}, which sets the one content type as {@link #contentType(String)} does.
          *
          * @throws IllegalArgumentException for an empty name or a value with CR, LF or NUL, which could
          *                                  split the response: checked once here, since a built
@@ -83,37 +100,86 @@ public final class Response {
          */
         public Builder header(String name, String value) {
             Objects.requireNonNull(name, "name");
-            Objects.requireNonNull(value, "value");
+            checkValue(name, value);
             if (name.isEmpty()) {
                 throw new IllegalArgumentException("empty header name");
             }
+            if (name.equalsIgnoreCase(CONTENT_TYPE)) {
+                contentType = value;
+            } else {
+                headers.add(Map.entry(name, value));
+            }
+            return this;
+        }
+
+        /**
+         * The response's one {@code Content-Type} (for instance {@code application/json}), replacing
+         * any given before, by this method, {@link #header} or a {@code body} overload, and the
+         * {@code text/plain} default of {@link #body(String)}.
+         *
+         * @throws IllegalArgumentException for an empty value or one with CR, LF or NUL
+         */
+        public Builder contentType(String type) {
+            checkValue(CONTENT_TYPE, type);
+            if (type.isBlank()) {
+                throw new IllegalArgumentException("empty Content-Type");
+            }
+            contentType = type;
+            return this;
+        }
+
+        /** The body as given; sets no Content-Type (one set before or after applies). */
+        public Builder body(byte[] bytes) {
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new IllegalArgumentException("response body of " + bytes.length + " bytes exceeds " + MAX_BODY_BYTES);
+            }
+            this.body = bytes.clone();
+            this.textDefault = false;
+            return this;
+        }
+
+        /** The body as given, with this Content-Type: {@code body(bytes).contentType(type)}. */
+        public Builder body(byte[] bytes, String type) {
+            return body(bytes).contentType(type);
+        }
+
+        /**
+         * The body as UTF-8 text; {@code Content-Type: text/plain; charset=utf-8} unless a type is set
+         * (before or after) with {@link #contentType(String)} or {@link #header}.
+         */
+        public Builder body(String text) {
+            body(text.getBytes(StandardCharsets.UTF_8));
+            this.textDefault = true;
+            return this;
+        }
+
+        /**
+         * The body as UTF-8 text with this Content-Type, for instance
+         * {@code body("{\"error\":\"denied\"}", "application/json")}. Name the charset in the type if
+         * a client needs it spelt out ({@code text/html; charset=utf-8}).
+         */
+        public Builder body(String text, String type) {
+            return body(text).contentType(type);
+        }
+
+        private static void checkValue(String name, String value) {
+            Objects.requireNonNull(value, "value");
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if (c == '\r' || c == '\n' || c == 0) {
                     throw new IllegalArgumentException("header " + name + ": value contains CR, LF or NUL");
                 }
             }
-            headers.add(Map.entry(name, value));
-            return this;
         }
 
-        /** The body as given; also sets no Content-Type. */
-        public Builder body(byte[] bytes) {
-            if (bytes.length > MAX_BODY_BYTES) {
-                throw new IllegalArgumentException("response body of " + bytes.length + " bytes exceeds " + MAX_BODY_BYTES);
-            }
-            this.body = bytes.clone();
-            return this;
-        }
-
-        /** The body as UTF-8 text, with {@code Content-Type: text/plain; charset=utf-8}. */
-        public Builder body(String text) {
-            header("Content-Type", "text/plain; charset=utf-8");
-            return body(text.getBytes(StandardCharsets.UTF_8));
-        }
-
+        /** The response as built so far; the builder may go on to build others. */
         public Response build() {
-            return new Response(status, Collections.unmodifiableList(new ArrayList<>(headers)), body);
+            List<Map.Entry<String, String>> all = new ArrayList<>(headers);
+            String type = contentType != null ? contentType : textDefault ? TEXT_PLAIN : null;
+            if (type != null) {
+                all.add(Map.entry(CONTENT_TYPE, type));
+            }
+            return new Response(status, Collections.unmodifiableList(all), body);
         }
     }
 }

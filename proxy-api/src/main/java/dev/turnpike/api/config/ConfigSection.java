@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -17,7 +18,10 @@ import java.util.regex.Pattern;
  *
  * <p>Every accessor names the key's full path in its {@link InvalidConfigException}. Keys that were
  * never read are unknown: {@link #unreadKeys()} lists them, and the runtime refuses a configuration
- * that has any (a misspelt key is an error, not a silent default).
+ * that has any (a misspelt key is an error, not a silent default), with a "did you mean" when a key
+ * that was asked for is close ({@link #unknownKey()}). A misspelt required key fails twice over (the
+ * real key is missing, the typo unknown); {@link #misspeltKeyBehind} turns the first error into the
+ * second, which names what to fix.
  *
  * <p>Values: durations as {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} (a bare number is
  * seconds); sizes as a number of bytes or with {@code k}, {@code m}, {@code g} (powers of 1024).
@@ -271,12 +275,66 @@ public final class ConfigSection {
         return out;
     }
 
-    /** Throws for the first unread key: "unknown key" with the keys this section does know. */
-    public void refuseUnreadKeys() {
-        List<String> unread = unreadKeys();
-        if (!unread.isEmpty()) {
-            throw new InvalidConfigException(unread.get(0), "unknown key");
+    /**
+     * The error for the first unread key (this section's, then its nested sections'), if any:
+     * {@code <path>: unknown key <key>}, with {@code (did you mean <known>?)} when a key its section
+     * was asked for is a likely typo of it.
+     */
+    public Optional<InvalidConfigException> unknownKey() {
+        for (String k : values.keySet()) {
+            if (!read.contains(k)) {
+                Optional<String> meant = KeyTypos.closest(k, read);
+                return Optional.of(invalid(k, "unknown key " + k + meant.map(m -> " (did you mean " + m + "?)").orElse("")));
+            }
         }
+        for (ConfigSection c : children) {
+            Optional<InvalidConfigException> e = c.unknownKey();
+            if (e.isPresent()) {
+                return e;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Throws {@link #unknownKey()}'s error, if there is one. */
+    public void refuseUnreadKeys() {
+        Optional<InvalidConfigException> e = unknownKey();
+        if (e.isPresent()) {
+            throw e.get();
+        }
+    }
+
+    /**
+     * When {@code error} is about a key of a section (this one or one taken from it) that also holds
+     * an unread key that is a likely typo of another key the section was asked for, or, when the key
+     * of {@code error} is absent, of that key: the unknown-key error for the typo, which is the thing
+     * to fix (a misspelt key fails twice over: the real key is missing, the typo unknown), ending
+     * with {@code error}'s own words: {@code <typo's path>: unknown key refill_per_secnd (did you mean
+     * refill_per_second?); as written, refill_per_second is missing (<reason>)}. Otherwise empty:
+     * {@code error} stands. For the runtime, after a plugin's {@code start} threw.
+     */
+    public Optional<InvalidConfigException> misspeltKeyBehind(InvalidConfigException error) {
+        String key = error.key();
+        String prefix = path.isEmpty() ? "" : path + ".";
+        if (key != null && key.startsWith(prefix)) {
+            String k = key.substring(prefix.length());
+            if (!k.isEmpty() && k.indexOf('.') < 0 && k.indexOf('[') < 0) {
+                boolean absent = !has(k);
+                Optional<String[]> typo = KeyTypos.unreadTypo(values.keySet(), read, absent ? k : null);
+                if (typo.isPresent()) {
+                    String[] t = typo.get();
+                    return Optional.of(invalid(t[0], "unknown key " + t[0] + " (did you mean " + t[1] + "?); as written, "
+                            + k + (absent ? " is missing (" : " is refused (") + error.reason() + ")"));
+                }
+            }
+        }
+        for (ConfigSection c : children) {
+            Optional<InvalidConfigException> e = c.misspeltKeyBehind(error);
+            if (e.isPresent()) {
+                return e;
+            }
+        }
+        return Optional.empty();
     }
 
     /** The parsed values, as YAML gave them (for a plugin that walks its own structure). */

@@ -25,9 +25,12 @@ import java.util.Optional;
  * <p>All or nothing: when an entry fails, the instances already started are stopped (last first)
  * and the failure is thrown as an {@link InvalidConfigException} naming the key:
  * <ul>
- *   <li>a key of the entry's config that the plugin did not read: {@code <key path>: unknown key};</li>
- *   <li>the plugin's own {@code InvalidConfigException}: as thrown (a key given relative to the
- *       section is put under the entry's {@code config} path);</li>
+ *   <li>a key of the entry's config that the plugin did not read: {@code <key path>: unknown key
+ *       <key>}, with {@code (did you mean <key>?)} when the plugin asked for a close one;</li>
+ *   <li>the plugin's own {@code InvalidConfigException}: as thrown, unless it is about a key that
+ *       is absent while the section has an unread key close to it (a typo of it): then the typo's
+ *       unknown-key error, naming both ({@link ConfigSection#misspeltKeyBehind}); a key given
+ *       relative to the section is put under the entry's {@code config} path;</li>
  *   <li>anything else {@code start()} (or the constructor) throws:
  *       {@code plugins.chain[i]: plugin <id> failed to start: <message>}.</li>
  * </ul>
@@ -170,7 +173,10 @@ public final class ChainFactory {
                 instance.start(context);
             }
         } catch (InvalidConfigException e) {
-            throw underSection(e, config);
+            // A misspelt required key makes the plugin report the real key missing; the typo is
+            // what to fix, so it is reported instead.
+            InvalidConfigException placed = underSection(e, config);
+            throw config.misspeltKeyBehind(placed).orElse(placed);
         } catch (Exception | LinkageError e) {
             String message = e.getMessage() != null ? e.getMessage() : e.toString();
             InvalidConfigException refused = new InvalidConfigException(entry.path(),
@@ -184,10 +190,10 @@ public final class ChainFactory {
                     + ConnectionPlugin.class.getName() + "), so it cannot serve a tcp listener's chain");
         }
         ChainLink link = ChainLink.of(plugin.id(), plugin.version(), instance);
-        List<String> unread = config.unreadKeys();
-        if (!unread.isEmpty()) {
+        Optional<InvalidConfigException> unknown = config.unknownKey();
+        if (unknown.isPresent()) {
             Chain.stop(List.of(link));
-            throw new InvalidConfigException(unread.get(0), "unknown key");
+            throw unknown.get();
         }
         return link;
     }

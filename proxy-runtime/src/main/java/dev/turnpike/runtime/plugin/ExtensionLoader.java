@@ -14,7 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Checks one staged jar against the {@link PluginBoundary} ({@link BoundaryCheck}), loads it into
+ * Checks one staged jar's {@code Plugin-Requires} against the API this proxy runs
+ * ({@link ApiCompatibility}) and its classes against the {@link PluginBoundary}
+ * ({@link BoundaryCheck}), loads it into
  * a fresh PF4J manager, starts it there, and finds its single {@link ProxyPlugin} extension. On any
  * failure the manager is unloaded and the staged copy deleted, so a refused jar leaves nothing
  * behind. Management thread only.
@@ -26,6 +28,7 @@ final class ExtensionLoader {
     private final Path stagingDir;
     private final PluginBoundary boundary;
     private final BoundaryCheck boundaryCheck;
+    private final ApiCompatibility compatibility = new ApiCompatibility();
 
     ExtensionLoader(Path stagingDir, PluginBoundary boundary) {
         this.stagingDir = stagingDir;
@@ -36,12 +39,19 @@ final class ExtensionLoader {
     /** @throws PluginLoadException naming, against the dropped file, why it cannot be used */
     LoadedPlugin load(StagedJar jar) throws PluginLoadException {
         try {
-            boundaryCheck.check(jar); // before PF4J, so a refused jar never gets a class loader
+            // Both before PF4J, so a refused jar never gets a class loader.
+            if (compatibility.check(jar) == ApiCompatibility.Verdict.UNDECLARED) {
+                log.warn("plugin {} declares no Plugin-Requires: loading it unchecked against proxy-api {}; "
+                        + "a plugin built for another API may fail on a request (NoSuchMethodError) instead of at load. "
+                        + "add Plugin-Requires (for example '{}') to its manifest",
+                        jar.label(), compatibility.apiVersion(), compatibility.suggestedRange());
+            }
+            boundaryCheck.check(jar);
         } catch (PluginLoadException e) {
             discard(null, null, jar);
             throw e;
         }
-        PluginManager manager = new StagedJarPluginManager(stagingDir, boundary);
+        PluginManager manager = new StagedJarPluginManager(stagingDir, boundary, compatibility.apiVersion());
         String loadedId = null;
         try {
             loadedId = manager.loadPlugin(jar.stagedPath());

@@ -22,7 +22,8 @@ import java.util.zip.ZipException;
 /**
  * Copies a plugin jar from the drop directory to a private staging path, hashing it on the way,
  * and checks the copy: a readable jar whose manifest names {@code Plugin-Id} and
- * {@code Plugin-Version}, and which does not carry the API's classes.
+ * {@code Plugin-Version}, and which does not carry the API's classes. Its {@code Plugin-Requires}
+ * is read here and judged by {@link ApiCompatibility}.
  *
  * <p>The checks run on the copy, not on the original, so what was checked, what was hashed and
  * what PF4J loads are the same bytes even if someone rewrites the dropped file meanwhile. The
@@ -62,10 +63,10 @@ final class JarStager {
         }
         try {
             String sha256 = copyHashing(source, incoming);
-            String[] idVersion = readDescriptor(source, incoming);
-            Path target = freshPath(idVersion[0], idVersion[1], sha256);
+            String[] descriptor = readDescriptor(source, incoming);
+            Path target = freshPath(descriptor[0], descriptor[1], sha256);
             Files.move(incoming, target, StandardCopyOption.ATOMIC_MOVE);
-            return new StagedJar(idVersion[0], idVersion[1], sha256, source, target);
+            return new StagedJar(descriptor[0], descriptor[1], descriptor[2], sha256, source, target);
         } catch (NoSuchFileException e) {
             throw new PluginLoadException(source, "the file disappeared while it was being read", e);
         } catch (IOException e) {
@@ -84,7 +85,7 @@ final class JarStager {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    /** The manifest's id and version, after every check that needs no class loading. */
+    /** The manifest's id, version and requires (or null), after every check that needs no class loading. */
     private static String[] readDescriptor(Path source, Path copy) throws PluginLoadException {
         Manifest manifest;
         boolean bundlesApi;
@@ -106,7 +107,8 @@ final class JarStager {
             throw new PluginLoadException(source, "it bundles the Turnpike API classes (dev.turnpike.api); "
                     + "depend on proxy-api in provided scope, or PF4J finds no extension in it");
         }
-        return new String[] {id, version};
+        String requires = main.getValue("Plugin-Requires");
+        return new String[] {id, version, requires == null || requires.isBlank() ? null : requires.trim()};
     }
 
     private static String attribute(Path source, Attributes attributes, String name) throws PluginLoadException {

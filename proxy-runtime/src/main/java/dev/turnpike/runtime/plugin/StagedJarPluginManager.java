@@ -11,7 +11,9 @@ import org.pf4j.RuntimeMode;
 /**
  * The PF4J manager of one staged plugin jar: a {@link JarPluginManager} (the jar alone is the
  * plugin's class path) rooted at the staging directory, always in deployment mode, whose plugin
- * class loader sees of the host only what the {@link PluginBoundary} shares.
+ * class loader sees of the host only what the {@link PluginBoundary} shares, and whose system
+ * version is the plugin API's (so PF4J's own {@code Plugin-Requires} check agrees with
+ * {@link ApiCompatibility}, which runs first and words the refusal).
  *
  * <p>One manager per loaded jar, because PF4J refuses a second plugin with the same id in one
  * manager and a reload needs the old and the new version loaded at once. The host only ever calls
@@ -22,9 +24,10 @@ final class StagedJarPluginManager extends JarPluginManager {
 
     private final PluginBoundary boundary;
 
-    StagedJarPluginManager(Path stagingDir, PluginBoundary boundary) {
+    StagedJarPluginManager(Path stagingDir, PluginBoundary boundary, String apiVersion) {
         super(stagingDir);
         this.boundary = boundary;
+        setSystemVersion(apiVersion);
     }
 
     /**

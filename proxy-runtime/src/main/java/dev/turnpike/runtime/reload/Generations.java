@@ -19,8 +19,10 @@ import org.slf4j.LoggerFactory;
  * The chain in force and the ones retiring. A swap makes the new chain current at once; the old one
  * keeps serving the requests that hold it, and only once it has drained are its plugin instances
  * stopped and the plugin versions nobody uses any more unloaded. Each unloaded version's class
- * loader is watched through a weak reference, and one still reachable long after is reported: that
- * is a leak (a thread the plugin left running, a ThreadLocal on an event loop, a static cache).
+ * loader is watched through a weak reference; one still reachable long after gets a few garbage
+ * collections to go, and only one that survives them is reported, with the threads that hold it
+ * when any can be found ({@link RetainedLoaders}): that is a leak (a thread the plugin left running,
+ * a ThreadLocal on an event loop, a static cache).
  *
  * <p>Confined to the management thread, except {@link #current()} (any thread).
  */
@@ -136,9 +138,11 @@ final class Generations {
         for (LoadedPlugin p : candidates) {
             if (!p.isClosed() && !keepSet.contains(p) && !inUse(p)) {
                 ClassLoader loader = p.classLoader();
+                String label = p.toString();
                 p.close();
-                watchRetired(p.toString(), loader);
-                log.info("unloaded plugin {}", p);
+                watchRetired(label, loader);
+                // The label, not the plugin: a log event kept in memory must not keep the loader.
+                log.info("unloaded plugin {}", label);
             }
         }
     }
@@ -148,7 +152,11 @@ final class Generations {
         retiredLoaders.add(new RetiredLoader(label, new WeakReference<>(loader), System.nanoTime()));
     }
 
-    /** Reports retired class loaders still reachable after {@link #LEAK_REPORT_NANOS}; forgets collected ones. */
+    /**
+     * Reports retired class loaders still reachable after {@link #LEAK_REPORT_NANOS} and a few
+     * garbage collections, once each; forgets collected ones. Blocks for the collections (up to
+     * {@link RetainedLoaders#GC_DEADLINE_MILLIS}, only when a loader is due): management thread.
+     */
     void reportLeaks() {
         long now = System.nanoTime();
         for (Iterator<RetiredLoader> it = retiredLoaders.iterator(); it.hasNext(); ) {
@@ -157,9 +165,33 @@ final class Generations {
                 it.remove();
             } else if (!r.reported && now - r.since >= leakReportNanos) {
                 r.reported = true;
-                log.warn("plugin {} was unloaded {} s ago but its class loader is still reachable: something holds it "
-                        + "(a thread it started and did not stop, a ThreadLocal, a static reference)", r.label, (now - r.since) / 1_000_000_000L);
+                if (survivesGc(r)) {
+                    List<String> holders = holders(r.loader);
+                    log.warn("plugin {} was unloaded {} s ago and its class loader is still reachable after a garbage "
+                            + "collection: {}", r.label, (now - r.since) / 1_000_000_000L, holders.isEmpty()
+                            ? "what holds it could not be determined (no live thread runs its code or has it as context "
+                                    + "class loader: look for a ThreadLocal it set on a host thread, a static reference, "
+                                    + "a JDK or library registry)"
+                            : "held by " + String.join(", ", holders) + "; a plugin must stop the threads it starts in stop()");
+                } else {
+                    it.remove();
+                    log.debug("plugin {}: its class loader was collected once a garbage collection ran", r.label);
+                }
             }
+        }
+    }
+
+    private static List<String> holders(WeakReference<ClassLoader> ref) {
+        ClassLoader held = ref.get();
+        return held == null ? List.of() : RetainedLoaders.holdingThreads(held);
+    }
+
+    private static boolean survivesGc(RetiredLoader r) {
+        try {
+            return !RetainedLoaders.collectedAfterGc(r.loader);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return r.loader.get() != null;
         }
     }
 

@@ -52,8 +52,8 @@ final class JarTracker {
      * take the plugin out of the chain. Gone at the next look too, they are removed.
      */
     private final Set<Path> vanishing = new HashSet<>();
-    /** Files refused as they are now: tried again only once they change. */
-    private final Map<Path, Fingerprint> refused = new HashMap<>();
+    /** Files refused as they are now, with why: tried again only once they change. */
+    private final Map<Path, Refusal> refused = new TreeMap<>();
 
     JarTracker(DropDirectory drop, PluginHost host, ProxyMetrics metrics) {
         this.drop = drop;
@@ -68,8 +68,10 @@ final class JarTracker {
      * @param waiting  a file is still settling: scan again shortly
      * @param replaced the versions that left the directory (replaced or removed), for unloading
      * @param removed  the jars whose file is gone, with the version loaded from each
+     * @param refusalsChanged a jar was refused, or a refused one loaded or left: {@link #refused()} changed
      */
-    record Scan(boolean changed, boolean waiting, List<LoadedPlugin> replaced, List<Removed> removed) {
+    record Scan(boolean changed, boolean waiting, List<LoadedPlugin> replaced, List<Removed> removed,
+            boolean refusalsChanged) {
     }
 
     /** A jar whose file left the drop directory, and the version that had been loaded from it. */
@@ -79,6 +81,7 @@ final class JarTracker {
     /** Brings the known jars in line with the directory. {@code initial}: at start nothing waits to settle. */
     Scan scan(boolean initial) throws IOException {
         List<Path> files = drop.exists() ? drop.jars() : List.of();
+        Map<Path, Refusal> refusedBefore = new HashMap<>(refused);
         boolean changed = false;
         boolean waiting = false;
         List<LoadedPlugin> replaced = new ArrayList<>();
@@ -88,7 +91,8 @@ final class JarTracker {
                 continue; // vanished between listing and looking
             }
             Jar known = jars.get(file);
-            if (known != null && known.fingerprint.equals(now) || now.equals(refused.get(file))) {
+            Refusal before = refused.get(file);
+            if (known != null && known.fingerprint.equals(now) || before != null && now.equals(before.fingerprint())) {
                 settling.remove(file);
                 continue;
             }
@@ -110,7 +114,7 @@ final class JarTracker {
                     waiting = true;
                     continue;
                 }
-                refused.put(file, now);
+                refused.put(file, new Refusal(file, e.reason(), now));
                 metrics.reloaded("plugins", false);
                 log.error("plugin jar {} refused: {}{}", file.getFileName(), e.reason(),
                         known != null ? "; the version loaded before (" + known.plugin + ") keeps serving" : "");
@@ -150,7 +154,7 @@ final class JarTracker {
         }
         settling.keySet().retainAll(present);
         refused.keySet().retainAll(present);
-        return new Scan(changed, waiting, replaced, removed);
+        return new Scan(changed, waiting, replaced, removed, !refusedBefore.equals(refused));
     }
 
     /** The plugin versions the drop directory holds now, one per id: the last file by name wins. */
@@ -171,6 +175,15 @@ final class JarTracker {
         List<LoadedPlugin> out = new ArrayList<>();
         jars.values().forEach(j -> out.add(j.plugin));
         return out;
+    }
+
+    /** The jars of the drop directory refused as they are now, by file name, with why (for /plugins). */
+    List<Refusal> refused() {
+        return List.copyOf(refused.values());
+    }
+
+    /** A jar that did not load, why (as logged), and what the file looked like then. */
+    record Refusal(Path file, String reason, Fingerprint fingerprint) {
     }
 
     /** A jar of the drop directory: the version loaded from it and what the file looked like then. */

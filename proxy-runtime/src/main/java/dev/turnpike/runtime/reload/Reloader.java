@@ -231,7 +231,7 @@ public final class Reloader implements AutoCloseable {
             pendingRescan = manager.schedule(() -> guarded("rescan", () -> scanJars(false)), SETTLE_MILLIS,
                     TimeUnit.MILLISECONDS);
         }
-        if (scan.changed()) {
+        if (scan.changed() || scan.refusalsChanged()) {
             updateStatus();
         }
     }
@@ -345,7 +345,7 @@ public final class Reloader implements AutoCloseable {
 
     private void updateStatus() {
         status = StatusJson.of(new StatusJson.View(generations.generation(), generations.current(), jars.versions(),
-                kept.versions(), leftOut.entries(), generations.retiringCount(), generations.retiredLoaders().size(),
+                kept.versions(), jars.refused(), leftOut.entries(), generations.retiringCount(), generations.retiredLoaders().size(),
                 config.file()));
     }
 

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * The document {@code GET /plugins} serves: the generation in force, each loaded plugin (id,
  * version, jar, hash, whether the chain uses it and where, whether it runs on after its jar was
- * removed), the optional chain entries left out, and how many generations and class loaders are
+ * removed), the jars refused (file and reason: a broken jar, one requiring another proxy-api), the
+ * optional chain entries left out, and how many generations and class loaders are
  * still on their way out.
  */
 final class StatusJson {
@@ -32,10 +33,11 @@ final class StatusJson {
      *
      * @param loaded   the versions loaded from the jars of the drop directory
      * @param kept     the versions whose jar is gone that a required chain entry keeps running
+     * @param refused  the jars of the drop directory that did not load, as they are now
      * @param leftOut  the optional entries the chain in force runs without
      */
     record View(long generation, Chain chain, List<LoadedPlugin> loaded, Collection<LoadedPlugin> kept,
-            List<LeftOutEntries.LeftOut> leftOut, int retiring, int unloadedNotCollected, Path configFile) {
+            List<JarTracker.Refusal> refused, List<LeftOutEntries.LeftOut> leftOut, int retiring, int unloadedNotCollected, Path configFile) {
     }
 
     static String of(View v) {
@@ -59,6 +61,13 @@ final class StatusJson {
         }
         for (LoadedPlugin p : v.kept()) {
             plugin(sb.append(first ? "" : ","), p, chain, Source.KEPT);
+            first = false;
+        }
+        sb.append("],\"refused\":[");
+        first = true;
+        for (JarTracker.Refusal r : v.refused()) {
+            sb.append(first ? "" : ",").append("{\"jar\":").append(quote(r.file().getFileName().toString()))
+                    .append(",\"reason\":").append(quote(r.reason())).append('}');
             first = false;
         }
         sb.append("],\"left_out\":[");

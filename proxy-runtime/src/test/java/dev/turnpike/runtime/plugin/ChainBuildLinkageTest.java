@@ -109,7 +109,7 @@ class ChainBuildLinkageTest {
         assertThrows(NoClassDefFoundError.class, plugin::getDeclaredMethods, "setup: the type is hidden");
         String sha = "0123456789abcdef".repeat(4);
         loaded.put("uses-vanished", new LoadedPlugin(
-                new StagedJar("uses-vanished", "1.0.0", sha, drop.resolve("uses-vanished.jar"), drop.resolve("staged.jar")),
+                new StagedJar("uses-vanished", "1.0.0", null, sha, drop.resolve("uses-vanished.jar"), drop.resolve("staged.jar")),
                 null, plugin, plugin.getConstructor()));
 
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> factory.build(List.of(

@@ -163,7 +163,7 @@ class ChainFactoryTest {
                 "load-balancer", with(backends("a:1"), "bogus", true)), loaded));
 
         assertEquals("plugins.chain[0].config.bogus", e.key());
-        assertEquals("unknown key", e.reason());
+        assertEquals("unknown key bogus", e.reason());
     }
 
     @Test

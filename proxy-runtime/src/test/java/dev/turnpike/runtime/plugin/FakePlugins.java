@@ -15,7 +15,7 @@ public final class FakePlugins {
     /** A version {@code id} {@code version} "loaded from" {@code dir/<id>.jar}. */
     public static LoadedPlugin of(String id, String version, Path dir) {
         String sha = String.format("%08x", (id + version).hashCode()).repeat(8);
-        StagedJar jar = new StagedJar(id, version, sha, dir.resolve(id + ".jar"), dir.resolve("staged-" + id + "-" + version + ".jar"));
+        StagedJar jar = new StagedJar(id, version, null, sha, dir.resolve(id + ".jar"), dir.resolve("staged-" + id + "-" + version + ".jar"));
         try {
             return new LoadedPlugin(jar, null, Silent.class, Silent.class.getConstructor());
         } catch (NoSuchMethodException e) {

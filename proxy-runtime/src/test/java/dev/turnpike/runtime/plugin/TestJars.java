@@ -92,9 +92,19 @@ public final class TestJars {
         return file;
     }
 
-    /** A plugin jar of one extension class with id and version. */
+    /**
+     * A plugin jar of one extension class with id and version, requiring (Plugin-Requires) the API
+     * the tests run, up to its next major, as a plugin built against it would.
+     */
     public static Path pluginJar(Path dir, String fileName, String id, String version, Class<?> extension) throws IOException {
-        return jar(dir, fileName, Map.of("Plugin-Id", id, "Plugin-Version", version), List.of(extension.getName()), extension);
+        return jar(dir, fileName, Map.of("Plugin-Id", id, "Plugin-Version", version, "Plugin-Requires", requiresThisApi()),
+                List.of(extension.getName()), extension);
+    }
+
+    /** {@code >=<this API> & <<its next major>.0.0}. */
+    public static String requiresThisApi() {
+        String api = dev.turnpike.api.ApiVersion.CURRENT;
+        return ">=" + api + " & <" + (Integer.parseInt(api.substring(0, api.indexOf('.'))) + 1) + ".0.0";
     }
 
     /** A valid zip with one text entry and no manifest. */
