@@ -337,6 +337,21 @@ public final class ConfigSection {
         return Optional.empty();
     }
 
+    /**
+     * What to report when a plugin's {@code start} threw {@code error} about this, its config
+     * section: {@code error} with its key put under this section's path when the plugin built the
+     * key by hand without it, or, when a typo is behind it, the typo's error
+     * ({@link #misspeltKeyBehind}). For the runtime, and for test harnesses that refuse a plugin's
+     * configuration the way the runtime does.
+     */
+    public InvalidConfigException startRefusal(InvalidConfigException error) {
+        String key = error.key();
+        InvalidConfigException placed = key != null
+                && (key.equals(path) || key.startsWith(path + ".") || key.startsWith(path + "["))
+                ? error : error.under(path);
+        return misspeltKeyBehind(placed).orElse(placed);
+    }
+
     /** The parsed values, as YAML gave them (for a plugin that walks its own structure). */
     public Map<String, Object> raw() {
         read.addAll(values.keySet());

@@ -175,8 +175,7 @@ public final class ChainFactory {
         } catch (InvalidConfigException e) {
             // A misspelt required key makes the plugin report the real key missing; the typo is
             // what to fix, so it is reported instead.
-            InvalidConfigException placed = underSection(e, config);
-            throw config.misspeltKeyBehind(placed).orElse(placed);
+            throw config.startRefusal(e);
         } catch (Exception | LinkageError e) {
             String message = e.getMessage() != null ? e.getMessage() : e.toString();
             InvalidConfigException refused = new InvalidConfigException(entry.path(),
@@ -196,15 +195,5 @@ public final class ChainFactory {
             throw unknown.get();
         }
         return link;
-    }
-
-    /** A plugin that built its key by hand may have left out the section's path; put it back. */
-    private static InvalidConfigException underSection(InvalidConfigException e, ConfigSection config) {
-        String prefix = config.path();
-        String key = e.key();
-        if (key != null && (key.equals(prefix) || key.startsWith(prefix + ".") || key.startsWith(prefix + "["))) {
-            return e;
-        }
-        return e.under(prefix);
     }
 }

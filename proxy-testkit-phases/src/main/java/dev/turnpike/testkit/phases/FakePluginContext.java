@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -22,10 +23,11 @@ import java.util.concurrent.ConcurrentMap;
  *
  * <p>{@link #start} starts a plugin the way the runtime does and refuses what it refuses, with the
  * same {@link InvalidConfigException}s: the plugin's own (its key put under the section's path
- * when the plugin left it out), a plugin that throws anything else ({@code <entry>: plugin <id>
+ * when the plugin left it out, or the misspelt key behind it: {@link ConfigSection#startRefusal}), a plugin that throws anything else ({@code <entry>: plugin <id>
  * failed to start: <message>}), a plugin without connection phases in a tcp chain
  * ({@code <entry>.id}), and a key of the section that the plugin never read
- * ({@code <key path>: unknown key}; the instance is stopped first).
+ * ({@code <key path>: unknown key <key>}, with a "did you mean" for a close one; the instance is
+ * stopped first).
  *
  * <p>Set the context up (id, version, chain kind, path, shared parts) before the plugin reads its
  * config: the section is made on the first {@link #config()} and a setter afterwards throws
@@ -163,29 +165,19 @@ public final class FakePluginContext implements PluginContext {
         try {
             plugin.start(this);
         } catch (InvalidConfigException e) {
-            throw underSection(e);
+            throw config().startRefusal(e);
         } catch (Exception | LinkageError e) {
             String message = e.getMessage() != null ? e.getMessage() : e.toString();
             InvalidConfigException refused = new InvalidConfigException(entry, "plugin " + pluginId + " failed to start: " + message);
             refused.initCause(e);
             throw refused;
         }
-        List<String> unread = config().unreadKeys();
-        if (!unread.isEmpty()) {
+        Optional<InvalidConfigException> unknown = config().unknownKey();
+        if (unknown.isPresent()) {
             plugin.stop();
-            throw new InvalidConfigException(unread.get(0), "unknown key");
+            throw unknown.get();
         }
         return plugin;
-    }
-
-    /** A plugin that built its key by hand may have left out the section's path; the runtime puts it back. */
-    private InvalidConfigException underSection(InvalidConfigException e) {
-        String prefix = configPath();
-        String key = e.key();
-        if (key != null && (key.equals(prefix) || key.startsWith(prefix + ".") || key.startsWith(prefix + "["))) {
-            return e;
-        }
-        return e.under(prefix);
     }
 
     // ---- PluginContext ----

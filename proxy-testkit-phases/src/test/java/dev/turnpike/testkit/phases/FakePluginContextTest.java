@@ -66,8 +66,8 @@ class FakePluginContextTest {
         Reader r = new Reader();
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ctx.start(r));
         assertEquals("plugins.chain[0].config.windw", e.key());
-        assertEquals("unknown key", e.reason());
-        assertEquals("plugins.chain[0].config.windw: unknown key", e.getMessage());
+        assertEquals("unknown key windw (did you mean window?)", e.reason());
+        assertEquals("plugins.chain[0].config.windw: unknown key windw (did you mean window?)", e.getMessage());
         assertEquals(1, r.stops);
     }
 

@@ -180,7 +180,7 @@ class PhaseHarnessTest {
     void aRefusedConfigIsTheRuntimesRefusal() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> gate("backend", "10.0.0.7:8080", "bakend", "x"));
         assertEquals("plugins.chain[0].config.bakend", e.key());
-        assertEquals("unknown key", e.reason());
+        assertEquals("unknown key bakend (did you mean backend?)", e.reason());
     }
 
     @Test

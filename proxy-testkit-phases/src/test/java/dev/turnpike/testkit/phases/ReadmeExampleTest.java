@@ -79,6 +79,6 @@ class ReadmeExampleTest {
     void aMisspeltKeyIsRefusedAsTheRuntimeRefusesIt() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> PhaseHarness.start(new ApiKeyAuth(), Map.of("keys", java.util.List.of("k"), "lookup_tme", "1s")));
-        assertEquals("plugins.chain[0].config.lookup_tme: unknown key", e.getMessage());
+        assertEquals("plugins.chain[0].config.lookup_tme: unknown key lookup_tme (did you mean lookup_time?)", e.getMessage());
     }
 }
