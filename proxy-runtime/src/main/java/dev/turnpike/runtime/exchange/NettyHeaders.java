@@ -1,7 +1,7 @@
 package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.api.Headers;
-import dev.turnpike.runtime.wire.HeaderRules;
+import dev.turnpike.api.MessageSyntax;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.AbstractMap;
 import java.util.Iterator;
@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@link Headers} over Netty's {@link HttpHeaders}, without copying. {@link HeaderRules} checks
+ * {@link Headers} over Netty's {@link HttpHeaders}, without copying. {@link MessageSyntax} checks
  * every name and value a plugin sets or adds (the decoded headers underneath do not validate),
  * which is what keeps a plugin from splitting a header; the owner's {@link Head} says when edits
  * are allowed at all.
@@ -45,8 +45,8 @@ final class NettyHeaders implements Headers {
         owner.checkEditable();
         // The headers were decoded without Netty's validation (the strict decoder checked them), so
         // a plugin's name is held to the token rule here: nothing below would refuse a CRLF in it.
-        HeaderRules.checkName(name);
-        HeaderRules.checkValue(name, value);
+        MessageSyntax.checkName(name);
+        MessageSyntax.checkValue(name, value);
         headers.set(name, value);
         return this;
     }
@@ -54,8 +54,8 @@ final class NettyHeaders implements Headers {
     @Override
     public Headers add(String name, String value) {
         owner.checkEditable();
-        HeaderRules.checkName(name);
-        HeaderRules.checkValue(name, value);
+        MessageSyntax.checkName(name);
+        MessageSyntax.checkValue(name, value);
         headers.add(name, value);
         return this;
     }

@@ -2,7 +2,7 @@ package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.api.Headers;
 import dev.turnpike.runtime.wire.HeadWriter;
-import dev.turnpike.runtime.wire.HeaderRules;
+import dev.turnpike.api.MessageSyntax;
 import dev.turnpike.runtime.wire.HopByHop;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -110,8 +110,8 @@ final class OverlayHeaders implements Headers {
 
     /** The runtime's own edit (the Host it adds for an HTTP/1.0 client), allowed after the phase. */
     void setUnchecked(String name, String value) {
-        HeaderRules.checkName(name);
-        HeaderRules.checkValue(name, value);
+        MessageSyntax.checkName(name);
+        MessageSyntax.checkValue(name, value);
         Edit o = find(name);
         if (o == null) {
             if (overrides == null) {
@@ -127,8 +127,8 @@ final class OverlayHeaders implements Headers {
     @Override
     public Headers add(String name, String value) {
         owner.checkEditable();
-        HeaderRules.checkName(name);
-        HeaderRules.checkValue(name, value);
+        MessageSyntax.checkName(name);
+        MessageSyntax.checkValue(name, value);
         touch(name).values.add(value);
         return this;
     }

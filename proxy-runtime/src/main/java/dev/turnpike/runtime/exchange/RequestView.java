@@ -1,5 +1,6 @@
 package dev.turnpike.runtime.exchange;
 
+import dev.turnpike.api.MessageSyntax;
 import dev.turnpike.api.Headers;
 import dev.turnpike.api.RequestHead;
 import dev.turnpike.runtime.wire.RequestFraming;
@@ -51,7 +52,7 @@ final class RequestView implements RequestHead, NettyHeaders.Head {
     @Override
     public void setMethod(String method) {
         checkEditable();
-        request.setMethod(HttpMethod.valueOf(UpstreamHead.checkMethod(method)));
+        request.setMethod(HttpMethod.valueOf(MessageSyntax.checkMethod(method)));
     }
 
     @Override
@@ -62,7 +63,7 @@ final class RequestView implements RequestHead, NettyHeaders.Head {
     @Override
     public void setUri(String uri) {
         checkEditable();
-        request.setUri(UpstreamHead.checkTarget(uri));
+        request.setUri(MessageSyntax.checkTarget(uri));
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.turnpike.runtime.exchange;
 import dev.turnpike.api.Headers;
 import dev.turnpike.api.RequestHead;
 import dev.turnpike.runtime.wire.HeadWriter;
-import dev.turnpike.runtime.wire.HeaderRules;
+import dev.turnpike.api.MessageSyntax;
 import dev.turnpike.runtime.wire.RequestFraming;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -118,7 +118,7 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
     @Override
     public void setMethod(String method) {
         checkEditable();
-        this.method = checkMethod(method);
+        this.method = MessageSyntax.checkMethod(method);
     }
 
     @Override
@@ -129,7 +129,7 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
     @Override
     public void setUri(String uri) {
         checkEditable();
-        this.uri = checkTarget(uri);
+        this.uri = MessageSyntax.checkTarget(uri);
     }
 
     @Override
@@ -176,27 +176,6 @@ final class UpstreamHead implements RequestHead, NettyHeaders.Head {
     @Override
     public String toString() {
         return method() + " " + uri();
-    }
-
-    /** A method a plugin may set: an HTTP token (RFC 9110 §9.1). */
-    static String checkMethod(String method) {
-        if (method == null || method.isEmpty()) {
-            throw new IllegalArgumentException("empty method");
-        }
-        try {
-            HeaderRules.checkName(method); // the same token rule as a header name
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("method '" + method + "' is not an HTTP token");
-        }
-        return method;
-    }
-
-    /** A request target a plugin may set: non-empty, no spaces or control characters. */
-    static String checkTarget(String uri) {
-        if (uri == null || uri.isEmpty() || uri.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-            throw new IllegalArgumentException("invalid request target: " + uri);
-        }
-        return uri;
     }
 
     static String path(String uri) {

@@ -1,6 +1,7 @@
 package dev.turnpike.testkit.phases;
 
 import dev.turnpike.api.Headers;
+import dev.turnpike.api.MessageSyntax;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -68,8 +69,8 @@ public final class FakeHeaders implements Headers {
 
     /** Adds one field, checked, whatever the edit rule says (set-up, not a plugin's edit). */
     FakeHeaders append(String name, String value) {
-        HeaderRules.checkName(name);
-        HeaderRules.checkValue(name, value);
+        MessageSyntax.checkName(name);
+        MessageSyntax.checkValue(name, value);
         fields.add(new AbstractMap.SimpleImmutableEntry<>(name, value));
         return this;
     }
@@ -104,8 +105,8 @@ public final class FakeHeaders implements Headers {
     @Override
     public FakeHeaders set(String name, String value) {
         checkEditable();
-        HeaderRules.checkName(name);
-        HeaderRules.checkValue(name, value);
+        MessageSyntax.checkName(name);
+        MessageSyntax.checkValue(name, value);
         fields.removeIf(f -> f.getKey().equalsIgnoreCase(name));
         fields.add(new AbstractMap.SimpleImmutableEntry<>(name, value));
         return this;
@@ -162,7 +163,7 @@ public final class FakeHeaders implements Headers {
     }
 
     private void checkEditable() {
-        HeaderRules.checkEditable(whyReadOnly);
+        Editable.check(whyReadOnly);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.turnpike.testkit.phases;
 
 import dev.turnpike.api.RequestHead;
+import dev.turnpike.api.MessageSyntax;
 import java.util.function.Supplier;
 
 /**
@@ -30,8 +31,8 @@ public final class FakeRequestHead implements RequestHead {
     private FakeRequestHead(boolean upstream, String method, String uri, String version, long bodyLength,
                             FakeHeaders headers, Supplier<String> whyReadOnly) {
         this.upstream = upstream;
-        this.method = HeaderRules.checkMethod(method);
-        this.uri = HeaderRules.checkTarget(uri);
+        this.method = MessageSyntax.checkMethod(method);
+        this.uri = MessageSyntax.checkTarget(uri);
         this.version = version;
         this.bodyLength = bodyLength;
         this.headers = headers;
@@ -62,7 +63,7 @@ public final class FakeRequestHead implements RequestHead {
     @Override
     public void setMethod(String method) {
         checkEditable();
-        this.method = HeaderRules.checkMethod(method);
+        this.method = MessageSyntax.checkMethod(method);
     }
 
     @Override
@@ -73,7 +74,7 @@ public final class FakeRequestHead implements RequestHead {
     @Override
     public void setUri(String uri) {
         checkEditable();
-        this.uri = HeaderRules.checkTarget(uri);
+        this.uri = MessageSyntax.checkTarget(uri);
     }
 
     @Override
@@ -134,11 +135,11 @@ public final class FakeRequestHead implements RequestHead {
     }
 
     void initialMethod(String method) {
-        this.method = HeaderRules.checkMethod(method);
+        this.method = MessageSyntax.checkMethod(method);
     }
 
     void initialUri(String uri) {
-        this.uri = HeaderRules.checkTarget(uri);
+        this.uri = MessageSyntax.checkTarget(uri);
     }
 
     void initialBodyLength(long length) {
@@ -149,7 +150,7 @@ public final class FakeRequestHead implements RequestHead {
     }
 
     private void checkEditable() {
-        HeaderRules.checkEditable(whyReadOnly);
+        Editable.check(whyReadOnly);
     }
 
     @Override

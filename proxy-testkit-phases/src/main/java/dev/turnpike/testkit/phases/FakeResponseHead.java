@@ -85,7 +85,7 @@ public final class FakeResponseHead implements ResponseHead {
     }
 
     private void checkEditable() {
-        HeaderRules.checkEditable(whyReadOnly);
+        Editable.check(whyReadOnly);
     }
 
     private static int checkStatus(int status) {
