@@ -10,8 +10,9 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * Turns a test's YAML snippet into a whole configuration file for an in-process proxy:
- * placeholders filled in, then what the snippet leaves out set for a test (the proxy and metrics
- * listeners on ephemeral ports of 127.0.0.1, the plugin directory the testkit made). Whatever the
+ * placeholders filled in, then what the snippet leaves out set for a test (the proxy listener on a
+ * port of 127.0.0.1 found free just before, the metrics listener on port 0, the plugin directory the
+ * testkit made). Whatever the
  * snippet sets stays as written.
  *
  * <p>Placeholders: {@code ${backend.NAME}} → {@code 127.0.0.1:PORT} of the backend registered as
@@ -23,10 +24,13 @@ final class TestConfig {
 
     private final Map<String, TestBackend> backends;
     private final Path pluginsDir;
+    private final int port;
 
-    TestConfig(Map<String, TestBackend> backends, Path pluginsDir) {
+    /** {@code port}: the proxy's cleartext port when the snippet names none (the runtime refuses port 0 there). */
+    TestConfig(Map<String, TestBackend> backends, Path pluginsDir, int port) {
         this.backends = backends;
         this.pluginsDir = pluginsDir;
+        this.port = port;
     }
 
     /** The file's text for {@code snippet}. */
@@ -41,7 +45,7 @@ final class TestConfig {
         }
         Map<String, Object> server = section(root, "server");
         if (!server.containsKey("listen") && !server.containsKey("tls")) {
-            server.put("listen", "127.0.0.1:0");
+            server.put("listen", "127.0.0.1:" + port);
         }
         section(root, "metrics").putIfAbsent("listen", "127.0.0.1:0");
         section(root, "plugins").putIfAbsent("dir", pluginsDir.toAbsolutePath().toString());

@@ -62,8 +62,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p><b>Lifetime.</b> Registered on a static field, the proxy starts before the class's first test and
  * stops after its last; with {@link Builder#perTest()} or on an instance field, it starts before and
- * stops after each test. The {@link TestBackend}s given to the builder are closed with it. Outside
- * JUnit, call {@link #start()} and {@link #close()}.
+ * stops after each test. The {@link TestBackend}s given to the builder are closed after the class's
+ * last test. Outside JUnit, call {@link #start()}, and {@link #stop()} or {@link #close()} (which
+ * closes the backends too).
  *
  * <p><b>Threads.</b> Call everything from the test thread (or any thread that is not an event loop);
  * the getters are safe from any thread once started.
@@ -81,6 +82,7 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
     private Path dir;
     private Path pluginsDir;
     private Path configFile;
+    private int chosenPort;
     private Turnpike turnpike;
     private AccessLogCapture accessLog;
     private ProxyClient client;
@@ -119,7 +121,7 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
     @Override
     public void afterEach(ExtensionContext context) {
         if (startedForOneTest) {
-            close();
+            stop(); // the backends stay for the class's next tests
         }
     }
 
@@ -145,23 +147,22 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
             for (Map.Entry<Path, String> j : jars.entrySet()) {
                 Files.copy(j.getKey(), pluginsDir.resolve(j.getValue()));
             }
-            Files.writeString(configFile, new TestConfig(backends, pluginsDir).render(yaml));
             accessLog = new AccessLogCapture();
             List<ClassPathPlugin> offered = new ArrayList<>(plugins);
             if (plugins.stream().noneMatch(p -> p.id().equals(FixedUpstream.ID))) {
                 offered.add(new ClassPathPlugin(FixedUpstream.ID, "testkit", FixedUpstream.class, FixedUpstream::new));
             }
-            turnpike = Turnpike.prepare(ConfigLoader.load(configFile), offered).start();
+            turnpike = startOnAFreePort(offered);
             accessLog.attach(); // access_log.file replaces the logger's appenders at start
         } catch (ConfigException e) {
-            close();
+            stop();
             throw new IllegalStateException("the proxy refused the configuration: " + e.getMessage() + "\n" + text(configFile), e);
         } catch (IOException | RuntimeException e) {
-            close();
+            stop();
             throw new IllegalStateException("the proxy did not start: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close();
+            stop();
             throw new IllegalStateException("interrupted while starting the proxy", e);
         }
         InetSocketAddress a = turnpike.address();
@@ -170,9 +171,35 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
         return this;
     }
 
-    /** Stops the proxy (graceful stop skipped), closes the backends, deletes the temp directory. Idempotent. */
+    /**
+     * The runtime refuses port 0 for {@code server.listen}, so a port is found free and then bound;
+     * another process may take it in between, and then the start is tried again on another.
+     */
+    private Turnpike startOnAFreePort(List<ClassPathPlugin> offered) throws IOException, InterruptedException, ConfigException {
+        for (int attempt = 1; ; attempt++) {
+            chosenPort = FreePort.find();
+            Files.writeString(configFile, new TestConfig(backends, pluginsDir, chosenPort).render(yaml));
+            Turnpike prepared = Turnpike.prepare(ConfigLoader.load(configFile), offered);
+            try {
+                return prepared.start();
+            } catch (IOException e) {
+                prepared.close();
+                if (attempt == 3 || !FreePort.isBindFailure(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Stops the proxy and closes the backends given to the builder. Idempotent. */
     @Override
     public void close() {
+        stop();
+        backends.values().forEach(TestBackend::close);
+    }
+
+    /** Stops the proxy (graceful stop skipped) and deletes its temp directory; the backends stay. Idempotent. */
+    public void stop() {
         startedForOneTest = false;
         if (turnpike != null) {
             turnpike.close();
@@ -182,7 +209,6 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
             accessLog.close();
             accessLog = null;
         }
-        backends.values().forEach(TestBackend::close);
         if (dir != null) {
             TempFiles.deleteTree(dir);
             dir = null;
@@ -267,7 +293,7 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
         Turnpike t = running();
         long before = t.reloader().generation();
         double refusedBefore = refusedReloads();
-        String text = new TestConfig(backends, pluginsDir).render(yamlSnippet);
+        String text = new TestConfig(backends, pluginsDir, chosenPort).render(yamlSnippet);
         writeAtomically(configFile, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         try {
             ConfigLoader.load(configFile);
