@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * <p>Chain entries name it by {@link #id()}, as they would a jar's {@code Plugin-Id}. It is loaded
  * for the proxy's whole life (never unloaded by a reload, so no class loader of its is watched for
  * leaks), and a jar of the drop directory with the same id takes its place while that jar is there.
- * It gets no {@link PluginBoundary}: it sees whatever its class loader sees.
+ * It gets no {@link PluginBoundary}: it sees whatever its class loader sees. The admin listener's
+ * {@code /plugins} lists the drop directory's jars only, so it does not appear there.
  *
  * @param id      the id chain entries name it by
  * @param version what {@code PluginContext.pluginVersion()} reports, and the logs
