@@ -5,8 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -51,6 +54,31 @@ public final class PluginJar {
             throw new UncheckedIOException("cannot write " + file, e);
         }
         return file;
+    }
+
+    /**
+     * The one plugin jar Maven built in {@code targetDir}: {@code <artifact>-*.jar}, not the sources,
+     * javadoc or tests jar (so no version is written into the test).
+     *
+     * @throws AssertionError when there is none or more than one (is the module packaged?)
+     */
+    public static Path builtIn(Path targetDir, String artifact) {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(targetDir, artifact + "-*.jar")) {
+            for (Path p : jars) {
+                String name = p.getFileName().toString();
+                if (!name.endsWith("-sources.jar") && !name.endsWith("-javadoc.jar") && !name.endsWith("-tests.jar")) {
+                    found.add(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot list " + targetDir + " (is " + artifact + " packaged?)", e);
+        }
+        if (found.size() != 1) {
+            throw new AssertionError("expected one " + artifact + " jar in " + targetDir + ", found " + found
+                    + (found.isEmpty() ? " (package it first: mvn package, or verify)" : ""));
+        }
+        return found.get(0);
     }
 
     private static void addClass(JarOutputStream out, Class<?> c) throws IOException {

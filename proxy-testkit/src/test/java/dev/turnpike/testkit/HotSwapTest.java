@@ -2,7 +2,7 @@ package dev.turnpike.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.turnpike.testkit.plugins.VersionStamp;
+import dev.turnpike.testkit.plugins.Greeter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,11 +19,11 @@ class HotSwapTest {
     @RegisterExtension
     static final TurnpikeExtension proxy = TurnpikeExtension.builder()
             .backend("a", backend)
-            .jar(PluginJar.build(jars, "stamp-1.jar", "stamp", "1.0", VersionStamp.class), "stamp.jar")
+            .jar(PluginJar.build(jars, "greeter-1.jar", "greeter", "1.0", Greeter.class), "greeter.jar")
             .yaml("""
                     plugins:
                       chain:
-                        - id: stamp
+                        - id: greeter
                         - id: testkit-upstream
                           config: { backend: ${backend.a} }
                     """)
@@ -31,14 +31,14 @@ class HotSwapTest {
 
     @Test
     void swapUnderLoad(@TempDir Path dir) {
-        proxy.client().get("/").assertHeader(VersionStamp.HEADER, "1.0");
-        Path v2 = PluginJar.build(dir, "stamp-2.jar", "stamp", "2.0", VersionStamp.class);
+        proxy.client().get("/").assertHeader(Greeter.VERSION_HEADER, "1.0");
+        Path v2 = PluginJar.build(dir, "greeter-2.jar", "greeter", "2.0", Greeter.class);
 
-        HotSwap.Result result = HotSwap.replace(proxy, "stamp", "stamp.jar", v2, "/", 4,
-                r -> r.status() == 200 && r.header(VersionStamp.HEADER) != null);
+        HotSwap.Result result = HotSwap.replace(proxy, "greeter", "greeter.jar", v2, "/", 4,
+                r -> r.status() == 200 && r.header(Greeter.VERSION_HEADER) != null);
 
         result.load().assertNoFailures();
-        proxy.client().get("/").assertHeader(VersionStamp.HEADER, "2.0");
+        proxy.client().get("/").assertHeader(Greeter.VERSION_HEADER, "2.0");
         result.assertOldLoaderCollected(Duration.ofSeconds(30));
         assertEquals(0, result.load().failed());
     }

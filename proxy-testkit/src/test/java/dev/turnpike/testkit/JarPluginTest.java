@@ -4,13 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -49,22 +44,9 @@ class JarPluginTest {
         assertNotEquals(getClass().getClassLoader(), loader);
     }
 
-    /** The one header-injection-*.jar Maven built in plugins/header-injection/target. */
     static Path headerInjectionJar() {
         String dir = System.getProperty("turnpike.pluginsBuildDir");
         assertNotNull(dir, "system property turnpike.pluginsBuildDir is not set (run through Maven)");
-        Path target = Paths.get(dir, "header-injection", "target");
-        List<Path> jars = new ArrayList<>();
-        try (DirectoryStream<Path> found = Files.newDirectoryStream(target, "header-injection-*.jar")) {
-            for (Path p : found) {
-                if (!p.getFileName().toString().endsWith("-sources.jar")) {
-                    jars.add(p);
-                }
-            }
-        } catch (IOException e) {
-            throw new AssertionError("cannot list " + target + " (is header-injection packaged?)", e);
-        }
-        assertEquals(1, jars.size(), "one header-injection jar in " + target + ": " + jars);
-        return jars.get(0);
+        return PluginJar.builtIn(Paths.get(dir, "header-injection", "target"), "header-injection");
     }
 }

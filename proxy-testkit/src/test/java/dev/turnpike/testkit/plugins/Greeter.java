@@ -6,16 +6,22 @@ import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.api.Session;
 
 /**
- * A class-path test plugin: tells the backend who greeted ({@code X-Greeted-By: greeter}) and the
- * client the greeting ({@code X-Greeting}, config {@code greeting}, default "hello").
+ * A test plugin (the plugin API alone, so it also goes into jars built at test time): tells the
+ * backend who greeted ({@code X-Greeted-By: greeter}) and the client the greeting
+ * ({@code X-Greeting}, config {@code greeting}, default "hello") and the version that greeted
+ * ({@link #VERSION_HEADER}: the jar's {@code Plugin-Version}).
  */
 public final class Greeter implements ProxyPlugin<Void> {
 
+    public static final String VERSION_HEADER = "X-Greeter-Version";
+
     private volatile String greeting;
+    private volatile String version;
 
     @Override
     public void start(PluginContext context) {
         greeting = context.config().string("greeting", "hello");
+        version = context.pluginVersion();
     }
 
     @Override
@@ -26,7 +32,7 @@ public final class Greeter implements ProxyPlugin<Void> {
 
     @Override
     public Outcome responseFilter(Session session, Void ctx) {
-        session.response().headers().set("X-Greeting", greeting);
+        session.response().headers().set("X-Greeting", greeting).set(VERSION_HEADER, version);
         return Outcome.proceed();
     }
 }
