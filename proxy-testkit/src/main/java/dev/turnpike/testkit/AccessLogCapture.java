@@ -17,6 +17,9 @@ import org.slf4j.LoggerFactory;
  * are logged (only the formatted text is kept, never the logging event, which would hold its
  * arguments). The proxy keeps writing where its configuration says; this is a copy.
  *
+ * <p>The lines are logged at INFO: a logging configuration that has {@code turnpike.access} above
+ * that (a test configuration with the root at WARN) gets the logger set to INFO, for the JVM's life.
+ *
  * <p>The logger is JVM-wide: with several proxies running at once in one JVM, each capture sees the
  * lines of all of them. Lines are added on the logging thread; reading is thread-safe.
  */

@@ -9,7 +9,11 @@ import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.pf4j.PluginManager;
 import org.slf4j.Logger;
@@ -24,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * plugin and deletes its staged copy: call it only after every instance it made has been stopped
  * and no request can touch them any more, since classes not yet loaded by then can no longer be.
  *
- * <p>A {@linkplain #fromClassPath class-path plugin} has no jar and no manager: its
+ * <p>A {@linkplain #fromClassPath(List) class-path plugin} has no jar and no manager: its
  * {@link #sourceFile()} is the synthetic {@code class-path/<class name>}, {@link #stagedPath()} and
  * {@link #manager()} are {@code null}, and {@link #close()} only marks it closed.
  *
@@ -53,8 +57,23 @@ public final class LoadedPlugin implements AutoCloseable {
         this.maker = maker;
     }
 
-    /** A plugin served from the host's class path (see {@link ClassPathPlugin}), never from a jar. */
-    public static LoadedPlugin fromClassPath(ClassPathPlugin plugin) {
+    /**
+     * Plugins served from the host's class path (see {@link ClassPathPlugin}), never from a jar.
+     *
+     * @return id → plugin, in the given order, unmodifiable
+     * @throws IllegalArgumentException when two share an id
+     */
+    public static Map<String, LoadedPlugin> fromClassPath(List<ClassPathPlugin> plugins) {
+        Map<String, LoadedPlugin> byId = new LinkedHashMap<>();
+        for (ClassPathPlugin p : plugins) {
+            if (byId.put(p.id(), fromClassPath(p)) != null) {
+                throw new IllegalArgumentException("two class-path plugins have the id '" + p.id() + "'");
+            }
+        }
+        return Collections.unmodifiableMap(byId);
+    }
+
+    private static LoadedPlugin fromClassPath(ClassPathPlugin plugin) {
         String name = plugin.type().getName();
         StagedJar identity = new StagedJar(plugin.id(), plugin.version(),
                 sha256Of("class-path:" + plugin.id() + ":" + plugin.version() + ":" + name),

@@ -95,13 +95,7 @@ public final class Reloader implements AutoCloseable {
 
     private Reloader(ProxyConfig config, ProxyMetrics metrics, PluginServices services, List<ClassPathPlugin> classPath)
             throws IOException {
-        Map<String, LoadedPlugin> byId = new LinkedHashMap<>();
-        for (ClassPathPlugin p : classPath) {
-            if (byId.put(p.id(), LoadedPlugin.fromClassPath(p)) != null) {
-                throw new IllegalArgumentException("two class-path plugins have the id '" + p.id() + "'");
-            }
-        }
-        this.classPath = byId;
+        this.classPath = LoadedPlugin.fromClassPath(classPath);
         this.config = config;
         this.started = config;
         this.metrics = metrics;
@@ -113,19 +107,11 @@ public final class Reloader implements AutoCloseable {
     }
 
     /**
-     * Loads the drop directory and starts the configured chain.
+     * Loads the drop directory and starts the configured chain, with {@code classPath} plugins on offer
+     * beside the directory's jars ({@link ClassPathPlugin}; none in production).
      *
      * @throws InvalidConfigException when a required chain entry's plugin is not loaded, or a plugin
      *         refuses its section (nothing is left running)
-     */
-    public static Reloader start(ProxyConfig config, ProxyMetrics metrics, PluginServices services) throws IOException {
-        return start(config, metrics, services, List.of());
-    }
-
-    /**
-     * As {@link #start(ProxyConfig, ProxyMetrics, PluginServices)}, with {@code classPath} plugins
-     * on offer beside the drop directory's (see {@link ClassPathPlugin}).
-     *
      * @throws IllegalArgumentException when two class-path plugins share an id
      */
     public static Reloader start(ProxyConfig config, ProxyMetrics metrics, PluginServices services,
