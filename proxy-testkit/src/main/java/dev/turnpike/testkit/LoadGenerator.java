@@ -86,6 +86,11 @@ public final class LoadGenerator implements AutoCloseable {
         return ok.get();
     }
 
+    /** Requests that failed so far (a wrong answer or a transport failure). */
+    public int failed() {
+        return failed.get();
+    }
+
     /** Waits (up to {@link Await#DEFAULT}) until {@code count} requests in all were answered as expected. */
     public void awaitAnswered(int count) {
         Await.until(count + " requests answered under load", Await.DEFAULT, () -> ok.get() >= count || stoppedEarly(),

@@ -73,6 +73,18 @@ class AssertionsFailTest {
     }
 
     @Test
+    void theLoadGeneratorCountsWrongAnswersAsFailures() {
+        backend.on("/unavailable", Answer.status(503));
+        LoadGenerator.LoadResult result;
+        try (LoadGenerator load = LoadGenerator.start(proxy.client(), "/unavailable", 2)) {
+            Await.until("a few failures under load", () -> load.failed() >= 3);
+            result = load.stop();
+        }
+        assertTrue(result.failures().get(0).contains("503"), result.failures().toString());
+        assertThrows(AssertionError.class, result::assertNoFailures);
+    }
+
+    @Test
     void metricsTextParsesLabelsAndSpecialValues() {
         MetricsText m = MetricsText.parse("""
                 # HELP x help
