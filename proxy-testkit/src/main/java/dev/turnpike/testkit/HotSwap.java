@@ -17,7 +17,9 @@ import java.util.function.Predicate;
  * r.assertOldLoaderCollected(Duration.ofSeconds(20));
  * }</pre>
  *
- * <p>Test thread only; it blocks until the swap is done and load has run on the new version too.
+ * <p>For plugins loaded from a jar (a class-path plugin's loader is the test's own and is never
+ * collected). Test thread only; it blocks until the swap is done and load has run on the new
+ * version too.
  */
 public final class HotSwap {
 

@@ -63,8 +63,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p><b>Lifetime.</b> Registered on a static field, the proxy starts before the class's first test and
  * stops after its last; with {@link Builder#perTest()} or on an instance field, it starts before and
  * stops after each test. The {@link TestBackend}s given to the builder are closed after the class's
- * last test. Outside JUnit, call {@link #start()}, and {@link #stop()} or {@link #close()} (which
- * closes the backends too).
+ * last test (on an instance field JUnit calls no "after all": close them yourself). Outside JUnit,
+ * call {@link #start()}, and {@link #stop()} or {@link #close()} (which closes the backends too).
  *
  * <p><b>Threads.</b> Call everything from the test thread (or any thread that is not an event loop);
  * the getters are safe from any thread once started.
@@ -313,7 +313,8 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
      * Puts {@code jar} into the plugin directory as {@code fileName} (written beside it, then renamed
      * over, as a deploy should) and waits until the proxy has a new generation in force.
      *
-     * @throws AssertionError when no new generation comes in {@link Await#DEFAULT} (a refused jar)
+     * @throws AssertionError when no new generation comes in {@link Await#DEFAULT} (a refused jar, or
+     *         one with the bytes already loaded)
      */
     public void dropJar(Path jar, String fileName) {
         long before = generation();
@@ -328,7 +329,8 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
     /**
      * Weak references to the class loaders of the running instances of {@code pluginId} in the chain in
      * force (one per distinct loader), to watch that they are collected after a swap
-     * ({@link ClassLoaders#awaitCollected}).
+     * ({@link ClassLoaders#awaitCollected}). Meant for plugins from jars: a class-path plugin's loader
+     * is the test's own, never collected.
      */
     public List<WeakReference<ClassLoader>> pluginClassLoaders(String pluginId) {
         List<WeakReference<ClassLoader>> out = new ArrayList<>();
