@@ -1,6 +1,5 @@
 package dev.turnpike.testkit;
 
-import dev.turnpike.api.ProxyPlugin;
 import dev.turnpike.runtime.Turnpike;
 import dev.turnpike.runtime.chain.ChainLink;
 import dev.turnpike.runtime.config.ConfigException;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -55,16 +53,17 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * point ({@code Turnpike.prepare(config, classPathPlugins).start()}), so it reloads, logs and counts
  * as in production.
  *
- * <p><b>Plugins</b> come from the class path ({@link Builder#plugin}: no packaging, test dependencies
- * visible, no class-loader isolation; always with {@link FixedUpstream}) or from built jars
- * ({@link Builder#jar}: copied into the plugin directory before the start and loaded as production
- * loads them, each in its own class loader behind the API boundary).
+ * <p><b>Plugins</b> come from the class path ({@link TurnpikeBuilder#plugin}: no packaging, test
+ * dependencies visible, no class-loader isolation; always with {@link FixedUpstream}) or from built
+ * jars ({@link TurnpikeBuilder#jar}: copied into the plugin directory before the start and loaded as
+ * production loads them, each in its own class loader behind the API boundary).
  *
- * <p><b>Lifetime.</b> Registered on a static field, the proxy starts before the class's first test and
- * stops after its last; with {@link Builder#perTest()} or on an instance field, it starts before and
- * stops after each test. The {@link TestBackend}s given to the builder are closed after the class's
- * last test (on an instance field JUnit calls no "after all": close them yourself). Outside JUnit,
- * call {@link #start()}, and {@link #stop()} or {@link #close()} (which closes the backends too).
+ * <p><b>Lifetime.</b> Registered on a static field, the proxy starts before the class's first test
+ * and stops after its last; with {@link TurnpikeBuilder#perTest()} or on an instance field, it starts
+ * before and stops after each test. The {@link TestBackend}s given to the builder are closed after
+ * the class's last test (on an instance field JUnit calls no "after all": close them yourself).
+ * Outside JUnit, call {@link #start()}, and {@link #stop()} or {@link #close()} (which closes the
+ * backends too).
  *
  * <p><b>Threads.</b> Call everything from the test thread (or any thread that is not an event loop);
  * the getters are safe from any thread once started.
@@ -88,17 +87,19 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
     private ProxyClient client;
     private boolean startedForOneTest;
 
-    private TurnpikeExtension(Builder b) {
-        this.yaml = b.yaml;
-        this.backends = Map.copyOf(b.backends);
-        this.plugins = List.copyOf(b.plugins);
-        this.jars = new LinkedHashMap<>(b.jars);
-        this.perTest = b.perTest;
-        this.requestTimeout = b.requestTimeout;
+    TurnpikeExtension(String yaml, Map<String, TestBackend> backends, List<ClassPathPlugin> plugins, Map<Path, String> jars,
+            boolean perTest, Duration requestTimeout) {
+        this.yaml = yaml;
+        this.backends = Map.copyOf(backends);
+        this.plugins = List.copyOf(plugins);
+        this.jars = new LinkedHashMap<>(jars);
+        this.perTest = perTest;
+        this.requestTimeout = requestTimeout;
     }
 
-    public static Builder builder() {
-        return new Builder();
+    /** What the proxy starts with: see {@link TurnpikeBuilder}. */
+    public static TurnpikeBuilder builder() {
+        return new TurnpikeBuilder();
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -375,92 +376,6 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
             return file == null ? "" : Files.readString(file);
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    /**
-     * What the proxy starts with. Not thread-safe; build once, typically in a static initializer.
-     */
-    public static final class Builder {
-        private String yaml = "";
-        private final Map<String, TestBackend> backends = new LinkedHashMap<>();
-        private final List<ClassPathPlugin> plugins = new ArrayList<>();
-        private final Map<Path, String> jars = new LinkedHashMap<>();
-        private boolean perTest;
-        private Duration requestTimeout = Duration.ofSeconds(10);
-
-        private Builder() {
-        }
-
-        /** The configuration snippet (see the class documentation for what is added to it). */
-        public Builder yaml(String yaml) {
-            this.yaml = yaml;
-            return this;
-        }
-
-        /** Makes {@code ${backend.NAME}} stand for {@code backend}'s {@code 127.0.0.1:PORT}; closed with the proxy. */
-        public Builder backend(String name, TestBackend backend) {
-            backends.put(name, backend);
-            return this;
-        }
-
-        /** A class-path plugin: a new {@code type} (public no-argument constructor) per chain entry and generation. */
-        public <P extends ProxyPlugin<?>> Builder plugin(String id, Class<P> type) {
-            return plugin(id, type, () -> newInstance(type));
-        }
-
-        /** A class-path plugin whose instances {@code factory} makes (called on the proxy's management thread). */
-        public <P extends ProxyPlugin<?>> Builder plugin(String id, Class<P> type, Supplier<? extends P> factory) {
-            plugins.add(new ClassPathPlugin(id, "class-path", type, factory));
-            return this;
-        }
-
-        /**
-         * A class-path plugin served by this one instance, so the test can look at it: it is started
-         * for each generation that (re)builds its chain entry and stopped when that generation retires.
-         */
-        public Builder plugin(String id, ProxyPlugin<?> instance) {
-            plugins.add(new ClassPathPlugin(id, "class-path", instance.getClass(), () -> instance));
-            return this;
-        }
-
-        /** A built plugin jar, copied into the plugin directory under its own file name before the start. */
-        public Builder jar(Path jar) {
-            return jar(jar, jar.getFileName().toString());
-        }
-
-        /** As {@link #jar(Path)}, under {@code fileName}. */
-        public Builder jar(Path jar, String fileName) {
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalArgumentException("no plugin jar at " + jar);
-            }
-            jars.put(jar, fileName);
-            return this;
-        }
-
-        /** A new proxy for each test instead of one per test class. */
-        public Builder perTest() {
-            this.perTest = true;
-            return this;
-        }
-
-        /** The client's per-request timeout (default 10 s). */
-        public Builder requestTimeout(Duration timeout) {
-            this.requestTimeout = timeout;
-            return this;
-        }
-
-        public TurnpikeExtension build() {
-            return new TurnpikeExtension(this);
-        }
-
-        private static <P> P newInstance(Class<P> type) {
-            try {
-                return type.getConstructor().newInstance();
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot create " + type.getName()
-                        + " (a class-path plugin given by class needs a public no-argument constructor): " + e, e);
-            }
         }
     }
 }
