@@ -1,16 +1,10 @@
 package dev.turnpike.testkit;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
-import org.slf4j.LoggerFactory;
 
 /**
  * The proxy's access-log lines, captured in memory from the {@code turnpike.access} logger as they
@@ -25,15 +19,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessLogCapture implements AutoCloseable {
 
-    private static final String LOGGER = "turnpike.access";
-
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final AppenderBase<ILoggingEvent> appender = new AppenderBase<>() {
-        @Override
-        protected void append(ILoggingEvent event) {
-            lines.add(event.getFormattedMessage());
-        }
-    };
+    private final LogLines captured = new LogLines("turnpike.access", Level.INFO);
+    private final List<String> lines = captured.lines();
 
     /**
      * Starts capturing.
@@ -41,28 +28,11 @@ public final class AccessLogCapture implements AutoCloseable {
      * @throws IllegalStateException when the logging backend is not logback (the runtime's)
      */
     public AccessLogCapture() {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            throw new IllegalStateException("the access log can be captured only with logback as the SLF4J backend, found "
-                    + LoggerFactory.getILoggerFactory().getClass().getName());
-        }
-        appender.setContext(context);
-        appender.setName("testkit-access-capture-" + System.identityHashCode(this));
-        appender.start();
-        attach();
     }
 
-    /**
-     * Attaches the capture to the logger again: the runtime replaces that logger's appenders when
-     * {@code access_log.file} is set, so the extension calls this after the proxy starts.
-     */
+    /** Attaches again after the proxy started: {@code access_log.file} replaces the logger's appenders. */
     void attach() {
-        Logger logger = (Logger) LoggerFactory.getLogger(LOGGER);
-        if (!logger.isInfoEnabled()) {
-            logger.setLevel(Level.INFO); // the lines are logged at INFO; a test configuration may have left them off
-        }
-        if (logger.getAppender(appender.getName()) == null) {
-            logger.addAppender(appender);
-        }
+        captured.attach();
     }
 
     /** Every line captured so far, oldest first (a snapshot). */
@@ -104,7 +74,6 @@ public final class AccessLogCapture implements AutoCloseable {
     /** Stops capturing. */
     @Override
     public void close() {
-        ((Logger) LoggerFactory.getLogger(LOGGER)).detachAppender(appender);
-        appender.stop();
+        captured.close();
     }
 }

@@ -84,6 +84,7 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
     private int chosenPort;
     private Turnpike turnpike;
     private AccessLogCapture accessLog;
+    private LeakWatch leaks;
     private ProxyClient client;
     private boolean startedForOneTest;
 
@@ -149,6 +150,7 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
                 Files.copy(j.getKey(), pluginsDir.resolve(j.getValue()));
             }
             accessLog = new AccessLogCapture();
+            leaks = new LeakWatch();
             List<ClassPathPlugin> offered = new ArrayList<>(plugins);
             if (plugins.stream().noneMatch(p -> p.id().equals(FixedUpstream.ID))) {
                 offered.add(new ClassPathPlugin(FixedUpstream.ID, "testkit", FixedUpstream.class, FixedUpstream::new));
@@ -192,14 +194,22 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
         }
     }
 
-    /** Stops the proxy and closes the backends given to the builder. Idempotent. */
+    /** Stops the proxy ({@link #stop()}) and closes the backends given to the builder. Idempotent. */
     @Override
     public void close() {
-        stop();
-        backends.values().forEach(TestBackend::close);
+        try {
+            stop();
+        } finally {
+            backends.values().forEach(TestBackend::close);
+        }
     }
 
-    /** Stops the proxy (graceful stop skipped) and deletes its temp directory; the backends stay. Idempotent. */
+    /**
+     * Stops the proxy (graceful stop skipped) and deletes its temp directory; the backends stay.
+     * Idempotent.
+     *
+     * @throws AssertionError after stopping, when Netty reported a buffer leak while the proxy ran
+     */
     public void stop() {
         startedForOneTest = false;
         if (turnpike != null) {
@@ -213,6 +223,13 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
         if (dir != null) {
             TempFiles.deleteTree(dir);
             dir = null;
+        }
+        if (leaks != null) {
+            LeakWatch watched = leaks;
+            leaks = null;
+            try (watched) {
+                watched.assertNone();
+            }
         }
     }
 
@@ -274,6 +291,16 @@ public final class TurnpikeExtension implements BeforeAllCallback, AfterAllCallb
     /** The runtime object itself, for what the testkit does not wrap. Its API is the runtime's, not a plugin API. */
     public Turnpike turnpike() {
         return running();
+    }
+
+    /**
+     * Fails now if Netty reported a buffer leak since the start ({@link #stop()} checks it too).
+     *
+     * @throws AssertionError naming the first report
+     */
+    public void assertNoLeakReported() {
+        running();
+        leaks.assertNone();
     }
 
     /** The chain generation in force: 1 after start, one more per applied reload. */
