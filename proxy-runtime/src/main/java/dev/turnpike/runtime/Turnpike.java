@@ -1,6 +1,7 @@
 package dev.turnpike.runtime;
 
 import dev.turnpike.runtime.exchange.LoopExecutor;
+import dev.turnpike.runtime.plugin.ClassPathPlugin;
 import dev.turnpike.runtime.plugin.PluginServices;
 import dev.turnpike.runtime.transport.EventLoops;
 import dev.turnpike.runtime.upstream.HealthProber;
@@ -53,6 +54,17 @@ public final class Turnpike implements AutoCloseable {
      *         serve (missing, not PEM, a key of another certificate, expired or not yet valid)
      */
     public static Turnpike prepare(ProxyConfig config) throws IOException {
+        return prepare(config, java.util.List.of());
+    }
+
+    /**
+     * As {@link #prepare(ProxyConfig)}, with plugins of this JVM's class path on offer beside the
+     * plugin directory's jars, under their ids: the seam the testkit runs plugins under test
+     * through (see {@link ClassPathPlugin}). Production starts with none.
+     *
+     * @throws IllegalArgumentException when two class-path plugins share an id
+     */
+    public static Turnpike prepare(ProxyConfig config, java.util.List<ClassPathPlugin> classPath) throws IOException {
         ProxyMetrics metrics = new ProxyMetrics(config.metrics().enabled());
         // Certificates first: nothing else is started when one cannot serve.
         TlsRuntime tls = TlsRuntime.prepare(config, metrics);
@@ -61,7 +73,7 @@ public final class Turnpike implements AutoCloseable {
         try {
             PluginServices services = new PluginServices(metrics.pluginMetrics(), () -> new LoopExecutor(loops.next()),
                     new HealthProber(loops, tls.upstream()));
-            return new Turnpike(config, loops, Reloader.start(config, metrics, services), metrics, tls);
+            return new Turnpike(config, loops, Reloader.start(config, metrics, services, classPath), metrics, tls);
         } catch (IOException | RuntimeException e) {
             loops.close();
             tls.close();

@@ -7,6 +7,7 @@ import dev.turnpike.runtime.config.ConfigException;
 import dev.turnpike.runtime.config.ConfigLoader;
 import dev.turnpike.runtime.config.ProxyConfig;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
+import dev.turnpike.runtime.plugin.ClassPathPlugin;
 import dev.turnpike.runtime.plugin.DropDirectory;
 import dev.turnpike.runtime.plugin.LoadedPlugin;
 import dev.turnpike.runtime.plugin.PluginHost;
@@ -16,6 +17,7 @@ import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -83,13 +85,17 @@ public final class Reloader implements AutoCloseable {
     /** The optional entries the chain in force runs without. */
     private final LeftOutEntries leftOut = new LeftOutEntries();
     private final ChainSwapper swapper;
+    /** Plugins of the host's class path (the testkit's), by id: loaded for the proxy's whole life. */
+    private final Map<String, LoadedPlugin> classPath;
 
     private FileWatcher watcher;
     private ScheduledFuture<?> pendingRescan;
     private ScheduledFuture<?> pendingConfig;
     private volatile String status = "{}";
 
-    private Reloader(ProxyConfig config, ProxyMetrics metrics, PluginServices services) throws IOException {
+    private Reloader(ProxyConfig config, ProxyMetrics metrics, PluginServices services, List<ClassPathPlugin> classPath)
+            throws IOException {
+        this.classPath = LoadedPlugin.fromClassPath(classPath);
         this.config = config;
         this.started = config;
         this.metrics = metrics;
@@ -101,13 +107,16 @@ public final class Reloader implements AutoCloseable {
     }
 
     /**
-     * Loads the drop directory and starts the configured chain.
+     * Loads the drop directory and starts the configured chain, with {@code classPath} plugins on offer
+     * beside the directory's jars ({@link ClassPathPlugin}; none in production).
      *
      * @throws InvalidConfigException when a required chain entry's plugin is not loaded, or a plugin
      *         refuses its section (nothing is left running)
+     * @throws IllegalArgumentException when two class-path plugins share an id
      */
-    public static Reloader start(ProxyConfig config, ProxyMetrics metrics, PluginServices services) throws IOException {
-        Reloader r = new Reloader(config, metrics, services);
+    public static Reloader start(ProxyConfig config, ProxyMetrics metrics, PluginServices services,
+            List<ClassPathPlugin> classPath) throws IOException {
+        Reloader r = new Reloader(config, metrics, services, classPath);
         try {
             r.call(() -> {
                 r.scanJars(true);
@@ -204,7 +213,7 @@ public final class Reloader implements AutoCloseable {
      */
     private void scanJars(boolean initial) throws IOException {
         JarTracker.Scan scan = jars.scan(initial);
-        Map<String, LoadedPlugin> fromJars = jars.plugins();
+        Map<String, LoadedPlugin> fromJars = available();
         for (LoadedPlugin p : kept.releaseProvided(fromJars)) {
             log.info("plugin {}: a jar provides '{}' again ({}); the kept version leaves once its requests are done",
                     p, p.id(), fromJars.get(p.id()));
@@ -242,10 +251,18 @@ public final class Reloader implements AutoCloseable {
         return Files.exists(p.sourceFile()) ? "its jar " + name + " no longer provides it" : "jar " + name + " removed";
     }
 
-    /** The versions to keep loaded: the drop directory's, and the ones kept for the chain. */
+    /** The versions to keep loaded: the drop directory's, the class path's, and the ones kept for the chain. */
     private List<LoadedPlugin> loadedVersions() {
         List<LoadedPlugin> out = new ArrayList<>(jars.versions());
+        out.addAll(classPath.values());
         out.addAll(kept.versions());
+        return out;
+    }
+
+    /** The plugins on offer by id: the class path's, a jar of the drop directory in place of one with its id. */
+    private Map<String, LoadedPlugin> available() {
+        Map<String, LoadedPlugin> out = new LinkedHashMap<>(classPath);
+        out.putAll(jars.plugins());
         return out;
     }
 
@@ -259,7 +276,7 @@ public final class Reloader implements AutoCloseable {
     private boolean rebuild(String why) {
         long start = System.nanoTime();
         List<ChainEntry> entries = config.chainEntries();
-        Map<String, LoadedPlugin> plugins = kept.overlay(jars.plugins(), entries);
+        Map<String, LoadedPlugin> plugins = kept.overlay(available(), entries);
         ChainSwapper.Outcome outcome = swapper.swap(entries, plugins);
         if (outcome instanceof ChainSwapper.Refused refusal) {
             if (why.equals("start")) {
