@@ -75,7 +75,8 @@ public final class LoadedPlugin implements AutoCloseable {
 
     private static LoadedPlugin fromClassPath(ClassPathPlugin plugin) {
         String name = plugin.type().getName();
-        StagedJar identity = new StagedJar(plugin.id(), plugin.version(),
+        // No Plugin-Requires: a class on the proxy's own class path was compiled against this API.
+        StagedJar identity = new StagedJar(plugin.id(), plugin.version(), null,
                 sha256Of("class-path:" + plugin.id() + ":" + plugin.version() + ":" + name),
                 Path.of("class-path", name), null);
         return new LoadedPlugin(identity, null, plugin.type(), plugin.factory());
