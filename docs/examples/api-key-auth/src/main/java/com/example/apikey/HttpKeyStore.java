@@ -58,8 +58,14 @@ final class HttpKeyStore implements KeyStore {
 
     @Override
     public void close() {
-        // JDK 17's HttpClient has no close(): its selector thread ends once the client is unreachable.
+        // JDK 17's HttpClient has no close(): its selector thread ends by itself a few seconds after
+        // the client was collected (holding the plugin's class loader until then).
         executor.shutdownNow();
+    }
+
+    /** Whether the store's threads have all ended, waiting up to {@code wait} for them. */
+    boolean awaitClosed(Duration wait) throws InterruptedException {
+        return executor.awaitTermination(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Daemon threads, so a store that was never closed cannot keep the JVM from exiting. */

@@ -110,11 +110,18 @@ final class MirrorSender {
 
     /**
      * Ends the sender's threads at once; mirrors under way are abandoned. JDK 17's HttpClient has
-     * no close(): its selector thread ends by itself once the client is unreachable, which it is
-     * when the plugin instance is.
+     * no close(): its selector thread ends by itself a few seconds after the client was collected,
+     * and until then holds this plugin's class loader (the thread keeps the access-control context
+     * of the code that built the client, which names this plugin's classes). So the loader is
+     * collectable shortly after stop(), not at once; ClassLoaderCollectionTest shows it.
      */
     void close() {
         executor.shutdownNow();
+    }
+
+    /** Whether the sender's threads have all ended, waiting up to {@code wait} for them. */
+    boolean awaitClosed(Duration wait) throws InterruptedException {
+        return executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads() {

@@ -106,6 +106,11 @@ public class RequestMirror implements ProxyPlugin<RequestMirror.Copy> {
         }
     }
 
+    /** For tests: whether the threads {@link #stop} ended are gone, waiting up to {@code wait}. */
+    boolean awaitStopped(Duration wait) throws InterruptedException {
+        return sender.awaitClosed(wait);
+    }
+
     @Override
     public Copy newContext(Session session) {
         return new Copy();

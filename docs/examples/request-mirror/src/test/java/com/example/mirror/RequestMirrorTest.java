@@ -1,6 +1,7 @@
 package com.example.mirror;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import dev.turnpike.testkit.phases.PhaseHarness;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -185,11 +187,12 @@ class RequestMirrorTest {
     @Test
     void stopEndsTheMirrorThreads() throws Exception {
         PhaseHarness<RequestMirror.Copy> h = mirror();
+        RequestMirror plugin = (RequestMirror) h.plugin();
         h.run(request("GET", "/"));
         assertNotNull(received.poll(10, TimeUnit.SECONDS));
-        assertTrue(mirrorThreadsAlive());
+        assertFalse(plugin.awaitStopped(Duration.ZERO));
         h.stop();
-        waitFor(() -> !mirrorThreadsAlive());
+        assertTrue(plugin.awaitStopped(Duration.ofSeconds(10)));
     }
 
     @Test
@@ -205,10 +208,6 @@ class RequestMirrorTest {
 
     private static InvalidConfigException refused(Map<String, ?> config) {
         return assertThrows(InvalidConfigException.class, () -> PhaseHarness.start(new RequestMirror(), config));
-    }
-
-    private static boolean mirrorThreadsAlive() {
-        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("request-mirror-") && t.isAlive());
     }
 
     /** Waits, up to 10 s, for something another thread does; a deadline, not a timed assertion. */
