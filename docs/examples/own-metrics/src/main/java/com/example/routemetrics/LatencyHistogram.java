@@ -17,8 +17,9 @@ import java.util.List;
  * histogram_quantile(0.99, sum by (route, le) (rate(turnpike_route_request_duration_seconds_bucket_total[5m])))
  * </pre>
  *
- * <p>Registered once, at start; a route's label values are built once too ({@link Series}), so
- * recording a request allocates nothing and looks nothing up. Thread-safe (the counters are).
+ * <p>Registered once, at start; a route's label values are built once too ({@link Series}), and
+ * its series exported from then on, at 0; so recording a request allocates nothing and looks
+ * nothing up. Thread-safe (the counters are).
  */
 final class LatencyHistogram {
 
@@ -34,6 +35,13 @@ final class LatencyHistogram {
                 buckets[i] = new String[] {name, le[i]};
             }
             buckets[bounds.length] = new String[] {name, "+Inf"};
+            // Every series exists from the start, at 0: a bucket that first appears mid-way makes
+            // rate() miss its first increase, and histogram_quantile wants all the buckets.
+            for (String[] b : buckets) {
+                bucket.add(0, b);
+            }
+            sum.add(0, route);
+            count.add(0, route);
         }
 
         /** The route label alone, for the plugin's other series. */

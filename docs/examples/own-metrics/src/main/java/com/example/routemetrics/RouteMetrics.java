@@ -66,6 +66,14 @@ public class RouteMetrics implements ProxyPlugin<RouteMetrics.Timing> {
                     {route, "5xx"}};
         }
 
+        /** Exports every series of {@code responses} for this route from now on, at 0. */
+        Route exported(Counter responses) {
+            for (String[] c : codes) {
+                responses.add(0, c);
+            }
+            return this;
+        }
+
         String[] code(int status) {
             return status >= 100 && status <= 599 ? codes[status / 100] : codes[0];
         }
@@ -98,13 +106,8 @@ public class RouteMetrics implements ProxyPlugin<RouteMetrics.Timing> {
         ConfigSection c = context.config();
         List<Duration> buckets = buckets(c);
         String fallback = name(c, "default_route", c.string("default_route", "other"));
-        LatencyHistogram latency = new LatencyHistogram(context.metrics(), "route_request_duration_seconds",
-                "Time from request_filter to logging, by route.", buckets);
-        responses = context.metrics().counter("route_responses_total", "Responses by route and status class.", "route", "code");
-        inFlight = context.metrics().gauge("route_in_flight", "Requests under way, by route.", "route");
-
         Set<String> names = new HashSet<>(Set.of(fallback));
-        List<Routes.Route<Route>> list = new ArrayList<>();
+        List<String[]> configured = new ArrayList<>(); // {name, prefix}, all checked before anything is exported
         for (ConfigSection r : c.sections("routes")) {
             String name = name(r, "name", r.string("name"));
             if (!names.add(name)) {
@@ -114,9 +117,18 @@ public class RouteMetrics implements ProxyPlugin<RouteMetrics.Timing> {
             if (!prefix.startsWith("/")) {
                 throw r.invalid("prefix", "'" + prefix + "' is not a path (it starts with /)");
             }
-            list.add(new Routes.Route<>(prefix, new Route(latency.series(name))));
+            configured.add(new String[] {name, prefix});
         }
-        routes = new Routes<>(list, new Route(latency.series(fallback)));
+
+        LatencyHistogram latency = new LatencyHistogram(context.metrics(), "route_request_duration_seconds",
+                "Time from request_filter to logging, by route.", buckets);
+        responses = context.metrics().counter("route_responses_total", "Responses by route and status class.", "route", "code");
+        inFlight = context.metrics().gauge("route_in_flight", "Requests under way, by route.", "route");
+        List<Routes.Route<Route>> list = new ArrayList<>();
+        for (String[] r : configured) {
+            list.add(new Routes.Route<>(r[1], new Route(latency.series(r[0])).exported(responses)));
+        }
+        routes = new Routes<>(list, new Route(latency.series(fallback)).exported(responses));
     }
 
     private static String name(ConfigSection c, String key, String value) {

@@ -45,6 +45,17 @@ class RouteMetricsTest {
     }
 
     @Test
+    void everyRoutesSeriesIsExportedAtZeroBeforeAnyRequest() {
+        for (String route : List.of("orders", "api", "other")) {
+            for (String le : List.of("0.01", "0.05", "1", "+Inf")) {
+                assertEquals(0.0, metrics.find(BUCKET, route, le), route + " le=" + le);
+            }
+            assertEquals(0.0, metrics.find("route_request_duration_seconds_count", route));
+            assertEquals(0.0, metrics.find("route_responses_total", route, "5xx"));
+        }
+    }
+
+    @Test
     void aRequestFallsIntoEveryBucketAboveItsDuration() {
         request("/api/orders/7", Duration.ofMillis(30), 201);
 
@@ -121,6 +132,14 @@ class RouteMetricsTest {
                 refused(Map.of("routes", List.of(Map.of("name", "Orders API", "prefix", "/")))).getMessage());
         assertEquals("plugins.chain[0].config.routes[0].methods: unknown key",
                 refused(Map.of("routes", List.of(Map.of("name", "a", "prefix", "/", "methods", "GET")))).getMessage());
+    }
+
+    @Test
+    void aRefusedConfigExportsNothing() {
+        FakePluginContext refusedContext = new FakePluginContext(Map.of("routes",
+                List.of(Map.of("name", "a", "prefix", "/a"), Map.of("name", "b", "prefix", "b"))));
+        assertThrows(InvalidConfigException.class, () -> PhaseHarness.start(new RouteMetrics(), refusedContext));
+        assertEquals(java.util.Set.of(), refusedContext.metrics().names());
     }
 
     private static InvalidConfigException refused(Map<String, ?> config) {
