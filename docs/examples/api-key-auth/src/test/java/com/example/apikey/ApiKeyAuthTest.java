@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.example.apikey.KeyStore.Verdict;
 import dev.turnpike.api.Outcome;
+import dev.turnpike.api.Peer;
 import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.testkit.phases.Exchange;
 import dev.turnpike.testkit.phases.FakePluginContext;
@@ -101,7 +102,7 @@ class ApiKeyAuthTest {
         store.answer(Verdict.VALID, null);
 
         Exchange<Void> x = harness.run(FakeSession.get("/orders").header("X-Api-Key", "k-1")
-                .peer(dev.turnpike.api.Peer.of("10.0.0.5", 8080)));
+                .peer(Peer.of("10.0.0.5", 8080)));
 
         assertEquals(200, x.session().status());
         assertNull(x.session().upstreamRequest().headers().get("X-Api-Key"));
