@@ -32,10 +32,18 @@ final class Generations {
 
     /** How long a retired class loader may stay reachable before it is reported. */
     static final long LEAK_REPORT_NANOS = 60_000_000_000L;
+    /**
+     * A loader that survived the collections at its due time is looked at again this much later,
+     * collections first, and reported only if it survives those too: some holders end a few
+     * seconds after the collection that frees what they wait on (the JDK 17 HttpClient's selector
+     * thread, which a plugin's stopped client leaves behind for about 3 s, is one).
+     */
+    static final long LEAK_RECHECK_NANOS = 10_000_000_000L;
     /** How often a retiring chain that has not drained is reported. */
     private static final long SLOW_DRAIN_REPORT_NANOS = 30_000_000_000L;
 
     private final long leakReportNanos;
+    private final long leakRecheckNanos;
     private final AtomicReference<Chain> current = new AtomicReference<>(Chain.empty());
     private final Map<Chain, Set<LoadedPlugin>> uses = new IdentityHashMap<>();
     private final List<Retiring> retiring = new ArrayList<>();
@@ -43,12 +51,17 @@ final class Generations {
     private long generation;
 
     Generations() {
-        this(LEAK_REPORT_NANOS);
+        this(LEAK_REPORT_NANOS, LEAK_RECHECK_NANOS);
     }
 
     /** {@code leakReportNanos}: how long an unloaded version's class loader may stay reachable unreported. */
     Generations(long leakReportNanos) {
+        this(leakReportNanos, Math.min(leakReportNanos, LEAK_RECHECK_NANOS));
+    }
+
+    Generations(long leakReportNanos, long leakRecheckNanos) {
         this.leakReportNanos = leakReportNanos;
+        this.leakRecheckNanos = leakRecheckNanos;
     }
 
     /** The chain new requests take. Any thread. */
@@ -154,16 +167,30 @@ final class Generations {
 
     /**
      * Reports retired class loaders still reachable after {@link #LEAK_REPORT_NANOS} and a few
-     * garbage collections, once each; forgets collected ones. Blocks for the collections (up to
+     * garbage collections, and again after {@link #LEAK_RECHECK_NANOS} and a few more, once each;
+     * forgets collected ones. Blocks for the collections (up to
      * {@link RetainedLoaders#GC_DEADLINE_MILLIS}, only when a loader is due): management thread.
      */
     void reportLeaks() {
-        long now = System.nanoTime();
         for (Iterator<RetiredLoader> it = retiredLoaders.iterator(); it.hasNext(); ) {
             RetiredLoader r = it.next();
+            long now = System.nanoTime();
             if (r.loader.get() == null) {
                 it.remove();
-            } else if (!r.reported && now - r.since >= leakReportNanos) {
+                continue;
+            }
+            if (r.reported || now - r.since < leakReportNanos) {
+                continue;
+            }
+            if (r.suspectedAt == 0) {
+                if (!survivesGc(r)) {
+                    it.remove();
+                    log.debug("plugin {}: its class loader was collected once a garbage collection ran", r.label);
+                    continue;
+                }
+                r.suspectedAt = Math.max(1, System.nanoTime());
+            }
+            if (System.nanoTime() - r.suspectedAt >= leakRecheckNanos) {
                 r.reported = true;
                 if (survivesGc(r)) {
                     List<String> holders = holders(r.loader);
@@ -241,6 +268,8 @@ final class Generations {
         final String label;
         final WeakReference<ClassLoader> loader;
         final long since;
+        /** When it first survived the collections at its due time (0: not yet). */
+        long suspectedAt;
         boolean reported;
 
         RetiredLoader(String label, WeakReference<ClassLoader> loader, long since) {

@@ -36,6 +36,30 @@ class LeakReportTest {
     }
 
     @Test
+    void aLoaderLetGoOfAfterTheFirstCollectionsIsNotReported() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(Generations.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            Generations g = new Generations(0, 50_000_000L);
+            URLClassLoader[] holder = {new URLClassLoader(new URL[0], null)};
+            g.watchRetired("slow 1.0", holder[0]); // held, like a thread that ends seconds after a GC
+            g.reportLeaks(); // due: survives the collections, so it is looked at again later
+            assertEquals(1, g.retiredLoaders().size());
+            holder[0].close();
+            holder[0] = null; // the holder lets go before the second look
+            Thread.sleep(60);
+            g.reportLeaks();
+            assertTrue(g.retiredLoaders().isEmpty(), "collected at the second look");
+            assertEquals(List.of(), lines.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("slow 1.0") && m.contains("still reachable")).toList());
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
+
+    @Test
     void aCollectedLoaderIsForgotten() throws Exception {
         Generations g = new Generations(Long.MAX_VALUE);
         g.watchRetired("gone 1.0", new URLClassLoader(new URL[0], null));
