@@ -196,7 +196,7 @@ class ApiKeyAuthTest {
                 refused(Map.of("key_store_url", "http://keys/check", "lookup_timeout", "0s")).getMessage());
         assertEquals("plugins.chain[0].config.public_paths: 'healthz' is not a path (it starts with /)",
                 refused(Map.of("key_store_url", "http://keys/check", "public_paths", List.of("healthz"))).getMessage());
-        assertEquals("plugins.chain[0].config.valid_tll: unknown key",
+        assertEquals("plugins.chain[0].config.valid_tll: unknown key valid_tll (did you mean valid_ttl?)",
                 refused(Map.of("key_store_url", "http://keys/check", "valid_tll", "5s")).getMessage());
     }
 

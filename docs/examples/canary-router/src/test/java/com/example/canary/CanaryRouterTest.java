@@ -145,7 +145,7 @@ class CanaryRouterTest {
         assertEquals("plugins.chain[0].config.percent: 120.0 is outside 0..100", refused(config("percent", 120)).getMessage());
         assertEquals("plugins.chain[0].config.sticky_on: 'cookie:' is not client_ip, header:<Name> or cookie:<name>",
                 refused(config("sticky_on", "cookie:")).getMessage());
-        assertEquals("plugins.chain[0].config.percnt: unknown key", refused(config("percnt", 5)).getMessage());
+        assertEquals("plugins.chain[0].config.percnt: unknown key percnt (did you mean percent?)", refused(config("percnt", 5)).getMessage());
     }
 
     private static InvalidConfigException refused(Map<String, ?> config) {

@@ -87,12 +87,10 @@ public class JsonErrors implements ProxyPlugin<Void> {
         if (status < 400 || !forThisPath(session.request().path())) {
             return null; // not ours: the next plugin's page, or the runtime's text
         }
-        // body(byte[]) sets no Content-Type (body(String) would add text/plain), so the one header
-        // below is the only one: a client never sees two Content-Types.
+        // The body with its type: the builder sends exactly one Content-Type.
         return Response.status(status)
-                .header("Content-Type", page.contentType())
                 .header("Cache-Control", "no-store")
-                .body(page.render(status, error.kind(), session.requestId()))
+                .body(page.render(status, error.kind(), session.requestId()), page.contentType())
                 .build();
     }
 

@@ -88,7 +88,7 @@ class JsonErrorsTest {
                 + "bad_request, no_peer, connect_refused, connect_timeout, unresolvable, tls, upstream_reset, "
                 + "upstream_timeout, invalid_response, plugin, internal)",
                 refused(Map.of("messages", Map.of("timeout", "slow"))).getMessage());
-        assertEquals("plugins.chain[0].config.fromat: unknown key", refused(Map.of("fromat", "simple")).getMessage());
+        assertEquals("plugins.chain[0].config.fromat: unknown key fromat (did you mean format?)", refused(Map.of("fromat", "simple")).getMessage());
     }
 
     private static InvalidConfigException refused(Map<String, ?> config) {

@@ -130,7 +130,7 @@ class RouteMetricsTest {
                 refused(Map.of("routes", List.of(Map.of("name", "a", "prefix", "api")))).getMessage());
         assertEquals("plugins.chain[0].config.routes[0].name: 'Orders API' is not a route name (1 to 64 of a-z, 0-9, _ and -)",
                 refused(Map.of("routes", List.of(Map.of("name", "Orders API", "prefix", "/")))).getMessage());
-        assertEquals("plugins.chain[0].config.routes[0].methods: unknown key",
+        assertEquals("plugins.chain[0].config.routes[0].methods: unknown key methods",
                 refused(Map.of("routes", List.of(Map.of("name", "a", "prefix", "/", "methods", "GET")))).getMessage());
     }
 

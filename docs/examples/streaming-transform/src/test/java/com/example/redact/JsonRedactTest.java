@@ -57,7 +57,7 @@ class JsonRedactTest {
                 refused(Map.of("keys", List.of("a\"b"))).getMessage());
         assertEquals("plugins.chain[0].config.ignore_case: expected true or false, got 'yes'",
                 refused(Map.of("keys", List.of("a"), "ignore_case", "yes")).getMessage());
-        assertEquals("plugins.chain[0].config.key: unknown key", refused(Map.of("keys", List.of("a"), "key", "b")).getMessage());
+        assertEquals("plugins.chain[0].config.key: unknown key key (did you mean keys?)", refused(Map.of("keys", List.of("a"), "key", "b")).getMessage());
     }
 
     private Exchange<JsonRedact.Redaction> response(String type, String... headers) {
