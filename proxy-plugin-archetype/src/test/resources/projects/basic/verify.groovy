@@ -29,6 +29,7 @@ if (!jarFile.isFile()) fail("no " + jarFile.name)
 new JarFile(jarFile).withCloseable { jar ->
     def main = jar.manifest.mainAttributes
     def expected = ["Plugin-Id": "it-tag", "Plugin-Version": "1.0.0-SNAPSHOT", "Plugin-Requires": "@api.requires@"]
+    if (!expected["Plugin-Requires"].startsWith(">=@api.version@ ")) fail("api.requires does not start at api.version @api.version@")
     expected.each { key, value ->
         if (main.getValue(key) != value) fail("manifest " + key + " is '" + main.getValue(key) + "', expected '" + value + "'")
     }
