@@ -31,7 +31,7 @@ BENCH_JAVA_OPTS ?= -XX:+UseSerialGC -Xmn64m -Xmx512m
 
 help: ## list the targets
 	@echo "Turnpike. Variables: CONFIG=$(CONFIG) JAVA_OPTS='$(JAVA_OPTS)' OFFLINE=$(OFFLINE) (OFFLINE=1: mvn -o)"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-6s %s\n", $$1, $$2 }'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
 # Plugin jars are copied under a dot-name and renamed, so a running proxy's directory watcher
 # never sees half a jar; an unchanged jar is not copied again (no needless reload).
@@ -67,8 +67,13 @@ test: ## unit tests, then the *IT integration tests against the packaged jar (mv
 check: build ## validate the CONFIG file without starting the proxy
 	$(JAVA) $(JAVA_OPTS) -jar $(JAR) --config $(CONFIG) --check
 
-install-api: ## install proxy-api in the local Maven repository, for plugins built outside this tree
-	$(MVN) $(MVN_FLAGS) -q -DskipTests install -pl proxy-api -am
+# What a plugin project outside this tree builds against: the parent pom, proxy-api, the testkit
+# (proxy-testkit-phases, proxy-testkit and the proxy-runtime it runs) and the archetype. -am also
+# builds (and installs) the modules proxy-runtime's tests order before it. No tests, and not the
+# archetype's own integration test.
+API_MODULES := proxy-api,proxy-testkit-phases,proxy-runtime,proxy-testkit,proxy-plugin-archetype
+install-api: ## install what plugins built outside this tree need (parent pom, proxy-api, testkit, runtime, archetype) in ~/.m2
+	$(MVN) $(MVN_FLAGS) -q -DskipTests -Darchetype.test.skip=true -Dinvoker.skip=true install -pl $(API_MODULES) -am
 
 clean: ## mvn clean, and remove the copied plugins/*.jar
 	$(MVN) $(MVN_FLAGS) -q clean
