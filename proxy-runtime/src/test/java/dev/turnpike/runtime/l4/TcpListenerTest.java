@@ -263,18 +263,22 @@ class TcpListenerTest {
         start(InJvmTcpProxy.builder());
         byte[] data = new byte[32 << 20];
         new Random(7).nextBytes(data);
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
         try (Socket c = connect()) {
             CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return digest(c.getInputStream());
+                    return digest(c.getInputStream(), received);
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
             });
             c.getOutputStream().write(data);
             c.shutdownOutput();
-            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), read.get(30, TimeUnit.SECONDS),
-                    "32 MiB each way, checksummed");
+            byte[] got = read.get(30, TimeUnit.SECONDS);
+            // The count first: a short echo (a connection ended early) and a wrong one (bytes out of
+            // order) are different failures.
+            assertEquals(data.length, received.get(), "bytes echoed back");
+            assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(data), got, "32 MiB each way, checksummed");
         }
         ScriptedConnectionPlugin.Logged l = awaitLogged();
         assertEquals(data.length, l.fromClient());
@@ -312,13 +316,14 @@ class TcpListenerTest {
         }
     }
 
-    private static byte[] digest(InputStream in) throws IOException {
+    private static byte[] digest(InputStream in, java.util.concurrent.atomic.AtomicLong count) throws IOException {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[64 << 10];
             int n;
             while ((n = in.read(buf)) > 0) {
                 d.update(buf, 0, n);
+                count.addAndGet(n);
             }
             return d.digest();
         } catch (java.security.NoSuchAlgorithmException e) {
