@@ -67,6 +67,21 @@ test: ## unit tests, then the *IT integration tests against the packaged jar (mv
 check: build ## validate the CONFIG file without starting the proxy
 	$(JAVA) $(JAVA_OPTS) -jar $(JAR) --config $(CONFIG) --check
 
+# proxy-runtime's package phase makes the tarball (src/assembly/dist.xml); the version is the one
+# Maven wrote beside it. conf/proxy.yaml and docs/turnpike.service go in it but are not under a
+# src/, so a change to them repackages here rather than through the build stamp.
+DIST_VERSION_FILE := proxy-runtime/target/maven-archiver/pom.properties
+.PHONY: dist
+dist: $(STAMP) ## the distribution: target/turnpike-<version>.tar.gz (bin/turnpike, lib/, conf/, plugins/, systemd unit)
+	@version=$$(sed -n 's/^version=//p' $(DIST_VERSION_FILE) 2>/dev/null); \
+	tarball=proxy-runtime/target/turnpike-$$version.tar.gz; \
+	if [ -z "$$version" ] || [ ! -f "$$tarball" ] || [ conf/proxy.yaml -nt "$$tarball" ] || [ docs/turnpike.service -nt "$$tarball" ]; then \
+	  $(MVN) $(MVN_FLAGS) -q -DskipTests package -pl proxy-runtime -am || exit 1; \
+	  version=$$(sed -n 's/^version=//p' $(DIST_VERSION_FILE)); \
+	  tarball=proxy-runtime/target/turnpike-$$version.tar.gz; \
+	fi; \
+	mkdir -p target && cp "$$tarball" target/ && echo "target/turnpike-$$version.tar.gz"
+
 # What a plugin project outside this tree builds against: the parent pom, proxy-api, the testkit
 # (proxy-testkit-phases, proxy-testkit and the proxy-runtime it runs) and the archetype. -am also
 # builds (and installs) the modules proxy-runtime's tests order before it. No tests, and not the
