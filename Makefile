@@ -12,6 +12,8 @@ JAVA_OPTS ?=
 # The demo backends need little; keep them from taking a default-sized heap each.
 DEMO_JAVA_OPTS ?= -Xmx64m
 CONFIG    ?= conf/proxy.yaml
+# The ports `make run` starts its demo backends on (the backends conf/proxy.yaml names).
+DEMO_PORTS ?= 9001 9002
 
 JAR     := proxy-runtime/target/turnpike.jar
 PLUGINS := $(patsubst plugins/%/pom.xml,%,$(wildcard plugins/*/pom.xml))
@@ -27,7 +29,7 @@ BENCH_ARGS   ?=
 # least CPU per request (measured about 8% below G1) and half the resident memory.
 BENCH_JAVA_OPTS ?= -XX:+UseSerialGC -Xmn64m -Xmx512m
 
-.PHONY: help build run test check clean bench bench-tls bench-all install-api FORCE
+.PHONY: help build run test check clean clean-plugins bench bench-tls bench-all install-api FORCE
 
 help: ## list the targets
 	@echo "Turnpike. Variables: CONFIG=$(CONFIG) JAVA_OPTS='$(JAVA_OPTS)' OFFLINE=$(OFFLINE) (OFFLINE=1: mvn -o)"
@@ -50,16 +52,28 @@ $(STAMP): $(SOURCES) $(if $(wildcard $(JAR)),,FORCE)
 
 FORCE:
 
-run: build ## start demo backends on 127.0.0.1:9001 and :9002, then the proxy on CONFIG; Ctrl-C stops all three
+# The three start as background jobs under job control (set -m): each in a process group of its own,
+# so Ctrl-C reaches only make and this shell, whose trap stops them with SIGTERM (gracefully) and
+# exits 0, and no "make: *** Error 130" follows. Without job control a background job would start
+# with SIGINT ignored, which the JVM cannot undo; job control goes off again once they are started,
+# or the shell would print a "Done" line for each. make passes SIGTERM on to this shell, so
+# `kill <make pid>` stops them the same way (it cannot when the proxy runs in the foreground: a
+# shell runs its trap only once the foreground job is done).
+run: build ## start demo backends on 127.0.0.1:DEMO_PORTS (9001 9002), then the proxy on CONFIG; Ctrl-C or SIGTERM to make stops all three
 	@test -f $(CONFIG) || { echo "run: no config at $(CONFIG)" >&2; exit 1; }
-	@pids=; \
-	trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT; \
-	trap 'exit 130' INT TERM; \
-	for i in 1 2; do \
-	  $(JAVA) $(DEMO_JAVA_OPTS) -cp $(JAR) dev.turnpike.demo.DemoBackend --listen 127.0.0.1:900$$i --name backend-$$i & \
+	@set -m; pids=; i=0; \
+	stop() { [ -z "$$pids" ] || kill -TERM $$pids 2>/dev/null; wait $$pids 2>/dev/null; pids=; }; \
+	trap 'stop; exit 0' INT TERM; \
+	trap stop EXIT; \
+	for port in $(DEMO_PORTS); do \
+	  i=$$((i + 1)); \
+	  $(JAVA) $(DEMO_JAVA_OPTS) -cp $(JAR) dev.turnpike.demo.DemoBackend --listen 127.0.0.1:$$port --name backend-$$i & \
 	  pids="$$pids $$!"; \
 	done; \
-	$(JAVA) $(JAVA_OPTS) -jar $(JAR) --config $(CONFIG)
+	$(JAVA) $(JAVA_OPTS) -jar $(JAR) --config $(CONFIG) & \
+	proxy=$$!; pids="$$pids $$proxy"; set +m; \
+	wait $$proxy; code=$$?; \
+	stop; exit $$code
 
 test: ## unit tests, then the *IT integration tests against the packaged jar (mvn verify)
 	$(MVN) $(MVN_FLAGS) verify
@@ -90,9 +104,13 @@ API_MODULES := proxy-api,proxy-testkit-phases,proxy-runtime,proxy-testkit,proxy-
 install-api: ## install what plugins built outside this tree need (parent pom, proxy-api, testkit, runtime, archetype) in ~/.m2
 	$(MVN) $(MVN_FLAGS) -q -DskipTests -Darchetype.test.skip=true -Dinvoker.skip=true install -pl $(API_MODULES) -am
 
-clean: ## mvn clean, and remove the copied plugins/*.jar
+clean: clean-plugins ## mvn clean, and remove the plugin jars make build copied to plugins/
 	$(MVN) $(MVN_FLAGS) -q clean
-	rm -f plugins/*.jar
+
+# Only the jars `make build` copies (plugins/<module>.jar of each bundled plugin, and a copy it left
+# half-done): a jar of one's own dropped in plugins/ stays.
+clean-plugins: ## remove only the bundled plugin jars make build copied to plugins/ (not your own jars)
+	rm -f $(foreach name,$(PLUGINS),plugins/$(name).jar plugins/.$(name).jar.tmp)
 
 # compare.sh (shared/ beside this repo) starts its own nginx backend on 127.0.0.1:18080 and load
 # generators; BENCH_CONFIG must make the proxy listen on BENCH_TARGET with one worker thread and

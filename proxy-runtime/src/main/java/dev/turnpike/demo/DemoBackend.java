@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -45,6 +46,15 @@ import org.slf4j.LoggerFactory;
 public final class DemoBackend {
 
     private static final Logger log = LoggerFactory.getLogger(DemoBackend.class);
+
+    /**
+     * Request heads as large as the proxy may forward: its server.max_header_size goes up to 2m and
+     * max_uri_length up to 1m. With Netty's defaults (8k of headers, a 4k request line) a larger
+     * head was never answered, and the proxy waited for it until upstream.read_timeout.
+     */
+    static final HttpDecoderConfig DECODER = new HttpDecoderConfig()
+            .setMaxHeaderSize(2 << 20)
+            .setMaxInitialLineLength(1 << 20);
 
     private DemoBackend() {
     }
@@ -78,7 +88,7 @@ public final class DemoBackend {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpServerExpectContinueHandler(),
+                        ch.pipeline().addLast(new HttpServerCodec(DECODER), new HttpServerExpectContinueHandler(),
                                 new HelloHandler(backendName));
                     }
                 })

@@ -1,5 +1,6 @@
 package dev.turnpike.runtime;
 
+import dev.turnpike.api.ApiVersion;
 import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.runtime.config.ConfigException;
 import dev.turnpike.runtime.config.ConfigLoader;
@@ -12,12 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code java -jar turnpike.jar [--config FILE] [--check]}: runs the proxy on a configuration, or
- * with {@code --check} validates it (the file, then every plugin of the chain with its section,
- * like {@code nginx -t}) and exits.
+ * {@code java -jar turnpike.jar [--config FILE] [--check | -t] [--version]}: runs the proxy on a
+ * configuration, or with {@code --check} validates it (the file, then every plugin of the chain with
+ * its section, like {@code nginx -t}) and exits; {@code --version} prints the proxy's and the plugin
+ * API's versions and exits.
  *
  * <p>SIGHUP reloads the configuration. SIGTERM or SIGINT stops it gracefully (see {@link Turnpike#shutdownGracefully}); a second one
- * exits at once.
+ * exits at once. A signal the proxy was started with ignored (under {@code nohup}, say) stays
+ * ignored, as the JVM leaves such signals alone: a WARN at start says which and what that disables.
  *
  * <p>Exit codes: 0 fine, 1 the configuration or a plugin was refused, 2 wrong usage, 3 the server
  * could not start (the listen address is taken, say).
@@ -56,11 +59,17 @@ public final class Main {
                 case "-t":
                     check = true;
                     break;
+                case "--version":
+                case "-v":
+                    out.println("turnpike " + ProxyVersion.CURRENT + " (plugin API " + ApiVersion.CURRENT + ")");
+                    return 0;
                 case "--help":
                 case "-h":
-                    out.println("usage: turnpike [--config FILE] [--check]");
-                    out.println("  --config FILE  the configuration (default conf/proxy.yaml)");
-                    out.println("  --check        validate the configuration and its plugins, then exit");
+                    out.println("usage: turnpike [--config FILE] [--check] [--version]");
+                    out.println("  -c, --config FILE  the configuration (default conf/proxy.yaml)");
+                    out.println("  -t, --check        validate the configuration and its plugins, then exit");
+                    out.println("  -v, --version      print the proxy's and the plugin API's versions, then exit");
+                    out.println("  -h, --help         this text");
                     return 0;
                 default:
                     err.println("turnpike: unknown argument '" + args[i] + "' (see --help)");
@@ -100,15 +109,21 @@ public final class Main {
             return 3;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        StopSignals.onHangup(() -> proxy.reloadConfig("SIGHUP"));
-        StopSignals.onFirst(signal -> {
+        java.util.List<String> ignored = new java.util.ArrayList<>();
+        if (!StopSignals.onHangup(() -> proxy.reloadConfig("SIGHUP"))) {
+            ignored.add("HUP");
+        }
+        ignored.addAll(StopSignals.onFirst(signal -> {
             log.info("{}: stopping; in-flight requests have up to {} to finish (send it again to exit now)",
                     signal, config.server().gracePeriod().toString().substring(2).toLowerCase());
             boolean clean = proxy.shutdownGracefully();
             log.info("stopped{}", clean ? "" : " (some requests were cut at the end of the grace period)");
             AccessLogOutput.flushAtExit();
             stopped.countDown();
-        });
+        }));
+        if (!ignored.isEmpty()) {
+            log.warn(StopSignals.ignoredWarning(ignored));
+        }
         try {
             stopped.await();
         } catch (InterruptedException e) {

@@ -4,7 +4,7 @@ import dev.turnpike.api.config.ConfigSection;
 import java.time.Duration;
 
 /** Range checks shared by the settings records, so that every duration and size is bounded alike. */
-final class Limits {
+public final class Limits {
 
     /**
      * Every timeout of the runtime lies within these. Below a millisecond, Netty's millisecond
@@ -36,7 +36,7 @@ final class Limits {
     }
 
     /** A size as an operator would write it: {@code 16k} rather than 16384 where exact. */
-    static String text(long bytes) {
+    public static String text(long bytes) {
         if (bytes != 0 && bytes % (1 << 20) == 0) {
             return bytes / (1 << 20) + "m";
         }
@@ -47,7 +47,7 @@ final class Limits {
     }
 
     /** A duration as an operator would write it: {@code 2m} rather than PT2M. */
-    static String text(Duration d) {
+    public static String text(Duration d) {
         long nanos = d.toNanos();
         if (nanos == 0) {
             return "0s";

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -77,6 +78,8 @@ public final class Reloader implements AutoCloseable {
     /** The configuration the proxy started with: restart-only settings keep these values. */
     private final ProxyConfig started;
     private String configText;
+    /** The start's "generation 1 in force" line, which {@link #watch} logs (written at start, through {@link #call}). */
+    private String startLine;
 
     /** The jars of the drop directory and the versions loaded from them. */
     private final JarTracker jars;
@@ -120,7 +123,7 @@ public final class Reloader implements AutoCloseable {
         try {
             r.call(() -> {
                 r.scanJars(true);
-                if (!r.rebuild("start")) {
+                if (r.rebuild("start").isPresent()) {
                     throw new IllegalStateException("unreachable: start refusals throw");
                 }
                 return null;
@@ -147,6 +150,10 @@ public final class Reloader implements AutoCloseable {
      * drained generations, reporting class loaders that outlive their unload.
      */
     public void watch() throws IOException {
+        if (startLine != null) {
+            log.info(startLine);
+            startLine = null;
+        }
         watcher = new FileWatcher();
         if (Files.isDirectory(drop.path())) {
             watcher.watch(drop.path(), name -> manager.execute(() -> changed(name)));
@@ -230,7 +237,9 @@ public final class Reloader implements AutoCloseable {
             }
         }
         if (scan.changed() && !initial) {
-            rebuild("plugin jars changed");
+            rebuild("plugin jars changed").ifPresent(refusal -> log.error(
+                    "plugin reload (plugin jars changed) refused: {}; generation {} stays in force", refusal,
+                    generations.generation()));
         }
         // Versions that left the directory and that no chain runs (never in the chain, or the swap
         // failed) go now; the others when the generations holding them retire.
@@ -270,10 +279,11 @@ public final class Reloader implements AutoCloseable {
 
     /**
      * Builds the chain of the configuration in force from the plugins in force and swaps it in.
-     * Returns false (and leaves everything as it was) when the chain is refused: a required entry
-     * whose plugin is not loaded, a plugin refusing its section. At start that refusal is thrown.
+     * Returns why (file, key and reason), leaving everything as it was, when the chain is refused: a
+     * required entry whose plugin is not loaded, a plugin refusing its section; the caller logs it.
+     * At start that refusal is thrown.
      */
-    private boolean rebuild(String why) {
+    private Optional<String> rebuild(String why) {
         long start = System.nanoTime();
         List<ChainEntry> entries = config.chainEntries();
         Map<String, LoadedPlugin> plugins = kept.overlay(available(), entries);
@@ -283,9 +293,7 @@ public final class Reloader implements AutoCloseable {
                 throw refusal.reason();
             }
             metrics.reloaded(kindOf(why), false);
-            log.error("reload ({}) refused: {}; generation {} stays in force", why,
-                    ConfigException.of(config.file(), refusal.reason()).getMessage(), generations.generation());
-            return false;
+            return Optional.of(ConfigException.of(config.file(), refusal.reason()).getMessage());
         }
         ChainSwapper.Swapped swapped = (ChainSwapper.Swapped) outcome;
         if (!why.equals("start")) {
@@ -301,10 +309,15 @@ public final class Reloader implements AutoCloseable {
                 log.info("plugin {} is loaded but not in plugins.chain: not used (add it to the chain to use it)", p);
             }
         }
-        log.info("{}: generation {} in force ({} ms, {} instance(s) kept): {}", why, generations.generation(),
-                (System.nanoTime() - start) / 1_000_000, swapped.kept(), swapped.chain());
+        String inForce = why + ": generation " + generations.generation() + " in force (" + (System.nanoTime() - start) / 1_000_000
+                + " ms, " + swapped.kept() + " instance(s) kept): " + swapped.chain();
+        if (why.equals("start")) {
+            startLine = inForce; // logged once the proxy serves: a --check run never speaks of generations
+        } else {
+            log.info(inForce);
+        }
         updateStatus();
-        return true;
+        return Optional.empty();
     }
 
     private static String kindOf(String why) {
@@ -331,20 +344,21 @@ public final class Reloader implements AutoCloseable {
             next = ConfigLoader.load(config.file());
         } catch (ConfigException e) {
             metrics.reloaded("config", false);
-            log.error("configuration reload ({}) refused: {}; the configuration in force stays", why, e.getMessage());
+            log.error("configuration reload ({}) refused: {}; the running configuration stays in force", why, e.getMessage());
             configText = text;
             return;
         }
         for (String setting : RestartOnly.differences(started, next)) {
-            log.warn("configuration reload: {} changed, which takes effect only after a restart; it keeps its old value until then",
-                    setting);
+            log.warn("configuration reload ({}): {} needs a restart; the old value stays in force until then", why, setting);
         }
         next = RestartOnly.withRunningListeners(next, config, started);
         ProxyConfig previous = config;
         config = next;
         configText = text;
-        if (!rebuild("configuration reloaded (" + why + ")")) {
+        Optional<String> refusal = rebuild("configuration reloaded (" + why + ")");
+        if (refusal.isPresent()) {
             config = previous;
+            log.error("configuration reload ({}) refused: {}; the running configuration stays in force", why, refusal.get());
         }
     }
 

@@ -127,6 +127,7 @@ class ConfigRefusalIT {
                 () -> assertTrue(run.stdout().contains(config.toString()), () -> "stdout names the file; " + run),
                 () -> assertTrue(run.stdout().contains("load-balancer"), () -> "stdout names the chain; " + run),
                 () -> assertEquals("", run.stderr().strip(), () -> "nothing on stderr; " + run),
+                () -> assertTrue(!run.stdout().contains("generation"), () -> "--check speaks of no generation; " + run),
                 () -> assertEquals(List.of(), run.tmpLeftovers(), () -> "plugin staging removed; " + run));
     }
 

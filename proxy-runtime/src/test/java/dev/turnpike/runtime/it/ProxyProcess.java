@@ -95,6 +95,7 @@ public final class ProxyProcess implements AutoCloseable {
         private String chainYaml;
         private String extraYaml = "";
         private String serverYaml = "";
+        private final List<String> ignoredSignals = new ArrayList<>();
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -152,6 +153,16 @@ public final class ProxyProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts the proxy with these signals ignored (e.g. {@code "HUP"}), as {@code nohup} or a
+         * script's background job would: through {@code bash -c "trap '' HUP; exec java ..."}, so the
+         * process is still the JVM itself. Not TERM: {@link #close} stops the proxy with it.
+         */
+        public Builder ignoringSignals(String... names) {
+            ignoredSignals.addAll(Arrays.asList(names));
+            return this;
+        }
+
         /** Runs after the plugin jars are copied into the plugin directory, before the start. */
         public Builder pluginsDir(PluginsSetup setup) {
             this.pluginsSetup = setup;
@@ -203,6 +214,9 @@ public final class ProxyProcess implements AutoCloseable {
             Path tmp = Files.createDirectories(dir.resolve("jvm-tmp"));
 
             List<String> command = new ArrayList<>();
+            if (!ignoredSignals.isEmpty()) {
+                command.addAll(List.of("bash", "-c", "trap '' " + String.join(" ", ignoredSignals) + "; exec \"$@\"", "turnpike"));
+            }
             command.add(javaBin());
             command.add(HEAP);
             command.add(LEAK_LEVEL);

@@ -30,7 +30,7 @@ class TcpListenerReloadTest {
 
             h.editConfig(yaml(h, moved, echo.port())); // only tcp[0].listen changes
             ReloadHarness.await("generation 2", Duration.ofSeconds(20), () -> h.proxy.reloader().generation() == 2);
-            assertFalse(h.logs.matching("tcp (listeners)", "takes effect only after a restart", "keeps its old value").isEmpty(),
+            assertFalse(h.logs.matching("tcp (listeners)", "needs a restart", "the old value stays in force").isEmpty(),
                     "the reload said the listener change waits for a restart:\n" + h.logs.dump());
 
             assertEquals("two", echo(bound, "two"),
