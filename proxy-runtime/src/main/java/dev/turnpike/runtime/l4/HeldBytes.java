@@ -8,25 +8,40 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
 /**
- * Holds what a tcp client's channel reads before its tunnel is in place, and hands it on when it is
- * removed (the tunnel removes it after adding its own end, so the held bytes go to the backend
- * first, in order).
+ * Holds what a channel reads before its tunnel is in place, and hands it on when it is removed (the
+ * tunnel removes it after adding its own end, so the held bytes go to the other side first, in
+ * order).
  *
- * <p>Why there is anything to hold: the channel does not read until then, but a client that sends
- * and half-closes at once (a request and FIN in one go) makes epoll drain the socket to see the end
- * of input, auto-read or not. Without a handler those bytes would reach the pipeline's tail and be
- * dropped. What can arrive this way is bounded by the socket's receive buffer: the client cannot
- * send its FIN past a window that nobody reads. The end of input itself is not passed on: the
- * tunnel sees it on the socket when it starts.
+ * <p>Why a tcp client's channel reads at all before the relay: to see the client leave. NIO only
+ * reports a reset or a close to a channel that is reading, so a client that gave up while its
+ * phases ran or its backend was being connected would otherwise be noticed only when the relay
+ * starts (or its connect times out). It reads up to {@value #LIMIT} bytes, then stops until the
+ * relay takes over: a client cannot make the proxy hold more than that. The end of input itself is
+ * not passed on: the tunnel sees it on the socket when it starts.
  */
 final class HeldBytes extends ChannelInboundHandlerAdapter {
 
+    /** Bytes held at most before reading stops until the relay starts. */
+    static final int LIMIT = 64 * 1024;
+
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    private int bytes;
+
+    /** Reads from now on (up to {@link #LIMIT}), so that the peer's reset or close is seen. */
+    void watch(ChannelHandlerContext ctx) {
+        if (bytes < LIMIT) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf b && b.isReadable()) {
             held.add(b);
+            bytes += b.readableBytes();
+            if (bytes >= LIMIT) {
+                ctx.channel().config().setAutoRead(false);
+            }
         } else {
             ReferenceCountUtil.release(msg);
         }

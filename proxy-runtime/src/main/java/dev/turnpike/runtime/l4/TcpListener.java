@@ -14,8 +14,9 @@ import java.util.Map;
 /**
  * One tcp listener's accepted connections: each becomes a {@link TcpConnection} on the event loop
  * that accepted it, with that loop's connector for its backend (so a connection and its backend
- * share a thread). The accepted channel has auto-read off, and only {@link HeldBytes} until its
- * tunnel is in place. Shared by the listener's channels.
+ * share a thread). Until its tunnel is in place the accepted channel has only {@link HeldBytes},
+ * which reads (and holds) up to its limit so that a client that leaves is seen. Shared by the
+ * listener's channels.
  */
 @ChannelHandler.Sharable
 public final class TcpListener extends ChannelInitializer<Channel> {
@@ -60,6 +61,7 @@ public final class TcpListener extends ChannelInitializer<Channel> {
                 System.nanoTime());
         HeldBytes held = new HeldBytes();
         ch.pipeline().addLast(held);
+        held.watch(ch.pipeline().context(held));
         new TcpConnection(this, ch, connectors.get(loop), session, held).start();
     }
 }
