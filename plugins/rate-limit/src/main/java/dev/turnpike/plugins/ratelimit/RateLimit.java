@@ -68,6 +68,8 @@ public final class RateLimit implements ProxyPlugin<Decision> {
     private final boolean sweepThread;
     private volatile Engine engine;
     private ScheduledExecutorService sweeper;
+    /** The executor's one thread, joined by {@link #stop}: a terminated executor's thread may still be alive. */
+    private volatile Thread sweeperThread;
 
     /** The plugin as the proxy loads it: system clock, SLF4J, a sweeper thread. */
     public RateLimit() {
@@ -102,6 +104,7 @@ public final class RateLimit implements ProxyPlugin<Decision> {
             ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "turnpike-rate-limit-sweeper[" + s.name + "]");
                 t.setDaemon(true);
+                sweeperThread = t;
                 return t;
             });
             ex.scheduleWithFixedDelay(this::sweepQuietly, SWEEP_PERIOD_MILLIS, SWEEP_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
@@ -131,6 +134,13 @@ public final class RateLimit implements ProxyPlugin<Decision> {
             ex.shutdownNow();
             try {
                 ex.awaitTermination(5, TimeUnit.SECONDS);
+                // The pool reports "terminated" from inside the exiting worker, a moment before the
+                // thread is gone; joining it is what lets the plugin's class loader go.
+                Thread t = sweeperThread;
+                if (t != null) {
+                    t.join(TimeUnit.SECONDS.toMillis(5));
+                    sweeperThread = null;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
