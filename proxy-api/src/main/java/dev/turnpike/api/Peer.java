@@ -36,6 +36,7 @@ public final class Peer {
     private final Path clientKey;
     private final Duration connectTimeout;
     private final Duration readTimeout;
+    private final String group;
     private final String address;
     private final int hash;
 
@@ -51,6 +52,7 @@ public final class Peer {
         this.clientKey = b.clientKey;
         this.connectTimeout = b.connectTimeout;
         this.readTimeout = b.readTimeout;
+        this.group = b.group;
         this.address = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
         this.hash = Objects.hash(host, port, tls, sni, verify, verifyHostname, ca, clientCertificate, clientKey);
     }
@@ -86,6 +88,7 @@ public final class Peer {
         b.clientKey = clientKey;
         b.connectTimeout = connectTimeout;
         b.readTimeout = readTimeout;
+        b.group = group;
         return b;
     }
 
@@ -161,6 +164,15 @@ public final class Peer {
         return readTimeout;
     }
 
+    /**
+     * The group the choosing plugin put this peer in (a load balancer's group name), or {@code null}.
+     * Read by the runtime for its metrics' {@code group} label ({@code metrics.group_label}) and the
+     * access log; not part of {@link #equals}: the same server in two groups shares one pool.
+     */
+    public String group() {
+        return group;
+    }
+
     /** {@code host:port}, as logged and as sent in the Host header when the client sent none. */
     public String address() {
         return address;
@@ -203,6 +215,7 @@ public final class Peer {
         private Path clientKey;
         private Duration connectTimeout;
         private Duration readTimeout;
+        private String group;
 
         private Builder(String host, int port) {
             Objects.requireNonNull(host, "host");
@@ -276,6 +289,12 @@ public final class Peer {
 
         public Builder readTimeout(Duration timeout) {
             this.readTimeout = positive(timeout, "read timeout");
+            return this;
+        }
+
+        /** The group this peer belongs to, for metrics and the access log ({@link Peer#group}); null for none. */
+        public Builder group(String group) {
+            this.group = group == null || group.isEmpty() ? null : group;
             return this;
         }
 

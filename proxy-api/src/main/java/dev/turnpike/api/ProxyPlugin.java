@@ -81,6 +81,20 @@ public interface ProxyPlugin<C> extends ExtensionPoint {
     }
 
     /**
+     * Called once, when the chain holding this instance is in force and every request of the chains
+     * before it has ended: at start, right after the chain is built; after a reload, once the previous
+     * generation has drained (an instance a reload kept is not called again). For work that must wait
+     * until no older instance serves traffic, such as dropping the metric series of backends the new
+     * configuration no longer has ({@link dev.turnpike.api.metrics.PluginMetrics#forget}).
+     *
+     * <p>Runs on the management thread, never an event loop; requests may already be running through
+     * this instance. May block briefly. A throw is logged and counted and changes nothing: the
+     * instance stays in the chain. A chain replaced before it was activated is never activated.
+     */
+    default void activated() {
+    }
+
+    /**
      * Creates this plugin's context for one request, before {@code request_filter}. The same object
      * is handed to every phase of that request and dropped after {@code logging}. Runs on the event
      * loop; must be cheap. The default has no context ({@code null}).

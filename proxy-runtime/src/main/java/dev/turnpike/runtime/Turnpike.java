@@ -44,6 +44,7 @@ public final class Turnpike implements AutoCloseable {
         this.reloader = reloader;
         this.metrics = metrics;
         this.tls = tls;
+        metrics.configGeneration(reloader::generation);
     }
 
     /**
@@ -65,7 +66,7 @@ public final class Turnpike implements AutoCloseable {
      * @throws IllegalArgumentException when two class-path plugins share an id
      */
     public static Turnpike prepare(ProxyConfig config, java.util.List<ClassPathPlugin> classPath) throws IOException {
-        ProxyMetrics metrics = new ProxyMetrics(config.metrics().enabled());
+        ProxyMetrics metrics = new ProxyMetrics(config.metrics().enabled(), config.metrics().groupLabel());
         // Certificates first: nothing else is started when one cannot serve.
         TlsRuntime tls = TlsRuntime.prepare(config, metrics);
         // The loops come next: plugins starting may already schedule work on them (health checks).
@@ -95,7 +96,9 @@ public final class Turnpike implements AutoCloseable {
             metricsServer.json("/plugins", reloader::statusJson);
             log.info("metrics on http://{}:{}/metrics, plugins on /plugins", config.metrics().listen().host(), metricsServer.port());
         }
-        server = new ProxyServer(config, loops, tls, reloader.chains(), metrics, new AccessLog(config.accessLog())).start();
+        AccessLog accessLog = new AccessLog(config.accessLog());
+        metrics.accessLogDropped(accessLog::dropped);
+        server = new ProxyServer(config, loops, tls, reloader.chains(), metrics, accessLog).start();
         reloader.watch();
         return this;
     }

@@ -19,6 +19,19 @@ public interface PluginMetrics {
     /** A value that goes up and down, with the given label names. */
     Gauge gauge(String name, String help, String... labelNames);
 
+    /**
+     * Drops every series whose label {@code labelName} has {@code value}: those of every plugin's
+     * metrics that have such a label, and the runtime's own per-backend series (label
+     * {@code backend}: {@code turnpike_upstream_*}). For a backend, group or key that is gone for
+     * good, so its series stop being exported; a series recorded again afterwards starts from zero.
+     * Call it from {@link dev.turnpike.api.ProxyPlugin#activated}, when no older instance still
+     * records. Thread-safe; costs a walk over the series, so not for the request path.
+     *
+     * <p>The default does nothing, for implementations that keep no series.
+     */
+    default void forget(String labelName, String value) {
+    }
+
     /** Metrics that record nothing: for unit tests of plugin logic. */
     static PluginMetrics noop() {
         return NoopMetrics.INSTANCE;

@@ -11,10 +11,17 @@ import java.util.Objects;
  *
  * @param enabled {@code metrics.enabled}: whether to listen at all (default true)
  * @param listen  {@code metrics.listen}: where (default {@code 127.0.0.1:9091}; port 0 picks a free one)
+ * @param groupLabel {@code metrics.group_label}: whether {@code turnpike_requests_total} and
+ *                {@code turnpike_request_duration_seconds} carry a {@code group} label, the group the
+ *                plugin that chose the last peer named (a load balancer's group); default false
  */
-public record MetricsSettings(boolean enabled, HostPort listen) {
+public record MetricsSettings(boolean enabled, HostPort listen, boolean groupLabel) {
 
-    static final List<String> KEYS = List.of("enabled", "listen");
+    static final List<String> KEYS = List.of("enabled", "listen", "group_label");
+
+    public MetricsSettings(boolean enabled, HostPort listen) {
+        this(enabled, listen, false);
+    }
 
     public MetricsSettings {
         Objects.requireNonNull(listen, "listen");
@@ -27,8 +34,9 @@ public record MetricsSettings(boolean enabled, HostPort listen) {
     static MetricsSettings read(ConfigSection s) {
         boolean enabled = s.bool("enabled", true);
         String text = s.string("listen", "127.0.0.1:9091");
+        boolean groupLabel = s.bool("group_label", false);
         try {
-            return new MetricsSettings(enabled, HostPort.parseAllowingPortZero(text));
+            return new MetricsSettings(enabled, HostPort.parseAllowingPortZero(text), groupLabel);
         } catch (IllegalArgumentException e) {
             throw s.invalid("listen", e.getMessage());
         }

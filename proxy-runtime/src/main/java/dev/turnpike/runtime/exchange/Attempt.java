@@ -81,6 +81,8 @@ final class Attempt implements UpstreamListener, BodySink {
     private boolean flushPending;
     private long connectStart;
     private Duration connectTime = Duration.ZERO;
+    /** What the access log says of this attempt. */
+    private final dev.turnpike.runtime.log.UpstreamTry log;
 
     Attempt(AttemptOwner owner, Connections pool, ProxyMetrics metrics, Peer peer, UpstreamHead head, int number,
             Duration readTimeout, Duration writeTimeout) {
@@ -93,6 +95,12 @@ final class Attempt implements UpstreamListener, BodySink {
         this.readClock = new Clock((peer.readTimeout() != null ? peer.readTimeout() : readTimeout).toNanos());
         this.writeClock = new Clock(writeTimeout.toNanos());
         this.reader = new ResponseReader(head.isHead());
+        this.log = new dev.turnpike.runtime.log.UpstreamTry(peer.address(), System.nanoTime());
+    }
+
+    /** The access log's record of this attempt. */
+    dev.turnpike.runtime.log.UpstreamTry log() {
+        return log;
     }
 
     Peer peer() {
@@ -160,18 +168,19 @@ final class Attempt implements UpstreamListener, BodySink {
         if (!f.isSuccess()) {
             link = Link.RELEASED;
             ProxyError error = UpstreamErrors.connectFailed(peer, f.cause());
-            metrics.upstreamConnectFailed(peer.address(), error.kind() == ErrorKind.CONNECT_TIMEOUT ? "timeout"
-                    : error.kind() == ErrorKind.CONNECT_REFUSED ? "refused" : error.kind() == ErrorKind.TLS ? "tls" : "other");
+            metrics.upstream().connectFailed(peer.address(), error.kind());
+            log.ended(System.nanoTime(), error.kind());
             owner.failed(this, error);
             return;
         }
         long took = System.nanoTime() - connectStart;
-        metrics.upstreamConnected(peer.address(), took);
+        metrics.upstream().connected(peer.address(), took);
         open(f.getNow(), Duration.ofNanos(took));
     }
 
     private void open(PooledConnection c, Duration connectTime) {
         this.connectTime = connectTime;
+        log.connected(System.nanoTime(), reused);
         var ssl = c.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class);
         connectionProtocol = ssl == null ? null : ssl.engine().getSession().getProtocol();
         connection = c;
@@ -180,7 +189,7 @@ final class Attempt implements UpstreamListener, BodySink {
         if (pausedBy != 0) {
             c.channel().config().setAutoRead(false);
         }
-        metrics.upstreamRequest(peer.address(), reused);
+        metrics.upstream().requestSent(peer.address(), reused);
         Channel ch = c.channel();
         owner.connected(this);
         if (link != Link.OPEN) {
@@ -283,10 +292,14 @@ final class Attempt implements UpstreamListener, BodySink {
             return;
         }
         switch (reader.accept(msg)) {
-            case HEAD -> owner.responseHead(this, (HttpResponse) msg);
+            case HEAD -> {
+                answeredWith(((HttpResponse) msg).status().code());
+                owner.responseHead(this, (HttpResponse) msg);
+            }
             case INTERIM -> owner.interim(this, (HttpResponse) msg);
             case CONTENT -> owner.responseContent(this, (HttpContent) msg);
             case END -> {
+                log.ended(System.nanoTime(), null);
                 link = Link.ENDED;
                 reusableAtEnd = !switched && send == Send.DONE && reader.keepAlive();
                 readClock.disarm();
@@ -300,6 +313,7 @@ final class Attempt implements UpstreamListener, BodySink {
                     return;
                 }
                 switched = true;
+                answeredWith(101);
                 // The new protocol's bytes wait until the tunnel takes the connection; a half-close
                 // meanwhile (epoll reads to the end whatever autoRead says) must not close it.
                 Channel ch = connection.channel();
@@ -378,13 +392,13 @@ final class Attempt implements UpstreamListener, BodySink {
             return 0;
         }
         if (readClock.expired(now)) {
-            metrics.upstreamTimedOut(peer.address());
+            metrics.upstream().timedOut(peer.address());
             fail(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "backend " + peer.address() + " sent nothing for "
                     + readClock.timeoutMillis() + " ms", null));
             return 0;
         }
         if (writeClock.expired(now)) {
-            metrics.upstreamTimedOut(peer.address());
+            metrics.upstream().timedOut(peer.address());
             fail(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "backend " + peer.address() + " took no request bytes for "
                     + writeClock.timeoutMillis() + " ms", null));
             return 0;
@@ -392,7 +406,15 @@ final class Attempt implements UpstreamListener, BodySink {
         return Clock.earliest(readClock.deadline(), writeClock.deadline());
     }
 
+    /** The response head arrived: the access log's times and the backend's response metrics. */
+    private void answeredWith(int status) {
+        long now = System.nanoTime();
+        log.answered(status, now);
+        metrics.upstream().responded(peer.address(), status, log.headerNanos());
+    }
+
     private void fail(ProxyError error) {
+        log.ended(System.nanoTime(), error.kind());
         letGo(false);
         owner.failed(this, error);
     }

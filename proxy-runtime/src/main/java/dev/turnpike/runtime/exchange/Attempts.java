@@ -45,6 +45,8 @@ final class Attempts implements AttemptOwner {
     private final ResponseWriter writer;
     private Attempt current;
     private int count;
+    /** Every attempt's record for the access log, in order; made at the first attempt. */
+    private java.util.List<dev.turnpike.runtime.log.UpstreamTry> tries;
     /** When the backends' budget (upstream.total_timeout) started: the first attempt, or the end of the upload if later. */
     private long budgetStart;
     private boolean answered;
@@ -68,6 +70,11 @@ final class Attempts implements AttemptOwner {
         return count;
     }
 
+    /** The attempts' records for the access log (null when none was made). */
+    java.util.List<dev.turnpike.runtime.log.UpstreamTry> tries() {
+        return tries;
+    }
+
     /** Starts the next attempt: to {@code peer} with {@code head}, on a new connection when {@code fresh}. */
     void start(Peer peer, UpstreamHead head, boolean fresh) {
         count++;
@@ -75,6 +82,10 @@ final class Attempts implements AttemptOwner {
             startBudget();
         }
         current = new Attempt(this, connections, metrics, peer, head, count, settings.readTimeout(), settings.writeTimeout());
+        if (tries == null) {
+            tries = new java.util.ArrayList<>(2);
+        }
+        tries.add(current.log());
         current.start(fresh);
     }
 

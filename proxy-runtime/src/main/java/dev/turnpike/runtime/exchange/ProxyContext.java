@@ -73,9 +73,9 @@ public final class ProxyContext {
         return tunnelIdleTimeout;
     }
 
-    /** Hands the calling event loop's batched access-log lines to the logger (shutdown). */
-    public void flushAccessLog() {
-        accessLog.flushHere();
+    /** Writes the access log's queued lines and stops its writer (the server's close, after the loops' last requests). */
+    public void closeAccessLog() {
+        accessLog.close();
     }
 
     public ServerSettings server() {

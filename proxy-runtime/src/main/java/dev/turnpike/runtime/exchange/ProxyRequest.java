@@ -8,6 +8,7 @@ import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.Chain.Phase;
 import dev.turnpike.runtime.chain.ChainLink;
+import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.wire.ConnectionTokens;
 import dev.turnpike.runtime.wire.HopByHop;
@@ -256,7 +257,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         RetryRules.Facts facts = new RetryRules.Facts(failure.kind(), answered, a.head().method(), a.head().hasBody(), body.kept(),
                 proxy.upstream().retryBodyLimit(), attempts.count());
         if (!answered && RetryRules.pooledRace(a.reused(), facts)) {
-            metrics.upstreamRetried(a.peer().address());
+            metrics.upstream().retried(a.peer().address());
             attempts.start(a.peer(), a.head(), true);
             return;
         }
@@ -268,7 +269,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
                 return;
             }
             if (asked.retry() && f.retryable()) {
-                metrics.upstreamRetried(a.peer().address());
+                metrics.upstream().retried(a.peer().address());
                 step = Step.PHASES;
                 phases.run(Phase.UPSTREAM_PEER); // session.peer() still names the failed backend
                 return;
@@ -447,17 +448,29 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
                 hooks.logging();
             }
             long end = System.nanoTime();
-            metrics.requestFinished(methodIndex, writer.status(), end - facts.startNanos);
+            metrics.requestFinished(methodIndex, writer.status(), end - facts.startNanos,
+                    facts.peer == null ? null : facts.peer.group());
             if (facts.error != null && facts.error.kind() == ErrorKind.CLIENT_ABORT) {
                 metrics.clientAborted();
             }
-            proxy.accessLog().record(session, originalUri, end);
+            proxy.accessLog().record(session, originalUri, end, attempts.tries(), unparsed());
         } finally {
             chain.release(); // after logging: the chain's plugins may be stopped once the last lease is back
             // Whatever happened above, the connection must learn the request is over, or it would
             // wait for it forever.
             client.finished(this, !writer.closing() && body.complete());
         }
+    }
+
+    /** What the decoder saw of a head it could not parse, for the access log; null for a parsed one. */
+    private AccessLog.UnparsedHead unparsed() {
+        if (request.decoderResult().isSuccess()) {
+            return null;
+        }
+        Throwable cause = request.decoderResult().cause();
+        return cause instanceof dev.turnpike.runtime.wire.WireViolation v
+                ? new AccessLog.UnparsedHead(v.getMessage(), v.headBytes())
+                : new AccessLog.UnparsedHead("unparseable request head", -1);
     }
 
     @Override

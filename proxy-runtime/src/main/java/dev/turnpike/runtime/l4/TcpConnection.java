@@ -156,13 +156,13 @@ final class TcpConnection implements ConnectionPhases.Owner {
             return;
         }
         if (f.isSuccess()) {
-            proxy.metrics().upstreamConnected(peer.address(), System.nanoTime() - start);
+            proxy.metrics().upstream().connected(peer.address(), System.nanoTime() - start);
             proxy.metrics().tcp().connected(session.listener(), "ok");
             relay((Channel) f.getNow());
             return;
         }
         ProxyError error = UpstreamErrors.connectFailed(peer, f.cause());
-        proxy.metrics().upstreamConnectFailed(peer.address(), error.kind().label());
+        proxy.metrics().upstream().connectFailed(peer.address(), error.kind());
         proxy.metrics().tcp().connected(session.listener(), error.kind().label());
         if (error.kind().side() != ErrorKind.Side.UPSTREAM) {
             fail(error); // the proxy's own fault (a TLS file): no backend to blame, nothing to retry
@@ -175,7 +175,7 @@ final class TcpConnection implements ConnectionPhases.Owner {
         if (asked.thrown() != null) {
             pluginFailed(asked.thrown());
         } else if (asked.retry() && failure.retryable()) {
-            proxy.metrics().upstreamRetried(peer.address());
+            proxy.metrics().upstream().retried(peer.address());
             state = State.CHOOSING;
             phases.run(ConnectionPhase.UPSTREAM_PEER);
         } else {

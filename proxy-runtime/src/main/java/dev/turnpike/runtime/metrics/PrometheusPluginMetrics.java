@@ -18,10 +18,27 @@ import java.util.function.Supplier;
 final class PrometheusPluginMetrics implements PluginMetrics {
 
     private final CollectorRegistry registry;
+    private final UpstreamMetrics upstream;
     private final Map<String, Registered> byName = new HashMap<>();
 
-    PrometheusPluginMetrics(CollectorRegistry registry) {
+    PrometheusPluginMetrics(CollectorRegistry registry, UpstreamMetrics upstream) {
         this.registry = registry;
+        this.upstream = upstream;
+    }
+
+    @Override
+    public void forget(String labelName, String value) {
+        java.util.List<Registered> all;
+        synchronized (this) {
+            all = java.util.List.copyOf(byName.values());
+        }
+        for (Registered r : all) {
+            Series.forget((io.prometheus.client.SimpleCollector<?>) r.collector(), java.util.List.of(r.labelNames()),
+                    labelName, value);
+        }
+        if (labelName.equals("backend")) {
+            upstream.forget(value);
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.turnpike.runtime.metrics;
 
 import dev.turnpike.api.metrics.PluginMetrics;
+import dev.turnpike.runtime.ProxyVersion;
 import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.GaugeMetricFamily;
@@ -39,14 +40,10 @@ public final class ProxyMetrics {
         0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
     private final CollectorRegistry registry = new CollectorRegistry(true);
-    private final PrometheusPluginMetrics pluginMetrics = new PrometheusPluginMetrics(registry);
+    private final PrometheusPluginMetrics pluginMetrics;
 
-    private final Counter requests = Counter.build().name("turnpike_requests_total")
-            .help("Requests answered, by method and status (0: none sent, e.g. the client went away).")
-            .labelNames("method", "status").register(registry);
-    private final Histogram duration = Histogram.build().name("turnpike_request_duration_seconds")
-            .help("Time from the request head to the end of the exchange.")
-            .labelNames("method", "status_class").buckets(LATENCY_BUCKETS).register(registry);
+    private final Counter requests;
+    private final Histogram duration;
     private final Counter pluginErrors = Counter.build().name("turnpike_plugin_errors_total")
             .help("Requests failed by a plugin, by plugin and phase.")
             .labelNames("plugin", "phase").register(registry);
@@ -74,55 +71,129 @@ public final class ProxyMetrics {
                     + "internal). The error log shows at most one line per kind and plugin per second; this counts all.")
             .labelNames("kind").register(registry);
 
-    private final Histogram connectTime = Histogram.build().name("turnpike_upstream_connect_duration_seconds")
-            .help("Time to open a new upstream connection, by backend.")
-            .labelNames("backend").buckets(LATENCY_BUCKETS).register(registry);
-    private final Counter connectErrors = Counter.build().name("turnpike_upstream_connect_errors_total")
-            .help("Failed upstream connection attempts, by backend and reason (refused, timeout, tls, other); the reason of a TLS failure is in turnpike_tls_handshakes_total.")
-            .labelNames("backend", "reason").register(registry);
-    private final Counter upstreamTimeouts = Counter.build().name("turnpike_upstream_timeouts_total")
-            .help("Attempts failed because the backend stayed silent past its read timeout while the proxy was reading, "
-                    + "or took no request bytes for its write timeout.")
-            .labelNames("backend").register(registry);
-    private final Counter retries = Counter.build().name("turnpike_upstream_retries_total")
-            .help("Requests sent again on another connection after one failed before any response.")
-            .labelNames("backend").register(registry);
-    private final Counter upstreamRequests = Counter.build().name("turnpike_upstream_requests_total")
-            .help("Requests sent upstream, by backend and whether the connection was new or reused from the pool.")
-            .labelNames("backend", "connection").register(registry);
-
     private final Counter reloads = Counter.build().name("turnpike_reloads_total")
             .help("Reloads, by what changed (plugins, config) and result (ok, failed).")
             .labelNames("kind", "result").register(registry);
 
-    private final Counter.Child[][] requestChildren = new Counter.Child[METHODS.length][600];
-    private final Histogram.Child[][] durationChildren = new Histogram.Child[METHODS.length][STATUS_CLASSES.length];
+    private final Gauge buildInfo = Gauge.build().name("turnpike_build_info")
+            .help("Always 1; the labels say which Turnpike and plugin API run.")
+            .labelNames("version", "api_version").register(registry);
+
+    private final RequestCounts plainCounts = new RequestCounts();
+    /** With {@code metrics.group_label}: the counts of each peer group ("" for none). */
+    private final ConcurrentHashMap<String, RequestCounts> groupCounts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter.Child[]> pluginTimeChildren = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Counter.Child[]> upstreamRequestChildren = new ConcurrentHashMap<>();
     private final Counter.Child bytesInChild = bytesIn.labels();
     private final Counter.Child bytesOutChild = bytesOut.labels();
 
     /** Whether recording is on: with {@code metrics.enabled: false} nothing is counted at all. */
     private final boolean enabled;
+    private final boolean groupLabel;
+    private final UpstreamMetrics upstream;
     private final TlsMetrics tls;
     private final TunnelMetrics tunnels;
     private final TcpMetrics tcp;
 
     /** Metrics that record. */
     public ProxyMetrics() {
-        this(true);
+        this(true, false);
     }
 
-    /** {@code enabled} false: every recording method returns at once (the listener is off too). */
     public ProxyMetrics(boolean enabled) {
+        this(enabled, false);
+    }
+
+    /**
+     * {@code enabled} false: every recording method returns at once (the listener is off too).
+     * {@code groupLabel}: the request series carry the peer's group ({@code metrics.group_label}).
+     */
+    public ProxyMetrics(boolean enabled, boolean groupLabel) {
         this.enabled = enabled;
+        this.groupLabel = groupLabel;
+        String[] labels = groupLabel ? new String[] {"method", "status", "group"} : new String[] {"method", "status"};
+        String[] durationLabels = groupLabel ? new String[] {"method", "status_class", "group"}
+                : new String[] {"method", "status_class"};
+        requests = Counter.build().name("turnpike_requests_total")
+                .help("Requests answered, by method and status (0: none sent, e.g. the client went away)"
+                        + (groupLabel ? " and the group of the last peer tried (empty: none)." : "."))
+                .labelNames(labels).register(registry);
+        duration = Histogram.build().name("turnpike_request_duration_seconds")
+                .help("Time from the request head to the end of the exchange.")
+                .labelNames(durationLabels).buckets(LATENCY_BUCKETS).register(registry);
         this.tls = new TlsMetrics(registry, enabled);
         this.tunnels = new TunnelMetrics(registry, enabled);
         this.tcp = new TcpMetrics(registry, enabled);
-        for (int m = 0; m < METHODS.length; m++) {
-            for (int c = 0; c < STATUS_CLASSES.length; c++) {
-                durationChildren[m][c] = duration.labels(METHODS[m], STATUS_CLASSES[c]);
+        this.upstream = new UpstreamMetrics(registry, enabled, LATENCY_BUCKETS);
+        this.pluginMetrics = new PrometheusPluginMetrics(registry, upstream);
+        buildInfo.labels(ProxyVersion.CURRENT, dev.turnpike.api.ApiVersion.CURRENT.toString()).set(1);
+    }
+
+    /** The per-backend series. */
+    public UpstreamMetrics upstream() {
+        return upstream;
+    }
+
+    /** Exports the generation of the chain in force, read at scrape time. */
+    public void configGeneration(java.util.function.LongSupplier generation) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(new GaugeMetricFamily("turnpike_config_generation",
+                        "The generation of configuration and plugins in force: 1 at start, one more per applied reload.",
+                        generation.getAsLong()));
             }
+        }.register(registry);
+    }
+
+    /** Exports the access-log lines dropped because its writer fell behind, read at scrape time. */
+    public void accessLogDropped(java.util.function.LongSupplier dropped) {
+        new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(new io.prometheus.client.CounterMetricFamily("turnpike_access_log_dropped_total",
+                        "Access-log lines dropped because the log's writer was too far behind (its queue was full).",
+                        dropped.getAsLong()));
+            }
+        }.register(registry);
+    }
+
+    /**
+     * One set of request children, made on first use (a series exists once something was counted
+     * in it): method by status for the counter, method by status class for the histogram.
+     */
+    private final class RequestCounts {
+        final String group;
+        final Counter.Child[][] requests = new Counter.Child[METHODS.length][600];
+        final Histogram.Child[][] durations = new Histogram.Child[METHODS.length][STATUS_CLASSES.length];
+
+        RequestCounts() {
+            this(null);
+        }
+
+        RequestCounts(String group) {
+            this.group = group;
+        }
+
+        // Benign races below: labels() returns the same child to every thread that asks.
+        Counter.Child request(int m, int status) {
+            Counter.Child c = requests[m][status];
+            if (c == null) {
+                String s = Integer.toString(status);
+                c = group == null ? ProxyMetrics.this.requests.labels(METHODS[m], s)
+                        : ProxyMetrics.this.requests.labels(METHODS[m], s, group);
+                requests[m][status] = c;
+            }
+            return c;
+        }
+
+        Histogram.Child duration(int m, int statusClass) {
+            Histogram.Child c = durations[m][statusClass];
+            if (c == null) {
+                c = group == null ? duration.labels(METHODS[m], STATUS_CLASSES[statusClass])
+                        : duration.labels(METHODS[m], STATUS_CLASSES[statusClass], group);
+                durations[m][statusClass] = c;
+            }
+            return c;
         }
     }
 
@@ -160,20 +231,24 @@ public final class ProxyMetrics {
         return METHODS.length - 1;
     }
 
-    /** A request is over: {@code status} 0 when no response was sent. */
-    public void requestFinished(int methodIndex, int status, long durationNanos) {
+    /**
+     * A request is over: {@code status} 0 when no response was sent; {@code group} the group of the
+     * last peer tried, or null (read only with {@code metrics.group_label}).
+     */
+    public void requestFinished(int methodIndex, int status, long durationNanos, String group) {
         if (!enabled) {
             return;
         }
         int s = status >= 100 && status < 600 ? status : 0;
-        Counter.Child c = requestChildren[methodIndex][s];
-        if (c == null) {
-            // Benign race: labels() returns the same child to every thread that asks.
-            c = requests.labels(METHODS[methodIndex], Integer.toString(s));
-            requestChildren[methodIndex][s] = c;
-        }
-        c.inc();
-        durationChildren[methodIndex][s / 100].observe(durationNanos / 1e9);
+        RequestCounts counts = groupLabel ? groupCounts.computeIfAbsent(group == null ? "" : group, RequestCounts::new)
+                : plainCounts;
+        counts.request(methodIndex, s).inc();
+        counts.duration(methodIndex, s / 100).observe(durationNanos / 1e9);
+    }
+
+    /** As {@link #requestFinished(int, int, long, String)} with no group. */
+    public void requestFinished(int methodIndex, int status, long durationNanos) {
+        requestFinished(methodIndex, status, durationNanos, null);
     }
 
     /** A plugin threw (or broke its phase's contract) in {@code phase}. */
@@ -260,60 +335,5 @@ public final class ProxyMetrics {
             return;
         }
         clientAborts.inc();
-    }
-
-    public void upstreamConnected(String backend, long nanos) {
-        if (!enabled) {
-            return;
-        }
-        connectTime.labels(backend).observe(nanos / 1e9);
-    }
-
-    /** {@code reason}: refused, timeout, tls or other. */
-    public void upstreamConnectFailed(String backend, String reason) {
-        if (!enabled) {
-            return;
-        }
-        connectErrors.labels(backend, reason.toLowerCase(Locale.ROOT)).inc();
-    }
-
-    public void upstreamTimedOut(String backend) {
-        if (!enabled) {
-            return;
-        }
-        upstreamTimeouts.labels(backend).inc();
-    }
-
-    public void upstreamRetried(String backend) {
-        if (!enabled) {
-            return;
-        }
-        retries.labels(backend).inc();
-    }
-
-    public void upstreamRequest(String backend, boolean reused) {
-        if (!enabled) {
-            return;
-        }
-        Counter.Child[] pair = upstreamRequestChildren.computeIfAbsent(backend,
-                b -> new Counter.Child[] {upstreamRequests.labels(b, "new"), upstreamRequests.labels(b, "reused")});
-        pair[reused ? 1 : 0].inc();
-    }
-
-    /**
-     * Exports the pooled upstream connections (idle and in use) as read at scrape time. The
-     * suppliers read the event loops' counters without a lock: a gauge may lag a moment behind.
-     */
-    public void upstreamPools(IntSupplier idle, IntSupplier inUse) {
-        new Collector() {
-            @Override
-            public List<MetricFamilySamples> collect() {
-                GaugeMetricFamily g = new GaugeMetricFamily("turnpike_upstream_connections",
-                        "Pooled upstream connections, idle or in use by a request.", List.of("state"));
-                g.addMetric(List.of("idle"), idle.getAsInt());
-                g.addMetric(List.of("in_use"), inUse.getAsInt());
-                return List.of(g);
-            }
-        }.register(registry);
     }
 }

@@ -48,6 +48,8 @@ final class Generations {
     private final Map<Chain, Set<LoadedPlugin>> uses = new IdentityHashMap<>();
     private final List<Retiring> retiring = new ArrayList<>();
     private final List<RetiredLoader> retiredLoaders = new ArrayList<>();
+    /** The instances of the chain in force whose {@code activated()} has been called (identity). */
+    private final Set<Object> activated = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private long generation;
 
     Generations() {
@@ -143,6 +145,35 @@ final class Generations {
             }
         }
         new Chain(unshared).stop();
+    }
+
+    /**
+     * Calls {@code activated()} on each instance of the chain in force that has not had it, once no
+     * older chain is retiring: until then an older instance may still record what the new one would
+     * clean up (the series of a backend it dropped). Returns the instances called, whose
+     * {@code activated()} threw or not; {@code failed} hears of each throw.
+     */
+    int activateDue(java.util.function.BiConsumer<dev.turnpike.runtime.chain.ChainLink, Throwable> failed) {
+        if (!retiring.isEmpty()) {
+            return 0;
+        }
+        List<dev.turnpike.runtime.chain.ChainLink> links = current.get().links();
+        Set<Object> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        links.forEach(l -> live.add(l.plugin()));
+        activated.retainAll(live);
+        int called = 0;
+        for (dev.turnpike.runtime.chain.ChainLink l : links) {
+            if (!activated.add(l.plugin())) {
+                continue;
+            }
+            called++;
+            try {
+                l.plugin().activated();
+            } catch (RuntimeException | LinkageError e) {
+                failed.accept(l, e);
+            }
+        }
+        return called;
     }
 
     /** Unloads every version in {@code candidates} that no chain and not {@code keep} uses. */

@@ -370,6 +370,10 @@ public final class Reloader implements AutoCloseable {
                 host.purgeClosed();
                 updateStatus();
             }
+            generations.activateDue((link, e) -> {
+                metrics.pluginFailed(link.pluginId(), "activated");
+                log.warn("plugin {} {} threw in activated(): {}", link.pluginId(), link.version(), e.toString(), e);
+            });
             generations.reportLeaks();
         });
     }

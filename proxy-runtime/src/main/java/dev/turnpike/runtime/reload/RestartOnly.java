@@ -63,10 +63,12 @@ final class RestartOnly {
         add(out, "tcp (listeners)", listeners(running), listeners(next));
         add(out, "metrics.enabled", running.metrics().enabled(), next.metrics().enabled());
         add(out, "metrics.listen", running.metrics().listen(), next.metrics().listen());
+        add(out, "metrics.group_label", running.metrics().groupLabel(), next.metrics().groupLabel());
         var la = running.accessLog();
         var lb = next.accessLog();
         add(out, "access_log.enabled", la.enabled(), lb.enabled());
         add(out, "access_log.format", la.format(), lb.format());
+        add(out, "access_log.template", la.template(), lb.template());
         add(out, "access_log.file", la.file(), lb.file());
         size(out, "access_log.max_file_size", la.maxFileSize(), lb.maxFileSize());
         add(out, "access_log.max_history", la.maxHistory(), lb.maxHistory());

@@ -108,7 +108,7 @@ public final class ProxyServer implements AutoCloseable {
                     tls.upstream());
             loops.put(loop, new LoopResources(loop, pool, i++));
         }
-        context.metrics().upstreamPools(
+        context.metrics().upstream().pools(
                 () -> loops.values().stream().mapToInt(l -> l.pool().idleCount()).sum(),
                 () -> loops.values().stream().mapToInt(l -> l.pool().inUseCount()).sum());
         if (config.server().listen() != null) {
@@ -259,14 +259,12 @@ public final class ProxyServer implements AutoCloseable {
         clients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         tcpClients.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         if (group != null) {
-            // Lines still batched on the loops go out before the loops stop.
-            for (EventExecutor loop : group) {
-                loop.submit(context::flushAccessLog).awaitUninterruptibly(1, TimeUnit.SECONDS);
-            }
+            // Also a barrier: the requests the closed connections ended have been logged once these ran.
             for (EventExecutor loop : group) {
                 loop.submit(() -> loops.values().forEach(l -> l.pool().closeIdle())).awaitUninterruptibly(1, TimeUnit.SECONDS);
             }
         }
+        context.closeAccessLog();
         if (ownLoops) {
             eventLoops.close();
         }

@@ -90,6 +90,8 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
     @Override
     protected final void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         State at = state;
+        // Undecoded head bytes stay in the cumulation, so a head starts here until it is whole.
+        int headStart = in.readerIndex();
         try {
             switch (at) {
                 case HEAD -> head(ctx, in, out);
@@ -103,8 +105,10 @@ abstract class Http1Decoder extends ByteToMessageDecoder {
             }
         } catch (WireViolation v) {
             state = State.BROKEN;
+            int end = in.writerIndex();
             in.skipBytes(in.readableBytes());
             if (at == State.HEAD) {
+                v.headBytes(end - headStart);
                 out.add(invalidHead(v));
             } else {
                 LastHttpContent broken = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, EmptyHttpHeaders.INSTANCE);

@@ -11,6 +11,8 @@ import io.netty.handler.codec.DecoderException;
 public final class WireViolation extends DecoderException {
 
     private final int status;
+    /** Bytes of the head the decoder had when it refused it (set for a request head; -1 otherwise). */
+    private int headBytes = -1;
 
     WireViolation(int status, String reason) {
         super(reason, null);
@@ -19,6 +21,14 @@ public final class WireViolation extends DecoderException {
 
     static WireViolation bad(String reason) {
         return new WireViolation(400, reason);
+    }
+
+    public int headBytes() {
+        return headBytes;
+    }
+
+    void headBytes(int n) {
+        headBytes = n;
     }
 
     /** The status for a request; a response from a backend that breaks the rules is a 502 whatever this says. */

@@ -92,6 +92,20 @@ final class InJvmProxy implements AutoCloseable {
         return sum;
     }
 
+    /** The registry in the text format a scrape gets. */
+    String scrape() throws java.io.IOException {
+        java.io.StringWriter w = new java.io.StringWriter();
+        io.prometheus.client.exporter.common.TextFormat.write004(w, metrics.registry().metricFamilySamples());
+        return w.toString();
+    }
+
+    /** The value of one series (name and labels as the text format writes them) in a scrape; 0 when absent. */
+    static double value(String scrape, String series) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(series)
+                + " ([0-9.eE+-]+)$", java.util.regex.Pattern.MULTILINE).matcher(scrape);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     @Override
     public void close() {
         server.close();

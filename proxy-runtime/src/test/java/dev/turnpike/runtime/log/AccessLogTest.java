@@ -1,64 +1,152 @@
 package dev.turnpike.runtime.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import dev.turnpike.api.ErrorKind;
+import dev.turnpike.api.Headers;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.RequestHead;
 import dev.turnpike.api.Session;
+import dev.turnpike.api.config.ConfigSection;
+import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.runtime.config.AccessLogSettings;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The line formats, field by field (the logger path is covered by ObservabilityTest). */
+/** The line formats, field by field (the logger path and the order are covered by AccessLogLinesTest). */
 class AccessLogTest {
 
-    private static Session session(String error) {
+    private static Session session(ProxyError error) {
         Session s = mock(Session.class);
         RequestHead r = mock(RequestHead.class);
+        Headers h = mock(Headers.class);
+        when(h.get("host")).thenReturn("shop.example");
+        when(h.get("user-agent")).thenReturn("curl/8.5 \"quoted\"");
+        when(h.get("referer")).thenReturn(null);
+        when(h.get("x-tenant")).thenReturn("t-42");
+        when(r.headers()).thenReturn(h);
         when(r.method()).thenReturn("POST");
+        when(r.version()).thenReturn("HTTP/1.1");
         when(s.request()).thenReturn(r);
         when(s.clientAddress()).thenReturn(new InetSocketAddress("127.0.0.1", 5555));
         when(s.status()).thenReturn(502);
         when(s.startNanos()).thenReturn(1_000_000L);
         when(s.requestBodyBytes()).thenReturn(12L);
         when(s.responseBodyBytes()).thenReturn(34L);
-        when(s.peer()).thenReturn(Peer.of("10.0.0.7", 8080));
+        when(s.peer()).thenReturn(Peer.builder("10.0.0.7", 8080).group("shop").build());
+        when(s.upstreamAttempts()).thenReturn(2);
         when(s.requestId()).thenReturn("abc-1");
-        when(s.error()).thenReturn(error == null ? null : ProxyError.of(ErrorKind.UPSTREAM_RESET, error, null));
+        when(s.error()).thenReturn(error);
         return s;
     }
 
-    @Test
-    void textLineQuotesOnlyWhatNeedsIt() {
-        AccessLog log = new AccessLog(new AccessLogSettings(true, "text", null, 1 << 20, 1));
-        String line = log.format(session("backend said \"no\""), "/a?b=c", 3_500_000L);
-        assertTrue(line.startsWith("ts=20"), line);
-        assertTrue(line.contains(" client=127.0.0.1:5555 method=POST path=/a?b=c status=502 duration_ms=2.500 "
-                + "bytes_in=12 bytes_out=34 upstream=10.0.0.7:8080 request_id=abc-1 responded_by=- "
-                + "error=\"upstream_reset: backend said \\\"no\\\"\""), line);
+    /** Two attempts: a refused connect, then a reset after the head. */
+    private static List<UpstreamTry> tries() {
+        UpstreamTry refused = new UpstreamTry("10.0.0.6:8080", 0);
+        refused.ended(1_500_000, ErrorKind.CONNECT_REFUSED);
+        UpstreamTry answered = new UpstreamTry("10.0.0.7:8080", 2_000_000);
+        answered.connected(2_250_000, false);
+        answered.answered(502, 4_000_000);
+        answered.ended(5_000_000, null);
+        return List.of(refused, answered);
+    }
+
+    private static AccessLog log(String format, Map<String, Object> extra) {
+        Map<String, Object> m = new java.util.HashMap<>(extra);
+        m.put("format", format);
+        return new AccessLog(AccessLogSettings.read(ConfigSection.of("access_log", m)));
     }
 
     @Test
-    void jsonLineIsOneObjectWithNullsForAbsentFields() {
-        AccessLog log = new AccessLog(new AccessLogSettings(true, "json", null, 1 << 20, 1));
-        String line = log.format(session(null), "/x\"y", 1_000_000L + 1_234_567L);
-        assertTrue(line.startsWith("{\"ts\":\"20") && line.endsWith("}"), line);
-        assertTrue(line.contains("\"client\":\"127.0.0.1:5555\",\"method\":\"POST\",\"path\":\"/x\\\"y\",\"status\":502,"
-                + "\"duration_ms\":1.234,\"bytes_in\":12,\"bytes_out\":34,\"upstream\":\"10.0.0.7:8080\","
-                + "\"request_id\":\"abc-1\",\"responded_by\":null,\"error\":null"), line);
-        assertEquals(1, line.lines().count());
+    void aTextLineCarriesEveryFieldAndTheErrorKindOnly() {
+        String line = log("text", Map.of()).format(session(ProxyError.of(ErrorKind.UPSTREAM_RESET,
+                "backend 10.0.0.7:8080 closed: io.netty.channel.unix.Errors$NativeIoException: recvAddress(..) failed", null)),
+                "/a?b=c", 4_500_000L, tries(), null);
+        for (String field : new String[] {"client=127.0.0.1:5555", "method=POST", "path=/a?b=c", "protocol=HTTP/1.1",
+                "host=shop.example", "status=502", "duration_ms=3.500", "bytes_in=12", "bytes_out=34",
+                "upstream=10.0.0.7:8080", "attempts=2", "upstream_addr=\"10.0.0.6:8080, 10.0.0.7:8080\"",
+                "upstream_status=\"-, 502\"", "upstream_connect_ms=\"-, 0.250\"", "upstream_header_ms=\"-, 2.000\"",
+                "upstream_response_ms=\"1.500, 3.000\"", "request_id=abc-1", "responded_by=-", "error=upstream_reset",
+                "user_agent=\"curl/8.5 \\\"quoted\\\"\"", "referer=-"}) {
+            assertTrue(line.contains(field), field + " in " + line);
+        }
+        assertTrue(line.startsWith("ts="), line);
+        assertFalse(line.contains("Netty") || line.contains("recvAddress"), "no exception text: " + line);
+        assertFalse(line.contains("reason="), "no reason for a request the proxy did not refuse: " + line);
     }
 
     @Test
-    void millisecondsKeepThreeDecimals() {
-        assertEquals("0.000", AccessLog.millis(0));
-        assertEquals("0.007", AccessLog.millis(7_000));
-        assertEquals("12.050", AccessLog.millis(12_050_000));
-        assertEquals("1500.000", AccessLog.millis(1_500_000_000L));
+    void aJsonLineHasNumbersBareAndAbsentValuesNull() {
+        String line = log("json", Map.of()).format(session(null), "/x\"y", 2_234_567L, null, null);
+        assertTrue(line.startsWith("{\"ts\":\"") && line.endsWith("}"), line);
+        for (String field : new String[] {"\"path\":\"/x\\\"y\"", "\"status\":502", "\"duration_ms\":1.234",
+                "\"bytes_in\":12", "\"host\":\"shop.example\"", "\"attempts\":2", "\"upstream_addr\":null",
+                "\"error\":null", "\"referer\":null"}) {
+            assertTrue(line.contains(field), field + " in " + line);
+        }
+    }
+
+    @Test
+    void anUnparseableHeadIsLoggedAsWhatItWas() {
+        String line = log("text", Map.of()).format(session(ProxyError.of(ErrorKind.BAD_REQUEST,
+                "a header name ends in whitespace", null).withStatus(400)), "/bad-request", 2_000_000L, null,
+                new AccessLog.UnparsedHead("a header name ends in whitespace", 41));
+        for (String field : new String[] {"method=-", "path=-", "protocol=-", "host=-", "user_agent=-", "error=bad_request",
+                "reason=\"a header name ends in whitespace\"", "head_bytes=41", "upstream=-"}) {
+            assertTrue(line.contains(field), field + " in " + line);
+        }
+        assertFalse(line.contains("GET") || line.contains("/bad-request"), "nothing made up: " + line);
+    }
+
+    @Test
+    void theCombinedFormatIsNginxs() {
+        String line = log("combined", Map.of()).format(session(null), "/a b", 2_000_000L, null, null);
+        assertTrue(line.matches("127\\.0\\.0\\.1 - - \\[\\d\\d/[A-Z][a-z]{2}/\\d{4}:\\d\\d:\\d\\d:\\d\\d \\+0000\\] "
+                + "\"POST /a b HTTP/1\\.1\" 502 34 \"-\" \"curl/8\\.5 \\\\x22quoted\\\\x22\""), line);
+    }
+
+    @Test
+    void aTemplateReadsAnyVariableAndHeader() {
+        AccessLog log = log("template", Map.of("template",
+                "$remote_addr $request_method ${request_uri}! st=$status t=$request_time up=$upstream_addr"
+                        + " us=$upstream_status uct=$upstream_connect_time urt=$upstream_response_time g=$upstream_group"
+                        + " tenant=$http_x_tenant none=$http_x_missing $$"));
+        String line = log.format(session(null), "/p", 3_000_000L, tries(), null);
+        assertEquals("127.0.0.1 POST /p! st=502 t=0.002 up=10.0.0.6:8080, 10.0.0.7:8080 us=-, 502 uct=-, 0.000"
+                + " urt=0.001, 0.003 g=shop tenant=t-42 none=- $", line);
+    }
+
+    @Test
+    void aBadTemplateIsRefusedWithItsKeyAndReason() {
+        InvalidConfigException unknown = assertThrows(InvalidConfigException.class,
+                () -> log("template", Map.of("template", "$remote_addr $upstream_adr")));
+        assertTrue(unknown.getMessage().contains("access_log.template") && unknown.getMessage().contains("$upstream_adr")
+                && unknown.getMessage().contains("$upstream_addr"), unknown.getMessage());
+        InvalidConfigException missing = assertThrows(InvalidConfigException.class, () -> log("template", Map.of()));
+        assertTrue(missing.getMessage().contains("access_log.template"), missing.getMessage());
+        InvalidConfigException stray = assertThrows(InvalidConfigException.class,
+                () -> log("text", Map.of("template", "$status")));
+        assertTrue(stray.getMessage().contains("format: template"), stray.getMessage());
+        InvalidConfigException open = assertThrows(InvalidConfigException.class,
+                () -> log("template", Map.of("template", "${status")));
+        assertTrue(open.getMessage().contains("not closed"), open.getMessage());
+    }
+
+    @Test
+    void timesHaveThreeDecimals() {
+        assertEquals("0.000", Values.millis(0));
+        assertEquals("0.007", Values.millis(7_000));
+        assertEquals("12.050", Values.millis(12_050_000));
+        assertEquals("1500.000", Values.millis(1_500_000_000L));
+        assertEquals("1.500", Values.seconds(1_500_000_000L));
+        assertEquals("0.000", Values.seconds(999_999L));
     }
 }

@@ -34,6 +34,34 @@ public final class FakeMetrics implements PluginMetrics {
     private final Map<String, Registration> registrations = new HashMap<>();
     private final Map<String, Double> values = new HashMap<>();
     private final Map<String, Integer> sets = new HashMap<>();
+    /** Each recorded series' label values, by its key. */
+    private final Map<String, List<String>> labelsOf = new HashMap<>();
+    private final List<String> forgotten = new java.util.ArrayList<>();
+
+    /**
+     * As the runtime's: drops every recorded series whose label {@code labelName} is {@code value},
+     * and remembers the call ({@link #forgotten}), since the runtime's own per-backend series it
+     * would also drop are not here.
+     */
+    @Override
+    public synchronized void forget(String labelName, String value) {
+        forgotten.add(labelName + "=" + value);
+        for (java.util.Iterator<Map.Entry<String, List<String>>> it = labelsOf.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, List<String>> e = it.next();
+            String name = e.getKey().substring(0, e.getKey().indexOf('['));
+            int at = registrations.get(name).labelNames().indexOf(labelName);
+            if (at >= 0 && e.getValue().get(at).equals(value)) {
+                values.remove(e.getKey());
+                sets.remove(e.getKey());
+                it.remove();
+            }
+        }
+    }
+
+    /** The {@link #forget} calls so far, as {@code label=value}, in order. */
+    public synchronized List<String> forgotten() {
+        return List.copyOf(forgotten);
+    }
 
     @Override
     public Counter counter(String name, String help, String... labelNames) {
@@ -131,6 +159,7 @@ public final class FakeMetrics implements PluginMetrics {
             }
         }
         String k = key(r.name(), labelValues);
+        labelsOf.putIfAbsent(k, List.of(labelValues));
         if (replace) {
             values.put(k, amount);
             sets.merge(k, 1, Integer::sum);

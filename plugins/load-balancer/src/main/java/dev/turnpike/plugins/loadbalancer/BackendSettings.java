@@ -37,7 +37,7 @@ final class BackendSettings {
     private record Address(HostPort at, Boolean tlsByScheme) {
     }
 
-    static List<Backend> read(ConfigSection s, Duration connectTimeout, Duration readTimeout) {
+    static List<Backend> read(ConfigSection s, String group, Duration connectTimeout, Duration readTimeout) {
         List<?> raw = s.list("backends");
         if (raw.isEmpty()) {
             throw s.invalid("backends", "required: a non-empty list of host:port or https://host:port");
@@ -59,7 +59,7 @@ final class BackendSettings {
             } else {
                 throw new InvalidConfigException(path, "expected host:port, https://host:port or {address: ...}");
             }
-            Peer built = peer.connectTimeout(connectTimeout).readTimeout(readTimeout).build();
+            Peer built = peer.connectTimeout(connectTimeout).readTimeout(readTimeout).group(group).build();
             if (!seen.add(built.address())) {
                 throw new InvalidConfigException(path, built.address() + " is listed twice; give it a weight instead");
             }

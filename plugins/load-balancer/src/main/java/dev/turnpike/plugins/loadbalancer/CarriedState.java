@@ -63,15 +63,41 @@ final class CarriedState {
      * Drops the carried health of backends and groups no longer configured (the instance still
      * serving its last requests holds its own references, so nothing in flight loses its state).
      */
-    void forgetAllBut(Collection<Group> groups) {
+    /**
+     * Drops the state of groups and backends {@code groups} no longer has, and says what went: the
+     * groups, and the addresses that are in none of the groups any more.
+     */
+    Gone forgetAllBut(Collection<Group> groups) {
         Set<String> kept = new HashSet<>();
+        Set<String> addresses = new HashSet<>();
         for (Group g : groups) {
             kept.add(groupKey(g.name()));
             for (BackendHealth h : g.health) {
                 kept.add(healthKey(g.name(), h.address()));
+                addresses.add(h.address());
+            }
+        }
+        Set<String> goneGroups = new java.util.TreeSet<>();
+        Set<String> goneAddresses = new java.util.TreeSet<>();
+        for (String k : carried.keySet()) {
+            if (kept.contains(k)) {
+                continue;
+            }
+            if (k.startsWith("group|")) {
+                goneGroups.add(k.substring("group|".length()));
+            } else if (k.startsWith("health|")) {
+                String address = k.substring(k.indexOf('|', "health|".length()) + 1);
+                if (!addresses.contains(address)) {
+                    goneAddresses.add(address);
+                }
             }
         }
         carried.keySet().removeIf(k -> (k.startsWith("health|") || k.startsWith("group|")) && !kept.contains(k));
+        return new Gone(Set.copyOf(goneGroups), Set.copyOf(goneAddresses));
+    }
+
+    /** Groups and backend addresses a new configuration dropped: their metric series go once it is in force. */
+    record Gone(Set<String> groups, Set<String> addresses) {
     }
 
     private static String healthKey(String group, String address) {

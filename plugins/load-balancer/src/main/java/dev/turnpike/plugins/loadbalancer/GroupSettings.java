@@ -45,7 +45,7 @@ record GroupSettings(String name, List<Backend> backends, Policy policy, HashKey
     static GroupSettings read(ConfigSection s, String name, ChainKind chain) {
         Duration connectTimeout = TimerDurations.read(s, "connect_timeout", null);
         Duration readTimeout = TimerDurations.read(s, "read_timeout", null);
-        List<Backend> backends = BackendSettings.read(s, connectTimeout, readTimeout);
+        List<Backend> backends = BackendSettings.read(s, name, connectTimeout, readTimeout);
         Policy policy = Policy.of(s.oneOf("policy", "round_robin", Policy.keys()));
         HashKey hashKey = null;
         if (policy == Policy.CONSISTENT_HASH) {

@@ -60,6 +60,9 @@ public final class LoadBalancer implements ProxyPlugin<Attempts>, ConnectionPlug
     private volatile Map<String, Group> groups = Map.of();
     private final List<ActiveChecker> checkers = new ArrayList<>();
     private LbMetrics metrics;
+    /** What the configuration this instance started with dropped; forgotten by {@link #activated}. */
+    private CarriedState.Gone gone;
+    private dev.turnpike.api.metrics.PluginMetrics pluginMetrics;
 
     @Override
     public void start(PluginContext context) {
@@ -92,7 +95,8 @@ public final class LoadBalancer implements ProxyPlugin<Attempts>, ConnectionPlug
                         g.panic, metrics.checks));
             }
         }
-        carried.forgetAllBut(built.values());
+        gone = carried.forgetAllBut(built.values());
+        pluginMetrics = context.metrics();
         // Checks start last: nothing can fail after one runs, so a refused start leaves nothing behind.
         made.forEach(ActiveChecker::start);
         checkers.addAll(made);
@@ -132,6 +136,22 @@ public final class LoadBalancer implements ProxyPlugin<Attempts>, ConnectionPlug
                     + " to route on, so every connection goes to default_group");
         }
         return settings;
+    }
+
+    /**
+     * The previous generation has drained: the series of the groups and backends this configuration
+     * dropped (the balancer's own and the runtime's per-backend ones) can go without an older
+     * instance recording them again.
+     */
+    @Override
+    public void activated() {
+        CarriedState.Gone g = gone;
+        if (g == null) {
+            return;
+        }
+        gone = null;
+        g.addresses().forEach(a -> pluginMetrics.forget("backend", a));
+        g.groups().forEach(name -> pluginMetrics.forget("group", name));
     }
 
     @Override
