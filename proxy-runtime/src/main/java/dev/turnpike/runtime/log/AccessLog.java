@@ -31,7 +31,17 @@ public final class AccessLog implements AutoCloseable {
         this.enabled = settings.enabled();
         this.format = AccessLogFormat.of(settings);
         this.headerNames = format.headerNames();
-        this.writer = enabled ? new AccessWriter(format, log) : null;
+        this.writer = enabled ? new AccessWriter(format, new AccessWriter.Sink() {
+            @Override
+            public void info(String lines) {
+                log.info(lines);
+            }
+
+            @Override
+            public void warn(String line) {
+                log.warn(line);
+            }
+        }) : null;
     }
 
     /** An access log that writes nothing. */

@@ -8,7 +8,6 @@ import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
 
 /**
  * The access log's one writer thread: every event loop hands its finished entries to one bounded
@@ -33,15 +32,22 @@ final class AccessWriter implements AutoCloseable {
     private static final int BATCH_CHARS = 32 * 1024;
 
     private final Queue<AccessEntry> queue = PlatformDependent.newFixedMpscQueue(QUEUE_CAPACITY);
+    /** Where batches of lines go: the {@code turnpike.access} logger, or a test's. */
+    interface Sink {
+        void info(String lines);
+
+        void warn(String line);
+    }
+
     private final AccessLogFormat format;
-    private final Logger log;
+    private final Sink log;
     private final LongAdder dropped = new LongAdder();
     private final List<AccessEntry> pending = new ArrayList<>();
     private final StringBuilder batch = new StringBuilder(BATCH_CHARS + 1024);
     private final Thread thread;
     private volatile boolean closing;
 
-    AccessWriter(AccessLogFormat format, Logger log) {
+    AccessWriter(AccessLogFormat format, Sink log) {
         this.format = format;
         this.log = log;
         this.thread = new Thread(this::run, "turnpike-access-log");

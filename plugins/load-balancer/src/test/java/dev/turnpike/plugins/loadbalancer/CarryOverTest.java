@@ -11,6 +11,7 @@ import static dev.turnpike.plugins.loadbalancer.LbTestSupport.started;
 import static dev.turnpike.plugins.loadbalancer.LbTestSupport.up;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,6 +24,7 @@ import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.api.config.InvalidConfigException;
 import dev.turnpike.plugins.loadbalancer.health.BackendHealth;
 import dev.turnpike.testkit.phases.FakeHealthProbes;
+import dev.turnpike.testkit.phases.FakeMetrics;
 import dev.turnpike.testkit.phases.FakePluginContext;
 import java.util.HashSet;
 import java.util.List;
@@ -82,6 +84,38 @@ class CarryOverTest {
             assertEquals("c:3", pickAddress(lbB, s, at), "the carried-over ejection still holds");
             lbB.logging(s, at);
         }
+    }
+
+    @Test
+    void activatedForgetsTheSeriesOfBackendsAndGroupsTheNewConfigurationDropped() {
+        ConcurrentMap<String, Object> carried = new ConcurrentHashMap<>();
+        FakeMetrics metrics = new FakeMetrics();
+        Map<String, Object> before = map("groups", map(
+                "web", map("backends", List.of("a:1", "b:2")),
+                "api", map("backends", List.of("b:2", "c:3"))), "default_group", "web");
+        LoadBalancer lbA = started(context(before, carried).metrics(metrics));
+        lbA.activated();
+        assertEquals(List.of(), metrics.forgotten(), "the first configuration drops nothing");
+        assertEquals(1.0, up(metrics, "api", "c:3"));
+
+        // Reload: group api goes; b:2 stays (in web), c:3 is in no group any more.
+        LoadBalancer lbB = started(context(map("groups", map("web", map("backends", List.of("a:1", "b:2"))),
+                "default_group", "web"), carried).metrics(metrics));
+        assertEquals(List.of(), metrics.forgotten(), "nothing goes before the new generation is in force");
+        lbB.activated();
+        assertEquals(List.of("backend=c:3", "group=api"), metrics.forgotten());
+        assertNull(metrics.find("lb_backend_up", "api", "c:3"));
+        assertNull(metrics.find("lb_backend_up", "api", "b:2"), "the dropped group's series go");
+        assertEquals(1.0, up(metrics, "web", "b:2"), "a backend that stays in another group keeps its series");
+        lbB.activated();
+        assertEquals(2, metrics.forgotten().size(), "once");
+    }
+
+    @Test
+    void peersCarryTheirGroupForTheRuntimesLabels() {
+        LoadBalancer lb = started(map("groups", map("web", map("backends", List.of("a:1"))), "default_group", "web"));
+        Session s = req().build();
+        assertEquals("web", lb.upstreamPeer(s, lb.newContext(s)).peer().group());
     }
 
     @Test
