@@ -239,6 +239,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
      */
     void headTimedOut(ChannelHandlerContext headCtx) {
         log.debug("client {} did not send a complete request head in time; closing", headCtx.channel().remoteAddress());
+        proxy.metrics().clientTimedOut();
+        proxy.metrics().requestFailed(dev.turnpike.api.ErrorKind.CLIENT_TIMEOUT.label());
+        // Logged as what it was: no request, a head that never ended, no response (nginx logs these too).
+        proxy.accessLog().recordUnfinishedHead((java.net.InetSocketAddress) headCtx.channel().remoteAddress(),
+                headTimeout.headStartNanos(), System.nanoTime(), headTimeout.headBytes(),
+                "no complete request head within " + headTimeout.timeoutNanos() / 1_000_000 + " ms");
         headCtx.channel().close();
     }
 

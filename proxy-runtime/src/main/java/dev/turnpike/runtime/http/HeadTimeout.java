@@ -20,6 +20,8 @@ final class HeadTimeout extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private boolean awaitingHead = true;
     private long headStartNanos;
+    /** Bytes read since the current head began: what an access line for a head that never ended reports. */
+    private int headBytes;
     private ScheduledFuture<?> timer;
 
     HeadTimeout(long timeoutNanos, Consumer<ChannelHandlerContext> onTimeout) {
@@ -34,6 +36,9 @@ final class HeadTimeout extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (awaitingHead && msg instanceof ByteBuf b) {
+            headBytes += b.readableBytes();
+        }
         if (awaitingHead && headStartNanos == 0 && msg instanceof ByteBuf && ((ByteBuf) msg).isReadable()) {
             headStartNanos = System.nanoTime();
             if (timer == null) {
@@ -47,6 +52,21 @@ final class HeadTimeout extends ChannelInboundHandlerAdapter {
     void headReceived() {
         awaitingHead = false;
         headStartNanos = 0;
+        headBytes = 0;
+    }
+
+    /** When the head that timed out began ({@link System#nanoTime}). */
+    long headStartNanos() {
+        return headStartNanos;
+    }
+
+    /** Bytes of the head that timed out. */
+    int headBytes() {
+        return headBytes;
+    }
+
+    long timeoutNanos() {
+        return timeoutNanos;
     }
 
     /** The current request's body is complete: the next bytes start a new head. */

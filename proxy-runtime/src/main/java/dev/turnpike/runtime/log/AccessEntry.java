@@ -116,6 +116,13 @@ final class AccessEntry {
                 e == null ? null : e.kind().label(), reason, -1, null, null, null, null);
     }
 
+    /** A request head that never ended (the header timeout): no request, no response, a client timeout. */
+    static AccessEntry unfinishedHead(InetSocketAddress client, long startNanos, long endNanos, int headBytes, String reason) {
+        return new AccessEntry(endNanos, startNanos, false, client, null, null, null, null, null, null, new String[0], 0, 0, 0,
+                null, 0, null, null, null, dev.turnpike.api.ErrorKind.CLIENT_TIMEOUT.label(), reason, headBytes, null, null,
+                null, null);
+    }
+
     /** A tcp listener's connection that ended. */
     static AccessEntry of(ConnectionSession s) {
         ProxyError e = s.error();

@@ -61,6 +61,18 @@ public final class AccessLog implements AutoCloseable {
         writer.offer(AccessEntry.of(s, uri, endNanos, tries, unparsed, headerNames));
     }
 
+    /**
+     * A client that began a request head and never finished it within the header timeout: the
+     * connection is closed without a response. On the connection's event loop.
+     */
+    public void recordUnfinishedHead(java.net.InetSocketAddress client, long startNanos, long endNanos, int headBytes,
+                                     String reason) {
+        if (!enabled || !log.isInfoEnabled()) {
+            return;
+        }
+        writer.offer(AccessEntry.unfinishedHead(client, startNanos, endNanos, headBytes, reason));
+    }
+
     /** A tcp listener's connection that ended. */
     public void record(ConnectionSession s) {
         if (!enabled || !log.isInfoEnabled()) {

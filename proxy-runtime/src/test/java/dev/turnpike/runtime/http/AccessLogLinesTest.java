@@ -156,6 +156,19 @@ class AccessLogLinesTest {
     }
 
     @Test
+    void aHeadThatNeverEndsIsLoggedAsAClientTimeout() throws Exception {
+        proxy.close();
+        proxy = InJvmProxy.builder().headerTimeout(Duration.ofMillis(300)).plugin("lb", new DeadThenLive()).start();
+        String partial = "GET /slow HTTP/1.1\r\nHost: a\r\nX-Trickle: ";
+        RawHttp.Exchange ex = RawHttp.exchange(proxy.port(), partial, TIMEOUT);
+        assertTrue(ex.closedByPeer(), "the proxy closes the connection");
+        String line = awaitLines(1).get(0);
+        assertHas(line, "method=-", "path=-", "status=0", "error=client_timeout",
+                "reason=\"no complete request head within 300 ms\"", "head_bytes=" + partial.length());
+        assertEquals(1, proxy.metric("turnpike_client_timeouts_total"));
+    }
+
+    @Test
     void linesFromTwoEventLoopsLeaveInTheOrderRequestsFinished() throws Exception {
         int clients = 8;
         int each = 60;
