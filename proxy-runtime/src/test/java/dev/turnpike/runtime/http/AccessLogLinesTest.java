@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyPlugin;
@@ -31,7 +27,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * Access-log lines through a real proxy: the per-attempt upstream fields of a retried request, an
@@ -45,8 +40,7 @@ class AccessLogLinesTest {
     TestBackend backend;
     int deadPort;
     InJvmProxy proxy;
-    ListAppender<ILoggingEvent> accessLines;
-    Logger accessLogger;
+    AccessLines accessLines;
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** /retry: the dead port first, then (fail_to_connect asks again) the live backend; /dead: the dead port only. */
@@ -75,37 +69,19 @@ class AccessLogLinesTest {
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        accessLogger = (Logger) LoggerFactory.getLogger("turnpike.access");
-        accessLogger.setLevel(Level.INFO);
-        accessLines = new ListAppender<>();
-        accessLines.start();
-        accessLogger.addAppender(accessLines);
+        accessLines = new AccessLines();
         proxy = InJvmProxy.builder().workers(2).plugin("lb", new DeadThenLive()).start();
     }
 
     @AfterEach
     void stop() {
-        accessLogger.detachAppender(accessLines);
+        accessLines.close();
         proxy.close();
         backend.close();
     }
 
-    private List<String> lines() {
-        List<String> out = new ArrayList<>();
-        for (ILoggingEvent e : List.copyOf(accessLines.list)) {
-            out.addAll(List.of(e.getFormattedMessage().split("\n")));
-        }
-        return out;
-    }
-
     private List<String> awaitLines(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (lines().size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        List<String> lines = lines();
-        assertEquals(n, lines.size(), () -> "access lines: " + lines);
-        return lines;
+        return accessLines.awaitTexts(n, TIMEOUT);
     }
 
     private static void assertHas(String line, String... fields) {

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.turnpike.api.HostPort;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Peer;
@@ -31,7 +28,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Metrics, access log and request ids, read from the outside: a real scrape, real log events, real headers. */
 class ObservabilityTest {
@@ -42,8 +38,7 @@ class ObservabilityTest {
     int deadPort;
     InJvmProxy proxy;
     MetricsServer metricsServer;
-    ListAppender<ILoggingEvent> accessLines;
-    Logger accessLogger;
+    AccessLines accessLines;
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** /limited → 429 from the plugin, /dead → a closed port, /boom → the plugin throws, else the backend. */
@@ -78,18 +73,14 @@ class ObservabilityTest {
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        accessLogger = (Logger) LoggerFactory.getLogger("turnpike.access");
-        accessLogger.setLevel(Level.INFO);
-        accessLines = new ListAppender<>();
-        accessLines.start();
-        accessLogger.addAppender(accessLines);
+        accessLines = new AccessLines();
         proxy = InJvmProxy.builder().workers(1).plugin("mix", new Mix()).start();
         metricsServer = new MetricsServer(new HostPort("127.0.0.1", 0), proxy.metrics().registry());
     }
 
     @AfterEach
     void stop() {
-        accessLogger.detachAppender(accessLines);
+        accessLines.close();
         metricsServer.close();
         proxy.close();
         backend.close();
@@ -113,32 +104,8 @@ class ObservabilityTest {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
-    /** One access-log line and the level of the event that carried it (events batch lines). */
-    record Line(Level level, String text) {
-    }
-
-    private List<Line> accessLog() {
-        List<Line> out = new java.util.ArrayList<>();
-        for (ILoggingEvent e : List.copyOf(accessLines.list)) {
-            for (String l : e.getFormattedMessage().split("\n")) {
-                out.add(new Line(e.getLevel(), l));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Requests finish (and count) after their response is written, and their lines reach the logger
-     * in batches at most 50 ms later: wait for the access log lines.
-     */
-    private List<Line> awaitLines(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (accessLog().size() < n && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        List<Line> lines = accessLog();
-        assertEquals(n, lines.size(), () -> "access lines: " + lines);
-        return lines;
+    private List<AccessLines.Line> awaitLines(int n) throws InterruptedException {
+        return accessLines.await(n, TIMEOUT);
     }
 
     @Test
@@ -178,7 +145,7 @@ class ObservabilityTest {
         get("/name?q=1", "X-Request-Id", "trace-abc");
         get("/limited");
         get("/dead");
-        List<Line> lines = awaitLines(3);
+        List<AccessLines.Line> lines = awaitLines(3);
         String ok = lines.get(0).text();
         for (String field : new String[] {"ts=", "client=127.0.0.1:", "method=GET", "path=/name?q=1", "status=200",
                 "duration_ms=", "bytes_in=0", "bytes_out=1", "upstream=127.0.0.1:" + backend.port(),
