@@ -74,8 +74,11 @@ public final class UpstreamErrors {
     }
 
     static ProxyError invalid(Peer peer, Throwable cause) {
+        // Only the decoder's own words go in the message (it reaches the access log's reason); any
+        // other exception's text stays with the cause, for the error log.
+        Throwable rule = find(cause, dev.turnpike.runtime.wire.WireViolation.class);
         return ProxyError.of(ErrorKind.INVALID_RESPONSE, "backend " + peer.address() + " sent an invalid response"
-                + (cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : ""), cause);
+                + (rule != null && rule.getMessage() != null ? " (" + rule.getMessage() + ")" : ""), cause);
     }
 
     private static boolean has(Throwable t, Class<? extends Throwable> type) {

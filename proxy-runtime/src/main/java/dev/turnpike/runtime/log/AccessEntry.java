@@ -93,10 +93,11 @@ final class AccessEntry {
         String reason = null;
         if (unparsed != null) {
             reason = unparsed.reason();
-        } else if (e != null && e.kind() == dev.turnpike.api.ErrorKind.BAD_REQUEST) {
-            reason = e.message(); // the proxy's own words on why it refused the head
         } else if (e != null && e.pluginId() != null) {
-            reason = e.pluginId() + " in " + e.phase(); // which plugin failed it; its exception goes to the error log
+            // Which plugin failed it; its exception's text goes to the error log, never here.
+            reason = e.pluginId() + " in " + e.phase();
+        } else if (e != null) {
+            reason = e.message(); // the engine's own words: which backend, which timeout, which TLS check
         }
         if (unparsed != null) {
             return new AccessEntry(endNanos, s.startNanos(), false, s.clientAddress(), null, null, null, null, null, null,

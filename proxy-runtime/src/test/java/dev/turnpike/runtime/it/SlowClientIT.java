@@ -105,7 +105,7 @@ class SlowClientIT {
             List<String> cut = log.lines().filter(l -> l.contains("path=/bytes/")).toList();
             assertEquals(3, cut.size(), log);
             for (String line : cut) {
-                assertTrue(line.contains("error=\"client_timeout: client took no response bytes for 1000 ms"), line);
+                assertTrue(line.contains("error=client_timeout") && line.contains("reason=\"client took no response bytes for 1000 ms"), line);
             }
             assertTrue(!log.contains("upstream_timeout") && !log.contains("ejected") && !log.contains("DOWN"), log);
         }

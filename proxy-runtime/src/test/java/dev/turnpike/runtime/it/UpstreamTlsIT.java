@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * test run on both; a load-balancer group per case, routed by path prefix ({@code /<group>/...}). The
  * health-check test has a proxy of its own, so that its probes count in no other test's metrics.
  *
- * <p>Failure tests assert the 502, the access-log line ({@code error="tls: TLS handshake with backend
+ * <p>Failure tests assert the 502, the access-log line ({@code error=tls reason="TLS handshake with backend
  * host:port failed: <reason words>"}), and that the reason's handshake counter went up. Counters and
  * backend request counts are compared before and after, as the backends serve both proxies.
  */
@@ -305,7 +305,7 @@ class UpstreamTlsIT {
         HttpResponse<String> r = send(p, path);
         assertEquals(502, r.statusCode(), () -> describe(r));
         String line = accessLine(p.process(), path);
-        assertTrue(line.contains("error=\"tls: TLS"), () -> "the access line names a TLS error: " + line);
+        assertTrue(line.contains("error=tls reason=\"TLS"), () -> "the access line names a TLS error: " + line);
         assertTrue(backend.handshakeFailures().size() > failuresBefore, () -> "the backend refused the handshake: "
                 + backend.handshakeFailures());
         assertEquals(served, backend.requests(), "no request got through");
@@ -314,7 +314,7 @@ class UpstreamTlsIT {
                 () -> "turnpike_request_errors_total{kind=\"tls\"} counted it:\n" + seriesOf(p.metrics(), "turnpike_request_errors_total"));
         String handshakes = seriesOf(p.metrics(), HANDSHAKES);
         System.out.println(group + " via " + p.process().logFile().getParent().getFileName() + ": " + line + "\n" + handshakes);
-        String prefix = "error=\"tls: TLS handshake with backend localhost:" + backend.port() + " failed: ";
+        String prefix = "error=tls reason=\"TLS handshake with backend localhost:" + backend.port() + " failed: ";
         assertAll(
                 () -> assertTrue(failedHandshakes(after) >= failedBefore + 1, () -> "the backend refused the proxy's"
                         + " certificate (or its absence): an upstream handshake must be counted with that reason (under TLS 1.3"
@@ -333,7 +333,7 @@ class UpstreamTlsIT {
         // The proxy's own file is at fault, not the backend: 500 of kind internal, no backend blamed.
         assertEquals(500, r.statusCode(), () -> describe(r));
         String line = accessLine(p.process(), path);
-        String expected = "error=\"internal: TLS to backend localhost:" + ok.port() + " cannot be set up: ";
+        String expected = "error=internal reason=\"TLS to backend localhost:" + ok.port() + " cannot be set up: ";
         assertTrue(line.contains(expected), () -> "the access line has " + expected + "...: " + line);
         assertTrue(line.contains("garbage.pem") || line.contains("garbage.key"), () -> "the access line names the file: " + line);
         assertTrue(metric(p.metrics(), "turnpike_upstream_connect_errors_total{backend=\"localhost:" + ok.port() + "\",reason=\"other\"}") >= 1,
@@ -454,7 +454,7 @@ class UpstreamTlsIT {
         HttpResponse<String> r = send(p, path);
         assertEquals(502, r.statusCode(), () -> describe(r));
         String line = accessLine(p.process(), path);
-        String expected = "error=\"tls: TLS handshake with backend localhost:" + backend.port() + " failed: " + words + "\"";
+        String expected = "error=tls reason=\"TLS handshake with backend localhost:" + backend.port() + " failed: " + words + "\"";
         assertTrue(line.contains(expected), () -> "the access line has " + expected + ": " + line);
         assertTrue(line.contains(" status=502 "), line);
         String after = scrape(metrics);

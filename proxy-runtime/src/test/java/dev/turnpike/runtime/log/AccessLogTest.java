@@ -68,7 +68,8 @@ class AccessLogTest {
     @Test
     void aTextLineCarriesEveryFieldAndTheErrorKindOnly() {
         String line = log("text", Map.of()).format(session(ProxyError.of(ErrorKind.UPSTREAM_RESET,
-                "backend 10.0.0.7:8080 closed: io.netty.channel.unix.Errors$NativeIoException: recvAddress(..) failed", null)),
+                "backend 10.0.0.7:8080 reset the connection before its response",
+                new java.io.IOException("io.netty.channel.unix.Errors$NativeIoException: recvAddress(..) failed"))),
                 "/a?b=c", 4_500_000L, tries(), null);
         for (String field : new String[] {"client=127.0.0.1:5555", "method=POST", "path=/a?b=c", "protocol=HTTP/1.1",
                 "host=shop.example", "status=502", "duration_ms=3.500", "bytes_in=12", "bytes_out=34",
@@ -80,7 +81,17 @@ class AccessLogTest {
         }
         assertTrue(line.startsWith("ts="), line);
         assertFalse(line.contains("Netty") || line.contains("recvAddress"), "no exception text: " + line);
-        assertFalse(line.contains("reason="), "no reason for a request the proxy did not refuse: " + line);
+        assertTrue(line.contains("reason=\"backend 10.0.0.7:8080 reset the connection before its response\""),
+                "the engine's words on what failed: " + line);
+    }
+
+    @Test
+    void aPluginFailureNamesThePluginAndPhaseNotItsException() {
+        String line = log("text", Map.of()).format(session(ProxyError.plugin("auth", "request_filter",
+                "java.lang.IllegalStateException: secret token abc", new IllegalStateException("secret token abc"))),
+                "/", 2_000_000L, null, null);
+        assertTrue(line.contains("error=plugin") && line.contains("reason=\"auth in request_filter\""), line);
+        assertFalse(line.contains("secret") || line.contains("Exception"), line);
     }
 
     @Test
