@@ -80,5 +80,7 @@ class ProxyMetricsTest {
         assertTrue(s.contains("turnpike_config_generation 3.0"), s);
         generation[0] = 4;
         assertTrue(scrape(m).contains("turnpike_config_generation 4.0"));
+        m.accessLogDropped(() -> 17);
+        assertTrue(scrape(m).contains("turnpike_access_log_dropped_total 17.0"), scrape(m));
     }
 }
