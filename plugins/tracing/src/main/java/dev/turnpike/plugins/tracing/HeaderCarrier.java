@@ -15,11 +15,6 @@ enum HeaderCarrier implements TextMapGetter<Headers>, TextMapSetter<Headers> {
     static final String TRACESTATE = "tracestate";
 
     @Override
-    public Iterable<String> keys(Headers carrier) {
-        return carrier.names();
-    }
-
-    @Override
     public String get(Headers carrier, String key) {
         if (carrier == null) {
             return null;

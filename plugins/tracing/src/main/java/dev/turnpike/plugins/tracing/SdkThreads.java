@@ -32,9 +32,12 @@ final class SdkThreads {
 
     private final ThreadGroup group;
 
+    @SuppressWarnings("removal")
     SdkThreads(String name) {
         this.group = new ThreadGroup(name);
-        // Destroyed by the JDK once its last thread ends, so a reload leaves no empty group behind.
+        // On Java 17 a parent keeps its child groups until they are destroyed, and a daemon group is
+        // destroyed once its last thread ends: without this every reload would leave an empty group
+        // behind. (From Java 19 groups are held weakly and this does nothing.)
         group.setDaemon(true);
     }
 

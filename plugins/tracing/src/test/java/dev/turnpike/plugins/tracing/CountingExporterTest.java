@@ -9,7 +9,6 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,23 +23,8 @@ class CountingExporterTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000_000L);
     private final AtomicBoolean collectorUp = new AtomicBoolean(true);
 
-    private final SpanExporter collector = new SpanExporter() {
-        @Override
-        public CompletableResultCode export(Collection<SpanData> spans) {
-            return collectorUp.get() ? CompletableResultCode.ofSuccess()
-                    : CompletableResultCode.ofExceptionalFailure(new IOException("Connection refused"));
-        }
-
-        @Override
-        public CompletableResultCode flush() {
-            return CompletableResultCode.ofSuccess();
-        }
-
-        @Override
-        public CompletableResultCode shutdown() {
-            return CompletableResultCode.ofSuccess();
-        }
-    };
+    private final SpanExporter collector = new ExportingTo(spans -> collectorUp.get() ? CompletableResultCode.ofSuccess()
+            : CompletableResultCode.ofExceptionalFailure(new IOException("Connection refused")));
 
     private final CountingExporter exporter = new CountingExporter(collector,
             metrics.counter(Tracing.EXPORTED_METRIC, "help", "result"), "http://collector:4318/v1/traces", warnings::add, now::get);
@@ -80,22 +64,9 @@ class CountingExporterTest {
 
     @Test
     void anExporterThatThrowsCountsAsAFailedExport() {
-        CountingExporter throwing = new CountingExporter(new SpanExporter() {
-            @Override
-            public CompletableResultCode export(Collection<SpanData> spans) {
-                throw new IllegalStateException("broken");
-            }
-
-            @Override
-            public CompletableResultCode flush() {
-                return CompletableResultCode.ofSuccess();
-            }
-
-            @Override
-            public CompletableResultCode shutdown() {
-                return CompletableResultCode.ofSuccess();
-            }
-        }, metrics.counter(Tracing.EXPORTED_METRIC, "help", "result"), "x", warnings::add, now::get);
+        CountingExporter throwing = new CountingExporter(new ExportingTo(spans -> {
+            throw new IllegalStateException("broken");
+        }), metrics.counter(Tracing.EXPORTED_METRIC, "help", "result"), "x", warnings::add, now::get);
         CompletableResultCode r = throwing.export(spans(1));
         assertTrue(r.isDone() && !r.isSuccess());
         assertEquals(1.0, metrics.value(Tracing.EXPORTED_METRIC, "failed"));

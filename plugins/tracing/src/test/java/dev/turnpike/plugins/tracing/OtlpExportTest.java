@@ -47,7 +47,7 @@ class OtlpExportTest {
             Traced.assertTraceparent(client.traceId(), client.spanId(), true, x.session().upstreamRequest().headers().get("traceparent"));
             assertEquals(List.of("k-123"), collector.requestHeaders().get(0).get("X-api-key"));
             assertTrue(collector.refusals().isEmpty(), collector.refusals().toString());
-            t.close();
+            t.harness.stop();
             assertEquals(2.0, t.harness.metrics().value(Tracing.EXPORTED_METRIC, "ok"));
         }
     }

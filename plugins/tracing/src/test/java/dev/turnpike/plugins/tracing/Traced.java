@@ -7,9 +7,7 @@ import dev.turnpike.testkit.phases.PhaseHarness;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,22 +41,7 @@ final class Traced implements AutoCloseable {
 
     /** {@code memory}, except that shutting it down keeps what it holds (the SDK's own clears it), for tests of stop. */
     static SpanExporter keeping(InMemorySpanExporter memory) {
-        return new SpanExporter() {
-            @Override
-            public CompletableResultCode export(Collection<SpanData> spans) {
-                return memory.export(spans);
-            }
-
-            @Override
-            public CompletableResultCode flush() {
-                return memory.flush();
-            }
-
-            @Override
-            public CompletableResultCode shutdown() {
-                return CompletableResultCode.ofSuccess();
-            }
-        };
+        return new ExportingTo(memory::export);
     }
 
     /** Everything exported so far, after a flush. */
