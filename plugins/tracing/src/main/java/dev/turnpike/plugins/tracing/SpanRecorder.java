@@ -38,6 +38,8 @@ import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
@@ -71,6 +73,23 @@ final class SpanRecorder {
         this.trustIncoming = trustIncoming;
         this.ended = ended;
         this.nanoTime = nanoTime;
+    }
+
+    /**
+     * Runs the span path once on a span nobody records (its parent says "not sampled"), so that the
+     * SDK's classes load and its context storage is looked up (a ServiceLoader scan) now, on the
+     * management thread, and not on an event loop with the first request. Exports nothing.
+     */
+    void warmUp() {
+        SpanContext unsampled = SpanContext.createFromRemoteParent("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
+                TraceFlags.getDefault(), TraceState.getDefault());
+        Span span = tracer.spanBuilder("warm-up")
+                .setSpanKind(SpanKind.SERVER)
+                .setParent(Context.root().with(Span.wrap(unsampled)))
+                .setAttribute(HTTP_REQUEST_METHOD, "GET")
+                .startSpan();
+        span.setStatus(StatusCode.ERROR);
+        span.end();
     }
 
     /**

@@ -78,7 +78,9 @@ public final class Tracing implements ProxyPlugin<RequestTrace> {
         Telemetry t = Telemetry.create(s, context.pluginId(), exporters,
                 e -> new CountingExporter(e, exported, s.endpoint.toString(), warn, System::nanoTime));
         settings = s;
-        recorder = new SpanRecorder(t.tracer(), s.trustIncoming, ended, nanoTime);
+        SpanRecorder r = new SpanRecorder(t.tracer(), s.trustIncoming, ended, nanoTime);
+        r.warmUp();
+        recorder = r;
         telemetry = t;
     }
 
