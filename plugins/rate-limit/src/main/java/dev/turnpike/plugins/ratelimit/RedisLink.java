@@ -13,6 +13,7 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
@@ -22,6 +23,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -129,7 +131,10 @@ final class RedisLink implements AutoCloseable {
         }
         CompletionStage<? extends StatefulConnection<String, String>> attempt;
         if (client instanceof RedisClusterClient cluster) {
-            attempt = cluster.connectAsync(StringCodec.UTF8);
+            // The asynchronous connect needs the slot map first (the blocking one loads it itself).
+            attempt = cluster.refreshPartitionsAsync()
+                    .thenCompose(loaded -> cluster.connectAsync(StringCodec.UTF8))
+                    .thenCompose(RedisLink::withNodeConnections);
         } else {
             attempt = ((RedisClient) client).connectAsync(StringCodec.UTF8, settings.uris.get(0));
         }
@@ -161,6 +166,21 @@ final class RedisLink implements AutoCloseable {
                 warn.warn("rate limit: connected to Redis at " + settings.uriForLog);
             }
         });
+    }
+
+    /**
+     * A cluster connection once it holds a connection to every node: Lettuce opens those on a
+     * slot's first command, and with commands refused while disconnected that first command would
+     * fail (and be decided by on_error) on every node.
+     */
+    private static CompletionStage<StatefulRedisClusterConnection<String, String>> withNodeConnections(
+            StatefulRedisClusterConnection<String, String> c) {
+        List<CompletableFuture<?>> opening = new ArrayList<>();
+        for (RedisClusterNode node : c.getPartitions()) {
+            // by address: that is how the slot path looks its connections up
+            opening.add(c.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
+        }
+        return CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new)).thenApply(all -> c);
     }
 
     /**

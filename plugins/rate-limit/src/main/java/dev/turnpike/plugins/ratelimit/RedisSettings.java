@@ -55,11 +55,10 @@ final class RedisSettings {
                 break;
             case "redis-sentinel": case "rediss-sentinel":
                 topology = Topology.SENTINEL;
-                RedisURI s = lettuce(c, uri);
-                if (s.getSentinelMasterId() == null || s.getSentinelMasterId().isEmpty()) {
+                if (uri.indexOf('#') < 0 || uri.endsWith("#")) {
                     throw c.invalid("uri", "a sentinel URI names its master after '#': " + uriForLog + "#mymaster");
                 }
-                uris = List.of(s);
+                uris = List.of(lettuce(c, uri));
                 break;
             case "redis-cluster": case "rediss-cluster":
                 topology = Topology.CLUSTER;

@@ -161,8 +161,11 @@ final class RemoteLimiter {
     static RedisMetrics.Reason reasonOf(Throwable error) {
         Throwable t = error;
         while (t != null) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            // Lettuce says "Currently not connected" while it reconnects, "Connection closed" for
+            // the commands a dropped connection leaves unanswered.
             if (t instanceof RedisLink.NotConnected || t instanceof RedisConnectionException
-                    || (t.getMessage() != null && t.getMessage().contains("Connection closed"))) {
+                    || m.contains("not connected") || m.contains("Connection closed")) {
                 return RedisMetrics.Reason.DISCONNECTED;
             }
             t = t.getCause() == t ? null : t.getCause();
