@@ -41,6 +41,8 @@ public final class RateLimit implements ProxyPlugin<Decision> {
     static final String KEYS_METRIC = "ratelimit_keys";
     static final String EVICTED_METRIC = "ratelimit_evicted_total";
     static final long SWEEP_PERIOD_MILLIS = 1000;
+    /** How long start() waits for the first Redis connection (store: redis). */
+    static final java.time.Duration FIRST_CONNECTION_WAIT = java.time.Duration.ofSeconds(2);
 
     /** Everything start() builds, published at once through one volatile write. */
     private static final class Engine {
@@ -120,6 +122,9 @@ public final class RateLimit implements ProxyPlugin<Decision> {
             if (synced != null) {
                 link.every(r.syncInterval, remote::flush);
             }
+            // Start (a reload's new instance) waits a moment for its connection, so it does not
+            // answer its first requests by on_error; Redis being down does not hold the start up longer.
+            link.awaitFirstConnection(FIRST_CONNECTION_WAIT);
         } else {
             table = newTable(policy, s.maxKeys);
             warnIfLarge(s);

@@ -44,7 +44,8 @@ import reactor.core.scheduler.Schedulers;
  * event-loop threads and pin the plugin's class loader after a swap. {@link #eval} hands its call
  * to the worker and returns a future completed on the I/O thread: the caller hands the reply back
  * to its own event loop. {@link #close} runs the shutdown on a short-lived thread of its own for the
- * same reason, then joins every thread the resources made.
+ * same reason, then joins every thread the resources made; the constructor and {@link #close}
+ * clear the shaded Netty's thread locals from the (host) thread that calls them.
  *
  * <h2>Connecting</h2>
  * The first connection is made in the background and retried (50 ms doubling to 2 s) until it
@@ -77,6 +78,7 @@ final class RedisLink implements AutoCloseable {
     private volatile RedisScriptingAsyncCommands<String, String> commands;
     private volatile StatefulConnection<String, String> connection;
     private volatile boolean closed;
+    private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
     /** Worker thread only. */
     private long retryMillis = RETRY_MIN_MILLIS;
     private boolean warnedDown;
@@ -114,6 +116,9 @@ final class RedisLink implements AutoCloseable {
         }
         this.worker = resources.eventExecutorGroup().next();
         worker.execute(this::connect);
+        // Building the resources gave the calling (host) thread a thread-local map of the shaded
+        // Netty; left there it would hold this plugin's class loader after a swap.
+        FastThreadLocal.removeAll();
     }
 
     private ThreadFactory recording(ThreadFactory f) {
@@ -140,6 +145,7 @@ final class RedisLink implements AutoCloseable {
         }
         attempt.whenComplete((c, ex) -> {
             if (ex != null) {
+                firstConnection.completeExceptionally(ex); // start() waits no longer (no-op once connected)
                 if (!warnedDown) {
                     warnedDown = true;
                     warn.warn("rate limit: cannot connect to Redis at " + settings.uriForLog + " (" + rootMessage(ex)
@@ -162,6 +168,7 @@ final class RedisLink implements AutoCloseable {
             connection = c;
             commands = c instanceof StatefulRedisClusterConnection<String, String> cc ? cc.async()
                     : ((StatefulRedisConnection<String, String>) c).async();
+            firstConnection.complete(null);
             if (warnedDown) {
                 warn.warn("rate limit: connected to Redis at " + settings.uriForLog);
             }
@@ -236,6 +243,25 @@ final class RedisLink implements AutoCloseable {
         }, nanos, nanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Waits at most {@code limit} for the first connection (management thread, in {@code start}):
+     * an instance that starts on a reload then decides with Redis from its first request instead
+     * of by {@code on_error}. Returns early, whatever the outcome, when Redis is not there.
+     *
+     * @return whether it is connected
+     */
+    boolean awaitFirstConnection(Duration limit) {
+        try {
+            firstConnection.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Whether a connection was made (Lettuce may be reconnecting it now). */
     boolean connectedOnce() {
         return connection != null;
@@ -269,6 +295,7 @@ final class RedisLink implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         threads.removeIf(t -> !t.isAlive());
+        FastThreadLocal.removeAll();
     }
 
     private void shutDown() {
