@@ -5,6 +5,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -35,8 +36,10 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * This limiter's connection to Redis: Lettuce (shaded into the plugin jar with its Netty and
- * Reactor) on client resources of its own, one I/O thread and one worker thread, made here and
- * ended by {@link #close}, so a plugin swap leaves no thread or connection behind.
+ * Reactor) on client resources of its own, made here and ended by {@link #close}, so a plugin swap
+ * leaves no thread or connection behind: an I/O thread, a worker thread and a timer thread (the
+ * pools' sizes are Lettuce's least, 2, but only the threads used are started: one connection uses
+ * one I/O thread, and every call goes through one worker).
  *
  * <h2>Threads</h2>
  * Every call into Lettuce is made on the worker thread, never on a proxy thread: Netty's thread
@@ -88,8 +91,9 @@ final class RedisLink implements AutoCloseable {
         this.warn = warn;
         String threadPrefix = "turnpike-rate-limit-redis[" + limiter + "]";
         this.resources = ClientResources.builder()
-                .ioThreadPoolSize(1)
-                .computationThreadPoolSize(1)
+                // Lettuce's least (it raises 1 to 2); threads start only when used: one of each here
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
                 .threadFactoryProvider(pool -> recording(new DefaultThreadFactory(threadPrefix + "-" + pool, true)))
                 // The JDK's resolver, run on the I/O thread when connecting: Netty's DNS resolver
                 // would add channels and caches of its own to shut down.
@@ -97,7 +101,11 @@ final class RedisLink implements AutoCloseable {
                 .commandLatencyRecorder(CommandLatencyRecorder.disabled())
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        ClientOptions options = ClientOptions.builder()
+        ClientOptions.Builder builder = ClientOptions.builder();
+        if (settings.caFile != null) {
+            builder.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(settings.caFile.toFile()).build());
+        }
+        ClientOptions options = builder
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(REQUEST_QUEUE)

@@ -2,6 +2,12 @@ package dev.turnpike.plugins.ratelimit;
 
 import dev.turnpike.api.config.ConfigSection;
 import io.lettuce.core.RedisURI;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +46,8 @@ final class RedisSettings {
     final String keyPrefix;
     /** {@code null}: every decision asks Redis. */
     final Duration syncInterval;
+    /** TLS only: the PEM certificates to trust instead of the JDK's; {@code null}: the JDK's. */
+    final Path caFile;
 
     private RedisSettings(ConfigSection c) {
         if (!c.has("uri")) {
@@ -87,6 +95,28 @@ final class RedisSettings {
             throw c.invalid("sync_interval", "must be at least 1ms and at most 60s, not " + Settings.formatNanos(sync.toNanos()));
         }
         this.syncInterval = sync;
+        this.caFile = caFile(c, tls);
+    }
+
+    private Path caFile(ConfigSection c, boolean tls) {
+        if (!c.has("ca_file")) {
+            return null;
+        }
+        if (!tls) {
+            throw c.invalid("ca_file", "only with a rediss:// URI (TLS)");
+        }
+        Path p = Path.of(c.string("ca_file").trim());
+        if (!Files.isReadable(p)) {
+            throw c.invalid("ca_file", "cannot read " + p);
+        }
+        try (InputStream in = Files.newInputStream(p)) {
+            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                throw c.invalid("ca_file", p + " holds no certificate");
+            }
+        } catch (IOException | CertificateException e) {
+            throw c.invalid("ca_file", p + " is not a PEM certificate file: " + e.getMessage());
+        }
+        return p;
     }
 
     /** Reads and checks the section. @throws dev.turnpike.api.config.InvalidConfigException naming the key */

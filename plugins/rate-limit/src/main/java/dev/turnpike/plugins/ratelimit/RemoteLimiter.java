@@ -33,6 +33,11 @@ import java.util.function.Function;
 final class RemoteLimiter {
 
     static final int DENY_STATUS = 503;
+    /** Immutable and the same for every request: built once. */
+    private static final Response UNAVAILABLE = Response.status(DENY_STATUS)
+            .header("Retry-After", "1")
+            .body("Service Unavailable: the rate limit cannot be checked\n")
+            .build();
 
     private final RedisLink link;
     private final RemotePolicy policy;
@@ -154,7 +159,7 @@ final class RemoteLimiter {
             metrics.decidedWithout(reason, allow);
             log.decidedWithout(reason, detail);
             d.applied = false;
-            stage.complete(allow ? Outcome.proceed() : Outcome.respond(unavailable()));
+            stage.complete(allow ? Outcome.proceed() : Outcome.respond(UNAVAILABLE));
         }
     }
 
@@ -175,10 +180,7 @@ final class RemoteLimiter {
 
     /** {@code on_error: deny}: the limit cannot be checked, which is the service's fault, not the client's. */
     static Response unavailable() {
-        return Response.status(DENY_STATUS)
-                .header("Retry-After", "1")
-                .body("Service Unavailable: the rate limit cannot be checked\n")
-                .build();
+        return UNAVAILABLE;
     }
 
     /** One flush of {@link SyncedCounts}: every batch at once (Lettuce pipelines them). Redis worker thread. */

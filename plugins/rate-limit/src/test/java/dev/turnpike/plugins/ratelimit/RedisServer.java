@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -12,9 +13,13 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A real {@code redis-server} for a test: its own port (never 6379) and directory, no persistence.
@@ -29,12 +34,60 @@ final class RedisServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final boolean cluster;
+    /** TLS only (the port then speaks nothing else): the CA that signed the server's certificate. */
+    private Path ca;
+    private boolean sentinel;
     private Process process;
 
     private RedisServer(Path dir, int port, boolean cluster) {
         this.dir = dir;
         this.port = port;
         this.cluster = cluster;
+    }
+
+    /**
+     * A server that speaks TLS only, with a certificate for 127.0.0.1 signed by a CA made here with
+     * the openssl command ({@link #caFile()}); skips the test when redis-server or openssl is absent.
+     */
+    static RedisServer startTls(Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(BINARY), "redis-server is not installed at " + BINARY);
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
+        RedisServer r = new RedisServer(dir, freePort(), false);
+        openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+                "-subj", "/CN=turnpike test CA");
+        openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+                "-subj", "/CN=127.0.0.1");
+        Files.writeString(dir.resolve("san.cnf"), "subjectAltName=IP:127.0.0.1\n");
+        openssl(dir, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "server.crt", "-days", "2", "-extfile", "san.cnf");
+        r.ca = dir.resolve("ca.crt");
+        r.start();
+        return r;
+    }
+
+    private static void openssl(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("openssl " + String.join(" ", args) + ": " + out);
+        }
+    }
+
+    /** A Sentinel on a port of its own, watching {@code master} under the name {@code mymaster}. */
+    static RedisServer startSentinel(Path dir, RedisServer master) throws Exception {
+        RedisServer r = new RedisServer(dir, freePort(), false);
+        Files.writeString(dir.resolve("sentinel.conf"), "port " + r.port + "\nbind 127.0.0.1\ndir " + dir + "\n"
+                + "sentinel monitor mymaster 127.0.0.1 " + master.port + " 1\n");
+        r.sentinel = true;
+        r.start();
+        return r;
+    }
+
+    /** The CA certificate of a {@link #startTls} server. */
+    Path caFile() {
+        return ca;
     }
 
     /** A started server in {@code dir}; skips the test when redis-server is absent. */
@@ -73,6 +126,14 @@ final class RedisServer implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                 "--enable-debug-command", "local"));
+        if (sentinel) {
+            cmd = new ArrayList<>(List.of(BINARY.toString(), dir.resolve("sentinel.conf").toString(), "--sentinel"));
+        }
+        if (ca != null) {
+            cmd.set(2, "0"); // no cleartext port
+            cmd.addAll(List.of("--tls-port", Integer.toString(port), "--tls-cert-file", "server.crt",
+                    "--tls-key-file", "server.key", "--tls-ca-cert-file", "ca.crt", "--tls-auth-clients", "no"));
+        }
         if (cluster) {
             // A lone node knows no address of its own until a peer tells it; announce it, or
             // CLUSTER NODES names it ":port" and a client cannot map the slots to it.
@@ -133,7 +194,7 @@ final class RedisServer implements AutoCloseable {
      * its elements' values joined by newlines.
      */
     String command(String... args) throws IOException {
-        try (Socket s = new Socket()) {
+        try (Socket s = ca == null ? new Socket() : tlsContext().getSocketFactory().createSocket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
             s.setSoTimeout(5000);
             StringBuilder req = new StringBuilder("*" + args.length + "\r\n");
@@ -145,6 +206,21 @@ final class RedisServer implements AutoCloseable {
             out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             return reply(in);
+        }
+    }
+
+    private SSLContext tlsContext() throws IOException {
+        try (InputStream in = Files.newInputStream(ca)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException(e);
         }
     }
 

@@ -81,7 +81,8 @@ class RedisSettingsTest {
     }
 
     @Test
-    void refusalsNameTheKey() {
+    void refusalsNameTheKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String notPem = java.nio.file.Files.writeString(dir.resolve("ca.pem"), "not a certificate\n").toString();
         assertRefused("redis.uri", "required with store: redis", section("timeout", "20ms"));
         assertRefused("redis.uri", "is not a redis://", section("uri", "http://127.0.0.1:6379"));
         assertRefused("redis.uri", "is not a redis://", section("uri", "127.0.0.1:6379"));
@@ -95,6 +96,9 @@ class RedisSettingsTest {
         assertRefused("redis.sync_interval", "at least 1ms", section("uri", "redis://h", "sync_interval", "0.5ms"));
         assertRefused("redis.sync_interval", "at most 60s", section("uri", "redis://h", "sync_interval", "2m"));
         assertRefused("name", "braces", section("uri", "redis://h"), "name", "a{b}");
+        assertRefused("redis.ca_file", "only with a rediss:// URI", section("uri", "redis://h", "ca_file", notPem));
+        assertRefused("redis.ca_file", "cannot read", section("uri", "rediss://h", "ca_file", "/no/such/ca.pem"));
+        assertRefused("redis.ca_file", "is not a PEM certificate file", section("uri", "rediss://h", "ca_file", notPem));
         assertRefused("refill_per_second", "at most 1000000 with store: redis", section("uri", "redis://h"),
                 "refill_per_second", 2_000_000);
     }
