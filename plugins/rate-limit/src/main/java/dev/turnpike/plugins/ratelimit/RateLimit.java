@@ -33,6 +33,15 @@ import org.slf4j.LoggerFactory;
  * path blocks or does I/O but the (rate-limited) WARN line. {@link #start} starts one daemon thread
  * that sweeps idle keys and refreshes the key gauge once a second; {@link #stop} ends it, so no
  * thread keeps the plugin's class loader alive.
+ *
+ * <h2>store: redis</h2>
+ * The counts live in Redis, shared by every proxy that uses it ({@link RemoteLimiter}):
+ * {@link #requestFilter} returns {@link Outcome#later} at once, completed on the request's event
+ * loop by the script's reply or by {@code on_error} after {@code timeout}; it never waits. With
+ * {@code sync_interval} most requests are decided locally at once ({@link SyncedCounts}). The
+ * client ({@link RedisLink}: Lettuce, shaded into this jar) is made in {@link #start}, which waits
+ * up to {@value #FIRST_CONNECTION_WAIT_SECONDS} s for its first connection, and closed by
+ * {@link #stop} with all its threads.
  */
 @Extension
 public final class RateLimit implements ProxyPlugin<Decision> {
@@ -42,7 +51,8 @@ public final class RateLimit implements ProxyPlugin<Decision> {
     static final String EVICTED_METRIC = "ratelimit_evicted_total";
     static final long SWEEP_PERIOD_MILLIS = 1000;
     /** How long start() waits for the first Redis connection (store: redis). */
-    static final java.time.Duration FIRST_CONNECTION_WAIT = java.time.Duration.ofSeconds(2);
+    static final int FIRST_CONNECTION_WAIT_SECONDS = 2;
+    static final java.time.Duration FIRST_CONNECTION_WAIT = java.time.Duration.ofSeconds(FIRST_CONNECTION_WAIT_SECONDS);
 
     /** Everything start() builds, published at once through one volatile write. */
     private static final class Engine {
@@ -103,8 +113,9 @@ public final class RateLimit implements ProxyPlugin<Decision> {
                 "Keys a rate-limit plugin forgot, by limiter and reason: idle (state back to new, harmless) "
                         + "or full (max_keys reached: the least recently used key was dropped).", "limiter", "reason");
         Policy<? extends KeyState> policy = s.policy();
-        RejectionLog log = new RejectionLog(warnSink, clock, s.name, policy.describe()
-                + (s.store == Settings.Store.REDIS ? ", shared on Redis" : ""));
+        boolean shared = s.store == Settings.Store.REDIS;
+        RejectionLog log = new RejectionLog(warnSink, clock, s.name, policy.describe() + (shared ? ", shared on Redis" : ""),
+                !shared);
         Function<Decision, Outcome> verdict = d -> verdict(d, rejected, log, s.name);
         KeyTable<? extends KeyState> table;
         RemoteLimiter remote = null;

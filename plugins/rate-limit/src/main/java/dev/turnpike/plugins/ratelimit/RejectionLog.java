@@ -25,11 +25,18 @@ final class RejectionLog {
 
     private final Sink sink;
     private final String prefix;
+    private final String cadence;
     private final LogBudget budget;
 
-    RejectionLog(Sink sink, Clock clock, String limiterName, String policy) {
+    /**
+     * @param perKey whether the table marks at most one rejection a second per key (local state);
+     *               store: redis keeps no key here, so only the overall budget applies
+     */
+    RejectionLog(Sink sink, Clock clock, String limiterName, String policy, boolean perKey) {
         this.sink = sink;
         this.prefix = "rate limit " + limiterName + " (" + policy + "): rejecting requests of ";
+        this.cadence = perKey ? "s (logged at most once a second per key)"
+                : "s (logged at most " + MAX_LINES_PER_SECOND + " lines a second)";
         this.budget = new LogBudget(clock, MAX_LINES_PER_SECOND);
     }
 
@@ -39,8 +46,7 @@ final class RejectionLog {
         if (left < 0) {
             return;
         }
-        sink.warn(prefix + printable(d.key) + " with 429, retry after " + d.retryAfterSeconds()
-                + "s (logged at most once a second per key)"
+        sink.warn(prefix + printable(d.key) + " with 429, retry after " + d.retryAfterSeconds() + cadence
                 + (left > 0 ? "; " + left + " rejected key(s) not logged for want of log budget" : ""));
     }
 
