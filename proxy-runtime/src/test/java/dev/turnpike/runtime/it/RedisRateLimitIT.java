@@ -110,6 +110,25 @@ class RedisRateLimitIT {
         return counts;
     }
 
+    /** A test body over one Redis, one backend and two proxies that both count in that Redis. */
+    private interface FleetTest {
+        void run(RedisProcess redis, TestBackend backend, ProxyProcess a, ProxyProcess b) throws Exception;
+    }
+
+    /** Runs {@code test} with two proxies limiting by {@code limit}, with {@code on_error} {@code onErrorA} and {@code onErrorB}. */
+    private void withTwoProxies(String limit, String onErrorA, String onErrorB, FleetTest test) throws Exception {
+        try (RedisProcess redis = RedisProcess.started(dir.resolve("redis"));
+             TestBackend backend = new TestBackend("b")) {
+            backend.start();
+            try (ProxyProcess a = proxy(dir.resolve("a"), backend, 2, byAppId(redis, limit, onErrorA));
+                 ProxyProcess b = proxy(dir.resolve("b"), backend, 2, byAppId(redis, limit, onErrorB))) {
+                awaitShared(a, redis, "warm-a");
+                awaitShared(b, redis, "warm-b");
+                test.run(redis, backend, a, b);
+            }
+        }
+    }
+
     private static long redisMicros(RedisProcess redis) throws Exception {
         String[] t = redis.cli("TIME").split("\\s+");
         return Long.parseLong(t[0]) * 1_000_000 + Long.parseLong(t[1]);
@@ -118,91 +137,67 @@ class RedisRateLimitIT {
     @Test
     @Timeout(120)
     void twoProxiesShareOneTokenBucketOf100PerMinute() throws Exception {
-        try (RedisProcess redis = RedisProcess.started(dir.resolve("redis"));
-             TestBackend backend = new TestBackend("b")) {
-            backend.start();
-            String config = byAppId(redis, "burst: 100, refill_per_second: 1.6666666667", "deny");
-            try (ProxyProcess a = proxy(dir.resolve("a"), backend, 2, config);
-                 ProxyProcess b = proxy(dir.resolve("b"), backend, 2, config)) {
-                awaitShared(a, redis, "warm-a");
-                awaitShared(b, redis, "warm-b");
-                int servedBefore = backend.requestsServed();
-                long t0 = redisMicros(redis);
-                Map<Integer, Integer> counts = spread(List.of(a, b), 300, "shared");
-                long elapsedMicros = redisMicros(redis) - t0;
-                // 100 per minute: one token back every 600 ms. Within the run's own duration (on
-                // Redis's clock) that many more may pass; a run under 600 ms allows exactly 100.
-                long refilled = elapsedMicros / 600_000;
-                int allowed = counts.getOrDefault(200, 0);
-                System.out.printf("[redis it] token bucket 100/min over 2 proxies: %s in %d ms (%d tokens refilled meanwhile)%n",
-                        counts, elapsedMicros / 1000, refilled);
-                assertTrue(allowed >= 100 && allowed <= 100 + refilled, "allowed " + allowed + " of 300: " + counts);
-                assertEquals(300, allowed + counts.getOrDefault(429, 0), "only 200 and 429: " + counts);
-                assertEquals(allowed, backend.requestsServed() - servedBefore, "the backend never saw a rejected request");
-                int ma = metricsPort(a);
-                double trips = metric(ma, "turnpike_ratelimit_redis_seconds_count_total{limiter=\"fleet\"}");
-                double sum = metric(ma, "turnpike_ratelimit_redis_seconds_sum_total{limiter=\"fleet\"}");
-                System.out.printf("[redis it] proxy a: %.0f Redis round trips, mean %.3f ms (from its latency metric)%n",
-                        trips, 1000 * sum / trips);
-                assertTrue(trips >= 150, "every decision of proxy a asked Redis: " + trips);
-            }
-        }
+        withTwoProxies("burst: 100, refill_per_second: 1.6666666667", "deny", "deny", (redis, backend, a, b) -> {
+            int servedBefore = backend.requestsServed();
+            long t0 = redisMicros(redis);
+            Map<Integer, Integer> counts = spread(List.of(a, b), 300, "shared");
+            long elapsedMicros = redisMicros(redis) - t0;
+            // 100 per minute: one token back every 600 ms. Within the run's own duration (on
+            // Redis's clock) that many more may pass; a run under 600 ms allows exactly 100.
+            long refilled = elapsedMicros / 600_000;
+            int allowed = counts.getOrDefault(200, 0);
+            System.out.printf("[redis it] token bucket 100/min over 2 proxies: %s in %d ms (%d tokens refilled meanwhile)%n",
+                    counts, elapsedMicros / 1000, refilled);
+            assertTrue(allowed >= 100 && allowed <= 100 + refilled, "allowed " + allowed + " of 300: " + counts);
+            assertEquals(300, allowed + counts.getOrDefault(429, 0), "only 200 and 429: " + counts);
+            assertEquals(allowed, backend.requestsServed() - servedBefore, "the backend never saw a rejected request");
+            int ma = metricsPort(a);
+            double trips = metric(ma, "turnpike_ratelimit_redis_seconds_count_total{limiter=\"fleet\"}");
+            double sum = metric(ma, "turnpike_ratelimit_redis_seconds_sum_total{limiter=\"fleet\"}");
+            System.out.printf("[redis it] proxy a: %.0f Redis round trips, mean %.3f ms (from its latency metric)%n",
+                    trips, 1000 * sum / trips);
+            assertTrue(trips >= 150, "every decision of proxy a asked Redis: " + trips);
+        });
     }
 
     @Test
     @Timeout(120)
     void twoProxiesShareOneSlidingWindowOf100PerMinuteExactly() throws Exception {
-        try (RedisProcess redis = RedisProcess.started(dir.resolve("redis"));
-             TestBackend backend = new TestBackend("b")) {
-            backend.start();
-            String config = byAppId(redis, "mode: sliding_window, max_requests: 100, window: 1m", "deny");
-            try (ProxyProcess a = proxy(dir.resolve("a"), backend, 2, config);
-                 ProxyProcess b = proxy(dir.resolve("b"), backend, 2, config)) {
-                awaitShared(a, redis, "warm-a");
-                awaitShared(b, redis, "warm-b");
-                Map<Integer, Integer> counts = spread(List.of(a, b), 300, "shared");
-                assertEquals(Map.of(200, 100, 429, 200), counts);
-                assertEquals("100", redis.cli("ZCARD", "tp:{fleet:appid:shared}"));
-            }
-        }
+        withTwoProxies("mode: sliding_window, max_requests: 100, window: 1m", "deny", "deny", (redis, backend, a, b) -> {
+            Map<Integer, Integer> counts = spread(List.of(a, b), 300, "shared");
+            assertEquals(Map.of(200, 100, 429, 200), counts);
+            assertEquals("100", redis.cli("ZCARD", "tp:{fleet:appid:shared}"));
+        });
     }
 
     @Test
     @Timeout(120)
     void redisKilledMidTestThenRestarted() throws Exception {
-        try (RedisProcess redis = RedisProcess.started(dir.resolve("redis"));
-             TestBackend backend = new TestBackend("b")) {
-            backend.start();
-            String limit = "burst: 5, refill_per_second: 0.001";
-            try (ProxyProcess allow = proxy(dir.resolve("allow"), backend, 2, byAppId(redis, limit, "allow"));
-                 ProxyProcess deny = proxy(dir.resolve("deny"), backend, 2, byAppId(redis, limit, "deny"))) {
-                awaitShared(allow, redis, "warm-allow");
-                awaitShared(deny, redis, "warm-deny");
-                int mAllow = metricsPort(allow);
-                int mDeny = metricsPort(deny);
+        withTwoProxies("burst: 5, refill_per_second: 0.001", "allow", "deny", (redis, backend, allow, deny) -> {
+            int mAllow = metricsPort(allow);
+            int mDeny = metricsPort(deny);
 
-                redis.kill();
-                for (int i = 0; i < 10; i++) {
-                    assertEquals(200, status(allow, "/name", "down"), "on_error: allow keeps serving");
-                    HttpResponse<String> r = send(deny, "/name", "down");
-                    assertEquals(503, r.statusCode(), "on_error: deny answers 503 (documented)");
-                    assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
-                }
-                assertEquals(10, fallbacks(mAllow, "allow"), 0.0, "each decision without Redis is counted");
-                assertEquals(10, fallbacks(mDeny, "deny"), 0.0);
-                assertTrue(allow.log().contains("allowing requests without the shared limit"), allow.log());
-                assertTrue(deny.log().contains("answering 503 (on_error: deny)"), deny.log());
-
-                redis.start();
-                // the proxies reconnect by themselves (no restart): each counts in Redis again
-                awaitShared(allow, redis, "back-allow");
-                awaitShared(deny, redis, "back-deny");
-                Map<Integer, Integer> counts = spread(List.of(allow, deny), 20, "after");
-                assertEquals(Map.of(200, 5, 429, 15), counts, "shared limiting resumed");
-                allow.assertAlive();
-                deny.assertAlive();
+            redis.kill();
+            for (int i = 0; i < 10; i++) {
+                assertEquals(200, status(allow, "/name", "down"), "on_error: allow keeps serving");
+                HttpResponse<String> r = send(deny, "/name", "down");
+                assertEquals(503, r.statusCode(), "on_error: deny answers 503 (documented)");
+                assertEquals("1", r.headers().firstValue("Retry-After").orElse(null));
             }
-        }
+            assertEquals(10, fallbacks(mAllow, "allow"), 0.0, "each decision without Redis is counted");
+            assertEquals(10, fallbacks(mDeny, "deny"), 0.0);
+            assertTrue(allow.log().contains("allowing requests without the shared limit"), allow.log());
+            assertTrue(deny.log().contains("answering 503 (on_error: deny)"), deny.log());
+
+            redis.start();
+            // the proxies reconnect by themselves (no restart): each counts in Redis again
+            awaitShared(allow, redis, "back-allow");
+            awaitShared(deny, redis, "back-deny");
+            Map<Integer, Integer> counts = spread(List.of(allow, deny), 20, "after");
+            assertEquals(Map.of(200, 5, 429, 15), counts, "shared limiting resumed");
+            allow.assertAlive();
+            deny.assertAlive();
+        });
     }
 
     private static double fallbacks(int metricsPort, String decision) {

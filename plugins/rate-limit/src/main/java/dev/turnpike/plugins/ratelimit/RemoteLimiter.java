@@ -4,6 +4,7 @@ import dev.turnpike.api.EventLoopExecutor;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.Response;
 import io.lettuce.core.RedisConnectionException;
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -168,8 +169,8 @@ final class RemoteLimiter {
         while (t != null) {
             String m = t.getMessage() == null ? "" : t.getMessage();
             // Lettuce says "Currently not connected" while it reconnects, "Connection closed" for
-            // the commands a dropped connection leaves unanswered.
-            if (t instanceof RedisLink.NotConnected || t instanceof RedisConnectionException
+            // the commands a dropped connection leaves unanswered; a reset comes as an IOException.
+            if (t instanceof RedisLink.NotConnected || t instanceof RedisConnectionException || t instanceof IOException
                     || m.contains("not connected") || m.contains("Connection closed")) {
                 return RedisMetrics.Reason.DISCONNECTED;
             }

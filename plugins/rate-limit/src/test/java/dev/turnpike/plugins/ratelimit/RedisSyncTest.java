@@ -15,26 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** sync_interval against a real redis-server: local decisions, batched flushes, the documented bounds. */
 @Timeout(60)
-class RedisSyncTest {
-
-    @TempDir
-    Path dir;
-
-    private RedisServer redis;
-    private RedisFleet fleet;
-
-    @BeforeEach
-    void startRedis() throws Exception {
-        redis = RedisServer.start(dir);
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        if (fleet != null) {
-            fleet.close();
-        }
-        redis.close();
-    }
+class RedisSyncTest extends RedisTestBase {
 
     private static double roundTrips(RedisFleet.Member m) {
         return m.metric(RedisMetrics.LATENCY + "_count", "t");
