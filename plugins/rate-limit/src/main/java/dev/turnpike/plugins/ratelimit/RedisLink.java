@@ -82,13 +82,15 @@ final class RedisLink implements AutoCloseable {
     private volatile StatefulConnection<String, String> connection;
     private volatile boolean closed;
     private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
-    /** Worker thread only. */
-    private long retryMillis = RETRY_MIN_MILLIS;
-    private boolean warnedDown;
+    /** The connect attempts' (one at a time, on the worker and Lettuce's I/O thread in turn). */
+    private volatile long retryMillis = RETRY_MIN_MILLIS;
+    private volatile boolean warnedDown;
+    private final String logPrefix;
 
     RedisLink(RedisSettings settings, String limiter, RejectionLog.Sink warn) {
         this.settings = settings;
         this.warn = warn;
+        this.logPrefix = "rate limit " + limiter + ": ";
         String threadPrefix = "turnpike-rate-limit-redis[" + limiter + "]";
         this.resources = ClientResources.builder()
                 // Lettuce's least (it raises 1 to 2); threads start only when used: one of each here
@@ -156,7 +158,7 @@ final class RedisLink implements AutoCloseable {
                 firstConnection.completeExceptionally(ex); // start() waits no longer (no-op once connected)
                 if (!warnedDown) {
                     warnedDown = true;
-                    warn.warn("rate limit: cannot connect to Redis at " + settings.uriForLog + " (" + rootMessage(ex)
+                    warn.warn(logPrefix + "cannot connect to Redis at " + settings.uriForLog + " (" + rootMessage(ex)
                             + "); deciding by on_error: " + settings.onError.name().toLowerCase() + " until it answers,"
                             + " retrying in the background (logged once until connected)");
                 }
@@ -178,7 +180,7 @@ final class RedisLink implements AutoCloseable {
                     : ((StatefulRedisConnection<String, String>) c).async();
             firstConnection.complete(null);
             if (warnedDown) {
-                warn.warn("rate limit: connected to Redis at " + settings.uriForLog);
+                warn.warn(logPrefix + "connected to Redis at " + settings.uriForLog);
             }
         });
     }
@@ -246,7 +248,7 @@ final class RedisLink implements AutoCloseable {
             try {
                 task.run();
             } catch (RuntimeException e) {
-                warn.warn("rate limit: a periodic Redis task failed: " + e);
+                warn.warn(logPrefix + "a periodic Redis task failed: " + e);
             }
         }, nanos, nanos, TimeUnit.NANOSECONDS);
     }
@@ -319,7 +321,7 @@ final class RedisLink implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            warn.warn("rate limit: closing the Redis client: " + e);
+            warn.warn(logPrefix + "closing the Redis client: " + e);
         } finally {
             // The shaded Reactor is this plugin's own: its global schedulers (if anything started
             // one) would otherwise keep threads, and so this class loader, alive.
