@@ -23,6 +23,8 @@ public final class Decision {
     long retryAfterNanos;
     /** Rejected only: the first rejection of this key within a second, to be logged. */
     boolean warn;
+    /** store: redis with sync_interval: not decided locally (the key's shared state is not known here yet). */
+    boolean deferred;
 
     /** Whether a key applied to the request (false: this limiter let it through unexamined). */
     public boolean applied() {

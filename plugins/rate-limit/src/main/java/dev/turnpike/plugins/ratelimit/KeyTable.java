@@ -3,6 +3,8 @@ package dev.turnpike.plugins.ratelimit;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The per-key states of one limiter, bounded to {@code maxKeys}, safe for every event loop at once
@@ -154,6 +156,29 @@ final class KeyTable<S extends KeyState> {
         }
         seg.evictedIdle += removed;
         return removed;
+    }
+
+    /**
+     * Calls {@code action} on every key and its state, each segment's under that segment's lock
+     * (so keep it to a few field reads and writes), without touching recency.
+     */
+    void forEach(BiConsumer<String, S> action) {
+        for (Segment<S> seg : segments) {
+            synchronized (seg) {
+                seg.forEach(action);
+            }
+        }
+    }
+
+    /** Calls {@code action} on the state of {@code key} under its segment's lock, if the key is tracked. */
+    void update(String key, Consumer<S> action) {
+        Segment<S> seg = segmentFor(key);
+        synchronized (seg) {
+            S state = seg.get(key);
+            if (state != null) {
+                action.accept(state);
+            }
+        }
     }
 
     /** The keys tracked now (each segment read under its lock, so a near-instant sum). */

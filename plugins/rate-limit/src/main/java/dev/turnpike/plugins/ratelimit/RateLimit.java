@@ -13,6 +13,7 @@ import dev.turnpike.api.metrics.PluginMetrics;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.pf4j.Extension;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,15 @@ import org.slf4j.LoggerFactory;
  * path blocks or does I/O but the (rate-limited) WARN line. {@link #start} starts one daemon thread
  * that sweeps idle keys and refreshes the key gauge once a second; {@link #stop} ends it, so no
  * thread keeps the plugin's class loader alive.
+ *
+ * <h2>store: redis</h2>
+ * The counts live in Redis, shared by every proxy that uses it ({@link RemoteLimiter}):
+ * {@link #requestFilter} returns {@link Outcome#later} at once, completed on the request's event
+ * loop by the script's reply or by {@code on_error} after {@code timeout}; it never waits. With
+ * {@code sync_interval} most requests are decided locally at once ({@link SyncedCounts}). The
+ * client ({@link RedisLink}: Lettuce, shaded into this jar) is made in {@link #start}, which waits
+ * up to {@value #FIRST_CONNECTION_WAIT_SECONDS} s for its first connection, and closed by
+ * {@link #stop} with all its threads.
  */
 @Extension
 public final class RateLimit implements ProxyPlugin<Decision> {
@@ -40,6 +50,9 @@ public final class RateLimit implements ProxyPlugin<Decision> {
     static final String KEYS_METRIC = "ratelimit_keys";
     static final String EVICTED_METRIC = "ratelimit_evicted_total";
     static final long SWEEP_PERIOD_MILLIS = 1000;
+    /** How long start() waits for the first Redis connection (store: redis). */
+    static final int FIRST_CONNECTION_WAIT_SECONDS = 2;
+    static final java.time.Duration FIRST_CONNECTION_WAIT = java.time.Duration.ofSeconds(FIRST_CONNECTION_WAIT_SECONDS);
 
     /** Everything start() builds, published at once through one volatile write. */
     private static final class Engine {
@@ -50,9 +63,12 @@ public final class RateLimit implements ProxyPlugin<Decision> {
         final Counter rejected;
         final Gauge keys;
         final Counter evicted;
+        /** store: redis only. */
+        final RemoteLimiter remote;
+        final RedisLink link;
 
         Engine(Settings settings, KeyTable<? extends KeyState> table, KeyResolver resolver, RejectionLog log,
-               Counter rejected, Gauge keys, Counter evicted) {
+               Counter rejected, Gauge keys, Counter evicted, RemoteLimiter remote, RedisLink link) {
             this.settings = settings;
             this.table = table;
             this.resolver = resolver;
@@ -60,6 +76,8 @@ public final class RateLimit implements ProxyPlugin<Decision> {
             this.rejected = rejected;
             this.keys = keys;
             this.evicted = evicted;
+            this.remote = remote;
+            this.link = link;
         }
     }
 
@@ -95,10 +113,34 @@ public final class RateLimit implements ProxyPlugin<Decision> {
                 "Keys a rate-limit plugin forgot, by limiter and reason: idle (state back to new, harmless) "
                         + "or full (max_keys reached: the least recently used key was dropped).", "limiter", "reason");
         Policy<? extends KeyState> policy = s.policy();
-        KeyTable<? extends KeyState> table = newTable(policy, s.maxKeys);
-        RejectionLog log = new RejectionLog(warnSink, clock, s.name, policy.describe());
-        warnIfLarge(s);
-        engine = new Engine(s, table, new KeyResolver(s), log, rejected, keys, evicted);
+        boolean shared = s.store == Settings.Store.REDIS;
+        RejectionLog log = new RejectionLog(warnSink, clock, s.name, policy.describe() + (shared ? ", shared on Redis" : ""),
+                !shared);
+        Function<Decision, Outcome> verdict = d -> verdict(d, rejected, log, s.name);
+        KeyTable<? extends KeyState> table;
+        RemoteLimiter remote = null;
+        RedisLink link = null;
+        if (s.store == Settings.Store.REDIS) {
+            RedisSettings r = s.redis;
+            RemotePolicy remotePolicy = RemotePolicy.of(s);
+            SyncedCounts synced = r.syncInterval == null ? null
+                    : new SyncedCounts(clock, s.maxKeys, s.mode == Settings.Mode.TOKEN_BUCKET ? s.burst : s.maxRequests,
+                            r.syncInterval.toNanos());
+            table = synced == null ? null : synced.table();
+            link = new RedisLink(r, s.name, warnSink);
+            remote = new RemoteLimiter(link, remotePolicy, r, s.name, new RedisMetrics(metrics, s.name),
+                    new FallbackLog(warnSink, clock, s.name, r), synced, verdict, clock);
+            if (synced != null) {
+                link.every(r.syncInterval, remote::flush);
+            }
+            // Start (a reload's new instance) waits a moment for its connection, so it does not
+            // answer its first requests by on_error; Redis being down does not hold the start up longer.
+            link.awaitFirstConnection(FIRST_CONNECTION_WAIT);
+        } else {
+            table = newTable(policy, s.maxKeys);
+            warnIfLarge(s);
+        }
+        engine = new Engine(s, table, new KeyResolver(s), log, rejected, keys, evicted, remote, link);
         keys.set(0, s.name);
         if (sweepThread) {
             ScheduledExecutorService ex = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -128,6 +170,10 @@ public final class RateLimit implements ProxyPlugin<Decision> {
 
     @Override
     public void stop() {
+        Engine running = engine;
+        if (running != null && running.link != null) {
+            running.link.close();
+        }
         ScheduledExecutorService ex = sweeper;
         sweeper = null;
         if (ex != null) {
@@ -164,13 +210,21 @@ public final class RateLimit implements ProxyPlugin<Decision> {
             return Outcome.proceed();
         }
         Decision d = ctx != null ? ctx : new Decision();
+        if (e.remote != null) {
+            return e.remote.acquire(key, d, session.executor());
+        }
         e.table.acquire(key, d);
+        return verdict(d, e.rejected, e.log, e.settings.name);
+    }
+
+    /** A decided request: proceed, or the 429 (counted, and logged when the decision says so). */
+    private static Outcome verdict(Decision d, Counter rejected, RejectionLog log, String limiter) {
         if (d.allowed) {
             return Outcome.proceed();
         }
-        e.rejected.inc(e.settings.name);
+        rejected.inc(limiter);
         if (d.warn) {
-            e.log.rejected(d);
+            log.rejected(d);
         }
         return Outcome.respond(tooManyRequests(d));
     }
@@ -225,6 +279,9 @@ public final class RateLimit implements ProxyPlugin<Decision> {
         if (e == null) {
             return;
         }
+        if (e.table == null) {
+            return; // store: redis without sync_interval keeps no keys here
+        }
         e.table.sweep();
         KeyTable.Evictions ev = e.table.drainEvictions();
         if (ev.full() > 0) {
@@ -256,6 +313,16 @@ public final class RateLimit implements ProxyPlugin<Decision> {
     Settings settings() {
         Engine e = engine;
         return e == null ? null : e.settings;
+    }
+
+    RemoteLimiter remote() {
+        Engine e = engine;
+        return e == null ? null : e.remote;
+    }
+
+    RedisLink link() {
+        Engine e = engine;
+        return e == null ? null : e.link;
     }
 
     /** Whether the sweeper thread is running. */

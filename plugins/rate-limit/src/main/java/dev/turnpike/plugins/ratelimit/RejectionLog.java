@@ -1,8 +1,5 @@
 package dev.turnpike.plugins.ratelimit;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
  * The WARN line for a rejected key, kept from flooding the log under attack by two limits:
  * <ul>
@@ -13,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       keys: the lines beyond are counted and the next line that is written says how many were
  *       left out.</li>
  * </ul>
- * Lock-free (two atomics); called outside the table's locks, on the event loop.
+ * Lock-free ({@link LogBudget}); called outside the table's locks, on the event loop.
  */
 final class RejectionLog {
 
@@ -27,33 +24,29 @@ final class RejectionLog {
     private static final int MAX_KEY_CHARS = 200;
 
     private final Sink sink;
-    private final Clock clock;
     private final String prefix;
-    private final AtomicLong secondStart;
-    private final AtomicInteger linesThisSecond = new AtomicInteger();
-    private final AtomicLong suppressed = new AtomicLong();
+    private final String cadence;
+    private final LogBudget budget;
 
-    RejectionLog(Sink sink, Clock clock, String limiterName, String policy) {
+    /**
+     * @param perKey whether the table marks at most one rejection a second per key (local state);
+     *               store: redis keeps no key here, so only the overall budget applies
+     */
+    RejectionLog(Sink sink, Clock clock, String limiterName, String policy, boolean perKey) {
         this.sink = sink;
-        this.clock = clock;
         this.prefix = "rate limit " + limiterName + " (" + policy + "): rejecting requests of ";
-        this.secondStart = new AtomicLong(clock.nanoTime() - Decision.NANOS_PER_SECOND);
+        this.cadence = perKey ? "s (logged at most once a second per key)"
+                : "s (logged at most " + MAX_LINES_PER_SECOND + " lines a second)";
+        this.budget = new LogBudget(clock, MAX_LINES_PER_SECOND);
     }
 
     /** A rejection the table marked {@link Decision#warn}: logged unless over the overall budget. */
     void rejected(Decision d) {
-        long now = clock.nanoTime();
-        long start = secondStart.get();
-        if (now - start >= Decision.NANOS_PER_SECOND && secondStart.compareAndSet(start, now)) {
-            linesThisSecond.set(0);
-        }
-        if (linesThisSecond.incrementAndGet() > MAX_LINES_PER_SECOND) {
-            suppressed.incrementAndGet();
+        long left = budget.take();
+        if (left < 0) {
             return;
         }
-        long left = suppressed.getAndSet(0);
-        sink.warn(prefix + printable(d.key) + " with 429, retry after " + d.retryAfterSeconds()
-                + "s (logged at most once a second per key)"
+        sink.warn(prefix + printable(d.key) + " with 429, retry after " + d.retryAfterSeconds() + cadence
                 + (left > 0 ? "; " + left + " rejected key(s) not logged for want of log budget" : ""));
     }
 

@@ -22,6 +22,11 @@ final class Settings {
 
     enum Missing { ALLOW, SHARED, IP }
 
+    enum Store { LOCAL, REDIS }
+
+    /** store: redis counts in whole microseconds (see {@link RemotePolicy}). */
+    static final double MAX_REDIS_REFILL = 1_000_000;
+
     /** The longest a full refill (burst / refill_per_second) may take: about 31 years. */
     static final double MAX_REFILL_NANOS = 1e18;
     static final int DEFAULT_MAX_KEYS = 100_000;
@@ -49,6 +54,9 @@ final class Settings {
     final int ipv6Prefix;
     final boolean headers;
     final int maxKeys;
+    final Store store;
+    /** store: redis only. */
+    final RedisSettings redis;
 
     private Settings(ConfigSection c) {
         String modeText = c.oneOf("mode", "token_bucket", "token_bucket", "sliding_window");
@@ -117,6 +125,26 @@ final class Settings {
             throw c.invalid("name", "must be 1 to 100 printable ASCII characters without spaces");
         }
         this.name = n;
+
+        this.store = Store.valueOf(c.oneOf("store", "local", "local", "redis").toUpperCase(Locale.ROOT));
+        if (store == Store.REDIS) {
+            required(c, "redis", "with store: redis (at least its uri)");
+            this.redis = RedisSettings.parse(c.section("redis"));
+            if (mode == Mode.TOKEN_BUCKET && refillPerSecond > MAX_REDIS_REFILL) {
+                throw c.invalid("refill_per_second", "must be at most 1000000 with store: redis (it counts in"
+                        + " whole microseconds), not " + refillPerSecond);
+            }
+            if (mode == Mode.SLIDING_WINDOW && window.toMillis() < 1) {
+                throw c.invalid("window", "must be at least 1ms with store: redis, not " + formatNanos(window.toNanos()));
+            }
+            if (n.indexOf('{') >= 0 || n.indexOf('}') >= 0) {
+                throw c.invalid("name", "must not hold braces with store: redis (they would move the Redis"
+                        + " Cluster hash tag of its keys), not '" + n + "'");
+            }
+        } else {
+            refuseIfSet(c, "redis", "only with store: redis");
+            this.redis = null;
+        }
     }
 
     /** Reads and checks the section. @throws InvalidConfigException naming the key */
