@@ -78,10 +78,15 @@ public final class Tracing implements ProxyPlugin<RequestTrace> {
         Telemetry t = Telemetry.create(s, context.pluginId(), exporters,
                 e -> new CountingExporter(e, exported, s.endpoint.toString(), warn, System::nanoTime));
         settings = s;
-        SpanRecorder r = new SpanRecorder(t.tracer(), s.trustIncoming, ended, nanoTime);
-        r.warmUp();
-        recorder = r;
         telemetry = t;
+        SpanRecorder r = new SpanRecorder(t.tracer(), s.trustIncoming, ended, nanoTime);
+        try {
+            r.warmUp();
+        } catch (RuntimeException | Error e) {
+            stop(); // the SDK's threads are running: a start that fails must not leave them behind
+            throw e;
+        }
+        recorder = r;
     }
 
     @Override

@@ -32,10 +32,15 @@ class ClassLoaderCollectionTest {
             super(parent);
         }
 
-        private static boolean ours(String name) {
-            return (name.startsWith("dev.turnpike.plugins.tracing.") && !name.contains("Test")
-                    && !name.startsWith("dev.turnpike.plugins.tracing.otlp.") && !name.endsWith(".Traced"))
-                    || name.startsWith("io.opentelemetry.");
+        /** Where the plugin's own (main, not test) classes are. */
+        private static final String MAIN_CLASSES = Tracing.class.getProtectionDomain().getCodeSource().getLocation().toString();
+
+        private boolean ours(String name) {
+            if (name.startsWith("io.opentelemetry.")) {
+                return true;
+            }
+            java.net.URL where = getParent().getResource(name.replace('.', '/') + ".class");
+            return name.startsWith("dev.turnpike.plugins.tracing.") && where != null && where.toString().startsWith(MAIN_CLASSES);
         }
 
         @Override
