@@ -2,7 +2,6 @@ package dev.turnpike.plugins.ratelimit;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code sync_interval}: local admission against a budget learned from Redis, with the requests
@@ -22,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * drops its counts (they are not charged to the shared state) and makes its keys ask Redis again,
  * where {@code on_error} decides while Redis is away.
  *
- * <p>Threads: {@link KeyTable} locking as in local mode; {@link #flush} runs on the Redis worker.
+ * <p>Threads: {@link KeyTable} locking as in local mode; {@link #tryLocal} and {@link #seed} on the
+ * event loops, {@link #takeBatches} and the flush replies on the Redis worker and I/O threads
+ * ({@link RemoteLimiter#flush}).
  */
 final class SyncedCounts {
 
@@ -32,7 +33,6 @@ final class SyncedCounts {
         boolean inFlight;
         long budget;
         long pending;
-        long flushing;
         long lastUsed;
         /** A request was refused here since the last flush: the next flush asks for a new budget. */
         boolean refused;
@@ -92,7 +92,6 @@ final class SyncedCounts {
     private final long limit;
     private final long intervalNanos;
     private final long forgetAfterNanos;
-    private final AtomicLong flushes = new AtomicLong();
 
     SyncedCounts(Clock clock, int maxKeys, long limit, long intervalNanos) {
         this.clock = clock;
@@ -132,12 +131,10 @@ final class SyncedCounts {
             if (s.known && !s.inFlight && (s.pending > 0 || s.refused)) {
                 s.inFlight = true;
                 s.refused = false;
-                s.flushing = s.pending;
+                out.add(new Batch(key, s.pending));
                 s.pending = 0;
-                out.add(new Batch(key, s.flushing));
             }
         });
-        flushes.incrementAndGet();
         return out;
     }
 
@@ -146,7 +143,6 @@ final class SyncedCounts {
         long now = clock.nanoTime();
         table.update(key, s -> {
             s.inFlight = false;
-            s.flushing = 0;
             learn(s, d, now);
         });
     }
@@ -155,7 +151,6 @@ final class SyncedCounts {
     void flushFailed(String key) {
         table.update(key, s -> {
             s.inFlight = false;
-            s.flushing = 0;
             s.known = false;
             s.pending = 0;
         });
@@ -163,9 +158,5 @@ final class SyncedCounts {
 
     KeyTable<Synced> table() {
         return table;
-    }
-
-    long flushes() {
-        return flushes.get();
     }
 }
