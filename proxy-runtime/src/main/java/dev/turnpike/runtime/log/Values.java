@@ -92,6 +92,9 @@ final class Values {
         if (tries == null || tries.isEmpty()) {
             return null;
         }
+        if (tries.size() == 1) {
+            return one(tries.get(0), part, inSeconds); // the common case, without a builder
+        }
         StringBuilder sb = new StringBuilder(tries.size() * 8);
         for (int i = 0; i < tries.size(); i++) {
             UpstreamTry t = tries.get(i);
@@ -107,6 +110,20 @@ final class Values {
             }
         }
         return sb.toString();
+    }
+
+    private static String one(UpstreamTry t, Part part, boolean inSeconds) {
+        return switch (part) {
+            case ADDRESS -> t.address;
+            case STATUS -> t.status == 0 ? "-" : Integer.toString(t.status);
+            case CONNECT -> time(t.connectNanos, inSeconds);
+            case HEADER -> time(t.headerNanos, inSeconds);
+            case RESPONSE -> time(t.endNanos, inSeconds);
+        };
+    }
+
+    private static String time(long nanos, boolean inSeconds) {
+        return nanos < 0 ? "-" : inSeconds ? seconds(nanos) : millis(nanos);
     }
 
     private static void time(StringBuilder sb, long nanos, boolean inSeconds) {
