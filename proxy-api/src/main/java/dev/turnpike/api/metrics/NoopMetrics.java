@@ -1,7 +1,7 @@
 package dev.turnpike.api.metrics;
 
 /** {@link PluginMetrics#noop()}: accepts everything, records nothing. */
-final class NoopMetrics implements PluginMetrics, Counter, Gauge {
+final class NoopMetrics implements PluginMetrics, Counter, Gauge, Histogram {
 
     static final NoopMetrics INSTANCE = new NoopMetrics();
 
@@ -16,6 +16,15 @@ final class NoopMetrics implements PluginMetrics, Counter, Gauge {
     @Override
     public Gauge gauge(String name, String help, String... labelNames) {
         return this;
+    }
+
+    @Override
+    public Histogram histogram(String name, String help, double[] buckets, String... labelNames) {
+        return this;
+    }
+
+    @Override
+    public void observe(double value, String... labelValues) {
     }
 
     @Override

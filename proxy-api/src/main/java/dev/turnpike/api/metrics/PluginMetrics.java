@@ -20,6 +20,18 @@ public interface PluginMetrics {
     Gauge gauge(String name, String help, String... labelNames);
 
     /**
+     * A histogram with these bucket upper bounds (finite, strictly increasing; {@code +Inf} is
+     * added) and label names. The default refuses: an implementation without histograms says so
+     * rather than drop observations.
+     *
+     * @throws IllegalArgumentException when the bounds are empty, not finite or not increasing, or
+     *         the name is registered with another type, other labels or other bounds
+     */
+    default Histogram histogram(String name, String help, double[] buckets, String... labelNames) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no histograms");
+    }
+
+    /**
      * Drops every series whose label {@code labelName} has {@code value}: those of every plugin's
      * metrics that have such a label, and the runtime's own per-backend series (label
      * {@code backend}: {@code turnpike_upstream_*}). For a backend, group or key that is gone for

@@ -2,6 +2,7 @@ package dev.turnpike.runtime.metrics;
 
 import dev.turnpike.api.metrics.Counter;
 import dev.turnpike.api.metrics.Gauge;
+import dev.turnpike.api.metrics.Histogram;
 import dev.turnpike.api.metrics.PluginMetrics;
 import io.prometheus.client.CollectorRegistry;
 import java.util.Arrays;
@@ -80,21 +81,49 @@ final class PrometheusPluginMetrics implements PluginMetrics {
         };
     }
 
-    /** The collector registered under {@code name}, or a new one; another type or other labels are refused. */
-    private synchronized <T> T getOrRegister(String name, String[] labelNames, Class<T> type, Supplier<T> register) {
+    @Override
+    public Histogram histogram(String name, String help, double[] buckets, String... labelNames) {
+        double[] bounds = checkedBounds(name, buckets);
+        io.prometheus.client.Histogram histogram = getOrRegister(name, labelNames, bounds, io.prometheus.client.Histogram.class,
+                () -> io.prometheus.client.Histogram.build().name(fullName(name)).help(help).labelNames(labelNames)
+                        .buckets(bounds).register(registry));
+        return (value, labelValues) -> histogram.labels(labelValues).observe(value);
+    }
+
+    private static double[] checkedBounds(String name, double[] buckets) {
+        if (buckets == null || buckets.length == 0) {
+            throw new IllegalArgumentException("histogram " + name + ": no bucket bounds");
+        }
+        for (int i = 0; i < buckets.length; i++) {
+            if (!Double.isFinite(buckets[i]) || (i > 0 && buckets[i] <= buckets[i - 1])) {
+                throw new IllegalArgumentException("histogram " + name + ": bounds must be finite and increasing: "
+                        + Arrays.toString(buckets));
+            }
+        }
+        return buckets.clone();
+    }
+
+    private <T> T getOrRegister(String name, String[] labelNames, Class<T> type, Supplier<T> register) {
+        return getOrRegister(name, labelNames, null, type, register);
+    }
+
+    /** The collector registered under {@code name}, or a new one; another type, other labels or other bounds are refused. */
+    private synchronized <T> T getOrRegister(String name, String[] labelNames, double[] buckets, Class<T> type,
+                                             Supplier<T> register) {
         Registered r = byName.get(name);
         if (r == null) {
             T created = register.get();
-            byName.put(name, new Registered(created, labelNames.clone()));
+            byName.put(name, new Registered(created, labelNames.clone(), buckets));
             return created;
         }
-        if (!type.isInstance(r.collector()) || !Arrays.equals(r.labelNames(), labelNames)) {
-            throw new IllegalArgumentException("metric " + name + " is already registered as another type or with other labels");
+        if (!type.isInstance(r.collector()) || !Arrays.equals(r.labelNames(), labelNames) || !Arrays.equals(r.buckets(), buckets)) {
+            throw new IllegalArgumentException("metric " + name + " is already registered as another type, with other labels"
+                    + " or other buckets");
         }
         return type.cast(r.collector());
     }
 
-    private record Registered(Object collector, String[] labelNames) {
+    private record Registered(Object collector, String[] labelNames, double[] buckets) {
     }
 
     private static String fullName(String name) {

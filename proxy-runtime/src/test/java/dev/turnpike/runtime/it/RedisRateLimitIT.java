@@ -152,8 +152,8 @@ class RedisRateLimitIT {
             assertEquals(300, allowed + counts.getOrDefault(429, 0), "only 200 and 429: " + counts);
             assertEquals(allowed, backend.requestsServed() - servedBefore, "the backend never saw a rejected request");
             int ma = metricsPort(a);
-            double trips = metric(ma, "turnpike_ratelimit_redis_seconds_count_total{limiter=\"fleet\"}");
-            double sum = metric(ma, "turnpike_ratelimit_redis_seconds_sum_total{limiter=\"fleet\"}");
+            double trips = metric(ma, "turnpike_ratelimit_redis_seconds_count{limiter=\"fleet\"}");
+            double sum = metric(ma, "turnpike_ratelimit_redis_seconds_sum{limiter=\"fleet\"}");
             System.out.printf("[redis it] proxy a: %.0f Redis round trips, mean %.3f ms (from its latency metric)%n",
                     trips, 1000 * sum / trips);
             assertTrue(trips >= 150, "every decision of proxy a asked Redis: " + trips);
@@ -230,7 +230,7 @@ class RedisRateLimitIT {
                 waitFor(Duration.ofSeconds(20), () -> {
                     try {
                         status(p, "/limited", null);
-                        return metric(mp, "turnpike_ratelimit_redis_seconds_count_total{limiter=\"fleet\"}") >= 5;
+                        return metric(mp, "turnpike_ratelimit_redis_seconds_count{limiter=\"fleet\"}") >= 5;
                     } catch (Exception e) {
                         return false;
                     }

@@ -25,4 +25,26 @@ class PrometheusPluginMetricsTest {
         assertThrows(IllegalArgumentException.class, () -> generation2.gauge("demo_rejected_total", "help", "limiter"));
         assertThrows(IllegalArgumentException.class, () -> generation2.counter("demo_rejected_total", "help", "other"));
     }
+
+    @Test
+    void aHistogramIsExportedAsPrometheusDoesAndItsBoundsAreChecked() {
+        ProxyMetrics metrics = new ProxyMetrics();
+        PluginMetrics m = metrics.pluginMetrics();
+        double[] bounds = {0.001, 0.01, 0.1};
+        m.histogram("demo_call_seconds", "help", bounds, "limiter").observe(0.005, "a");
+        m.histogram("demo_call_seconds", "help", bounds, "limiter").observe(0.5, "a"); // a reload asks again
+        var r = metrics.registry();
+        String[] names = {"limiter", "le"};
+        assertEquals(0.0, r.getSampleValue("turnpike_demo_call_seconds_bucket", names, new String[] {"a", "0.001"}));
+        assertEquals(1.0, r.getSampleValue("turnpike_demo_call_seconds_bucket", names, new String[] {"a", "0.01"}));
+        assertEquals(2.0, r.getSampleValue("turnpike_demo_call_seconds_bucket", names, new String[] {"a", "+Inf"}));
+        assertEquals(2.0, r.getSampleValue("turnpike_demo_call_seconds_count", new String[] {"limiter"}, new String[] {"a"}));
+        assertEquals(0.505, r.getSampleValue("turnpike_demo_call_seconds_sum", new String[] {"limiter"}, new String[] {"a"}), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> m.histogram("demo_call_seconds", "help", new double[] {1}, "limiter"),
+                "other bounds under the same name");
+        assertThrows(IllegalArgumentException.class, () -> m.histogram("demo_other_seconds", "help", new double[] {0.1, 0.01}));
+        assertThrows(IllegalArgumentException.class, () -> m.histogram("demo_none_seconds", "help", new double[0]));
+        m.forget("limiter", "a");
+        assertEquals(null, r.getSampleValue("turnpike_demo_call_seconds_count", new String[] {"limiter"}, new String[] {"a"}));
+    }
 }

@@ -2,6 +2,7 @@ package dev.turnpike.testkit.phases;
 
 import dev.turnpike.api.metrics.Counter;
 import dev.turnpike.api.metrics.Gauge;
+import dev.turnpike.api.metrics.Histogram;
 import dev.turnpike.api.metrics.PluginMetrics;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,12 +25,15 @@ public final class FakeMetrics implements PluginMetrics {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
 
-    /** What a plugin registered under one name. */
-    public record Registration(String name, Kind kind, String help, List<String> labelNames) {
+    /** What a plugin registered under one name ({@code buckets}: a histogram's bounds, else empty). */
+    public record Registration(String name, Kind kind, String help, List<String> labelNames, List<Double> buckets) {
+        public Registration(String name, Kind kind, String help, List<String> labelNames) {
+            this(name, kind, help, labelNames, List.of());
+        }
     }
 
     /** The type of a metric. */
-    public enum Kind { COUNTER, GAUGE }
+    public enum Kind { COUNTER, GAUGE, HISTOGRAM }
 
     private final Map<String, Registration> registrations = new HashMap<>();
     private final Map<String, Double> values = new HashMap<>();
@@ -49,7 +53,13 @@ public final class FakeMetrics implements PluginMetrics {
         for (java.util.Iterator<Map.Entry<String, List<String>>> it = labelsOf.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, List<String>> e = it.next();
             String name = e.getKey().substring(0, e.getKey().indexOf('['));
-            int at = registrations.get(name).labelNames().indexOf(labelName);
+            Registration reg = registrations.get(name);
+            for (String suffix : new String[] {"_count", "_sum", "_bucket"}) {
+                if (reg == null && name.endsWith(suffix)) {
+                    reg = registrations.get(name.substring(0, name.length() - suffix.length())); // a histogram's series
+                }
+            }
+            int at = reg == null ? -1 : reg.labelNames().indexOf(labelName);
             if (at >= 0 && e.getValue().get(at).equals(value)) {
                 values.remove(e.getKey());
                 sets.remove(e.getKey());
@@ -103,6 +113,47 @@ public final class FakeMetrics implements PluginMetrics {
         };
     }
 
+    /**
+     * As the runtime's: bounds must be finite and increasing. An observation counts in
+     * {@code <name>_count} and {@code <name>_sum} (read them with {@link #value}, the histogram's
+     * label values) and in {@code <name>_bucket} with an {@code le} label value after them, for
+     * every bound it is at or under and for {@code +Inf}.
+     */
+    @Override
+    public Histogram histogram(String name, String help, double[] buckets, String... labelNames) {
+        if (buckets == null || buckets.length == 0) {
+            throw new IllegalArgumentException("histogram " + name + ": no bucket bounds");
+        }
+        List<Double> bounds = new java.util.ArrayList<>();
+        for (int i = 0; i < buckets.length; i++) {
+            if (!Double.isFinite(buckets[i]) || (i > 0 && buckets[i] <= buckets[i - 1])) {
+                throw new IllegalArgumentException("histogram " + name + ": bounds must be finite and increasing: "
+                        + Arrays.toString(buckets));
+            }
+            bounds.add(buckets[i]);
+        }
+        Registration r = register(name, Kind.HISTOGRAM, help, labelNames, List.copyOf(bounds));
+        return (value, labelValues) -> observe(r, value, labelValues);
+    }
+
+    private synchronized void observe(Registration r, double value, String[] labelValues) {
+        Registration count = new Registration(r.name() + "_count", Kind.COUNTER, r.help(), r.labelNames());
+        record(count, labelValues, 1, false);
+        record(new Registration(r.name() + "_sum", Kind.COUNTER, r.help(), r.labelNames()), labelValues, value, false);
+        List<String> withLe = new java.util.ArrayList<>(r.labelNames());
+        withLe.add("le");
+        Registration bucket = new Registration(r.name() + "_bucket", Kind.COUNTER, r.help(), withLe);
+        String[] values = Arrays.copyOf(labelValues, labelValues.length + 1);
+        for (double bound : r.buckets()) {
+            if (value <= bound) {
+                values[labelValues.length] = Double.toString(bound);
+                record(bucket, values, 1, false);
+            }
+        }
+        values[labelValues.length] = "+Inf";
+        record(bucket, values, 1, false);
+    }
+
     /** What was registered under {@code name}, or {@code null}. */
     public synchronized Registration registered(String name) {
         return registrations.get(name);
@@ -129,7 +180,11 @@ public final class FakeMetrics implements PluginMetrics {
         return sets.getOrDefault(key(name, labelValues), 0);
     }
 
-    private synchronized Registration register(String name, Kind kind, String help, String[] labelNames) {
+    private Registration register(String name, Kind kind, String help, String[] labelNames) {
+        return register(name, kind, help, labelNames, List.of());
+    }
+
+    private synchronized Registration register(String name, Kind kind, String help, String[] labelNames, List<Double> buckets) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("invalid metric name '" + name + "'");
         }
@@ -140,10 +195,11 @@ public final class FakeMetrics implements PluginMetrics {
         }
         Registration known = registrations.get(name);
         if (known == null) {
-            known = new Registration(name, kind, help, List.of(labelNames));
+            known = new Registration(name, kind, help, List.of(labelNames), buckets);
             registrations.put(name, known);
-        } else if (known.kind() != kind || !known.labelNames().equals(List.of(labelNames))) {
-            throw new IllegalArgumentException("metric " + name + " is already registered as another type or with other labels");
+        } else if (known.kind() != kind || !known.labelNames().equals(List.of(labelNames)) || !known.buckets().equals(buckets)) {
+            throw new IllegalArgumentException("metric " + name + " is already registered as another type, with other labels"
+                    + " or other buckets");
         }
         return known;
     }

@@ -73,4 +73,24 @@ class FakeMetricsTest {
         assertThrows(IllegalArgumentException.class, () -> c.inc((String) null));
         assertNull(metrics.find("hits_total", "a"));
     }
+
+    @Test
+    void histogramsCountSumAndBucketAndRefuseBadBounds() {
+        FakeMetrics metrics = new FakeMetrics();
+        var h = metrics.histogram("call_seconds", "help", new double[] {0.01, 0.1}, "target");
+        h.observe(0.05, "x");
+        h.observe(0.2, "x");
+        assertEquals(2, metrics.value("call_seconds_count", "x"));
+        assertEquals(0.25, metrics.value("call_seconds_sum", "x"), 1e-9);
+        assertEquals(0, metrics.value("call_seconds_bucket", "x", "0.01"));
+        assertEquals(1, metrics.value("call_seconds_bucket", "x", "0.1"));
+        assertEquals(2, metrics.value("call_seconds_bucket", "x", "+Inf"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> metrics.histogram("bad_seconds", "help", new double[] {1, 1}));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> metrics.histogram("call_seconds", "help", new double[] {0.5}, "target"));
+        metrics.forget("target", "x");
+        assertEquals(null, metrics.find("call_seconds_count", "x"));
+        assertEquals(null, metrics.find("call_seconds_bucket", "x", "+Inf"));
+    }
 }
