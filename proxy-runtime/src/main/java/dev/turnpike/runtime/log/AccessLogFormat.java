@@ -121,13 +121,4 @@ final class AccessLogFormat {
         l.field("error", e.error, false);
         l.end();
     }
-
-    /** Field keys of a request's text or JSON line, in order (the docs' table, and tests). */
-    static List<String> requestKeys() {
-        List<String> keys = new java.util.ArrayList<>();
-        REQUEST_FIELDS.forEach(f -> keys.add(f.key()));
-        keys.add("user_agent");
-        keys.add("referer");
-        return keys;
-    }
 }
