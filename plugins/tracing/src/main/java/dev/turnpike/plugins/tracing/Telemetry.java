@@ -114,7 +114,12 @@ final class Telemetry {
         return tracer;
     }
 
-    /** Exports what is queued now and waits for it, for at most {@code millis}; whether it all went out. */
+    /**
+     * Exports what is queued now and waits for it, for at most {@code millis}; whether it all went
+     * out. A flush asked for just after another may be answered with that one's result (the SDK's
+     * batch processor completes it before clearing the request), so this is a best effort and
+     * tests compare the exported and ended counts as well.
+     */
     boolean flush(long millis) {
         return provider.forceFlush().join(millis, TimeUnit.MILLISECONDS).isSuccess();
     }

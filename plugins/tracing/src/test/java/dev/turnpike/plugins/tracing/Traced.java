@@ -44,10 +44,28 @@ final class Traced implements AutoCloseable {
         return new ExportingTo(memory::export);
     }
 
-    /** Everything exported so far, after a flush. */
+    /**
+     * Everything exported so far, once every span the plugin ended has been exported. One flush is
+     * not proof of that: the SDK's batch processor completes a flush's result before it clears the
+     * request, so a flush asked for right after another can be answered with the earlier one's
+     * result while spans are still queued. So this flushes until the exported count reaches the
+     * ended count, for at most 10 s.
+     */
     List<SpanData> spans() {
-        assertTrue(plugin.flush(10_000), "the batch processor flushed within 10 s");
-        return exporter.getFinishedSpanItems();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            assertTrue(plugin.flush(10_000), "the batch processor flushed within 10 s");
+            double ended = harness.metrics().value(Tracing.ENDED_METRIC);
+            double exported = harness.metrics().value(Tracing.EXPORTED_METRIC, "ok")
+                    + harness.metrics().value(Tracing.EXPORTED_METRIC, "failed");
+            if (exported >= ended) {
+                return exporter.getFinishedSpanItems();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(ended + " spans ended but only " + exported + " exported within 10 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
     }
 
     List<SpanData> spans(SpanKind kind) {
