@@ -1,14 +1,13 @@
 package dev.turnpike.runtime.exchange;
 
-import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.Peer;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.UpstreamConnection;
+import dev.turnpike.runtime.log.UpstreamTry;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.upstream.PooledConnection;
 import dev.turnpike.runtime.upstream.UpstreamListener;
 import dev.turnpike.runtime.upstream.Connections;
-import dev.turnpike.runtime.wire.HeadWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
@@ -27,21 +26,13 @@ import java.time.Duration;
  * half-read response) can leak into the next. Pingora's {@code proxy_1to1} keeps the same state in
  * locals, for the same reason.
  *
- * <p>The silence clock runs only while the proxy is actually reading from the backend: not before
- * the request has been sent, and not while reading is paused because the client (or a plugin) is
- * not taking the response. A slow client is therefore never the backend's timeout.
+ * <p>Its parts: the {@link RequestSender} writes the request, the {@link ResponseReader} follows the
+ * response, and the {@link BackendSilence} holds the backend's timeouts, which never run while the
+ * client (or a plugin) holds the response back.
  *
  * <p>Confined to the request's event loop, which is also the connection's.
  */
 final class Attempt implements UpstreamListener, BodySink {
-
-    /** Reading from the backend is paused for one of these (bits), and runs only when none holds. */
-    static final int PAUSE_CLIENT = 1;
-    static final int PAUSE_RESPONSE_FILTER = 2;
-    static final int PAUSE_BODY_FILTER = 4;
-
-    /** The request going to the backend. */
-    enum Send { HEAD_PENDING, BODY, DONE }
 
     /** The connection's lifetime, as this attempt holds it. */
     enum Link {
@@ -59,48 +50,42 @@ final class Attempt implements UpstreamListener, BodySink {
 
     private final AttemptOwner owner;
     private final Connections pool;
-    private final ProxyMetrics metrics;
     private final Peer peer;
     private final UpstreamHead head;
     private final int number;
-    private final Clock readClock;
-    private final Clock writeClock;
+    private final BackendSilence silence;
+    private final RequestSender sender;
     private final ResponseReader reader;
 
     private Link link = Link.CONNECTING;
-    private Send send = Send.HEAD_PENDING;
     private PooledConnection connection;
     private boolean reused;
     /** The backend answered 101: the connection leaves HTTP, for a tunnel, never for the pool. */
     private boolean switched;
-    /** The TLS version of the connection, or null for cleartext. */
+    /** The TLS version of the connection (taken when it opened), or null for cleartext. */
     private String connectionProtocol;
     /** At the end: whether the connection can carry another request. */
     private boolean reusableAtEnd;
-    private int pausedBy;
-    private boolean flushPending;
-    private long connectStart;
     private Duration connectTime = Duration.ZERO;
-    /** What the access log says of this attempt. */
-    private final dev.turnpike.runtime.log.UpstreamTry log;
+    private final AttemptRecord record;
 
     Attempt(AttemptOwner owner, Connections pool, ProxyMetrics metrics, Peer peer, UpstreamHead head, int number,
             Duration readTimeout, Duration writeTimeout) {
         this.owner = owner;
         this.pool = pool;
-        this.metrics = metrics;
         this.peer = peer;
         this.head = head;
         this.number = number;
-        this.readClock = new Clock((peer.readTimeout() != null ? peer.readTimeout() : readTimeout).toNanos());
-        this.writeClock = new Clock(writeTimeout.toNanos());
+        this.silence = new BackendSilence(peer.address(),
+                (peer.readTimeout() != null ? peer.readTimeout() : readTimeout).toNanos(), writeTimeout.toNanos());
+        this.sender = new RequestSender(head, owner::inClientRead);
         this.reader = new ResponseReader(head.isHead());
-        this.log = new dev.turnpike.runtime.log.UpstreamTry(peer.address(), System.nanoTime());
+        this.record = new AttemptRecord(metrics, peer.address());
     }
 
     /** The access log's record of this attempt. */
-    dev.turnpike.runtime.log.UpstreamTry log() {
-        return log;
+    UpstreamTry log() {
+        return record.log();
     }
 
     Peer peer() {
@@ -132,8 +117,8 @@ final class Attempt implements UpstreamListener, BodySink {
         return reader.answered();
     }
 
-    Send send() {
-        return send;
+    RequestSender.Send send() {
+        return sender.state();
     }
 
     ResponseReader.Receive receive() {
@@ -148,7 +133,7 @@ final class Attempt implements UpstreamListener, BodySink {
             open(idle, Duration.ZERO);
             return;
         }
-        connectStart = System.nanoTime();
+        record.connecting();
         Future<PooledConnection> f = pool.connect(peer);
         if (f.isDone()) {
             onConnect(f);
@@ -168,37 +153,31 @@ final class Attempt implements UpstreamListener, BodySink {
         if (!f.isSuccess()) {
             link = Link.RELEASED;
             ProxyError error = UpstreamErrors.connectFailed(peer, f.cause());
-            metrics.upstream().connectFailed(peer.address(), error.kind());
-            log.ended(System.nanoTime(), error.kind());
+            record.connectFailed(error.kind());
             owner.failed(this, error);
             return;
         }
-        long took = System.nanoTime() - connectStart;
-        metrics.upstream().connected(peer.address(), took);
-        open(f.getNow(), Duration.ofNanos(took));
+        open(f.getNow(), record.connected());
     }
 
     private void open(PooledConnection c, Duration connectTime) {
         this.connectTime = connectTime;
-        log.connected(System.nanoTime(), reused);
-        var ssl = c.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class);
-        connectionProtocol = ssl == null ? null : ssl.engine().getSession().getProtocol();
+        connectionProtocol = c.tlsProtocol();
         connection = c;
         link = Link.OPEN;
         c.attach(this);
-        if (pausedBy != 0) {
+        if (silence.paused()) {
             c.channel().config().setAutoRead(false);
         }
-        metrics.upstream().requestSent(peer.address(), reused);
+        record.sending(reused);
         Channel ch = c.channel();
         owner.connected(this);
         if (link != Link.OPEN) {
             return; // connected_to_upstream failed the request
         }
         c.decoder().expectResponseTo(head.isHead(), head.upgrading());
-        write(head.encode(ch.alloc()));
-        send = head.hasBody() ? Send.BODY : Send.DONE;
-        if (send == Send.DONE) {
+        sender.sendHead(ch);
+        if (sender.state() == RequestSender.Send.DONE) {
             armReadClock();
         }
         owner.headSent(this);
@@ -216,69 +195,48 @@ final class Attempt implements UpstreamListener, BodySink {
     /** A piece of the request body (ownership passes); framed as the head said. */
     @Override
     public void writeBody(ByteBuf data) {
-        if (link != Link.OPEN || send != Send.BODY || !data.isReadable()) {
+        if (link != Link.OPEN) {
             data.release();
             return;
         }
-        write(head.chunked() ? HeadWriter.chunk(connection.channel().alloc(), data) : data);
+        sender.body(data);
     }
 
     /** The end of the request body, with the trailers a chunked body ended with (or null). */
     @Override
     public void endBody(HttpHeaders trailers) {
-        if (link != Link.OPEN || send != Send.BODY) {
-            return;
-        }
-        if (head.chunked()) {
-            write(HeadWriter.lastChunk(connection.channel().alloc(), trailers));
-        }
-        send = Send.DONE;
-        armReadClock(); // from now on the backend owes the rest of the response
-    }
-
-    private void write(Object msg) {
-        connection.channel().write(msg, connection.channel().voidPromise());
-        flushPending = true;
-        if (!owner.inClientRead()) {
-            flush();
+        if (link == Link.OPEN && sender.end(trailers)) {
+            armReadClock(); // from now on the backend owes the rest of the response
         }
     }
 
     /** Flushes what was written during a client read batch. */
     void flush() {
-        if (flushPending && link == Link.OPEN) {
-            flushPending = false;
-            connection.channel().flush();
+        if (link == Link.OPEN) {
+            sender.flush();
         }
     }
 
-    /** Stops reading from the backend for {@code reason} (a bit); its silence clock stops too. */
+    /** Stops reading from the backend for {@code reason} (a {@link BackendSilence} bit); its silence clock stops too. */
     void pauseReading(int reason) {
-        int before = pausedBy;
-        pausedBy |= reason;
-        if (before == 0 && link == Link.OPEN) {
+        if (silence.pause(reason) && link == Link.OPEN) {
             connection.channel().config().setAutoRead(false);
-            readClock.disarm(); // the wait is ours now, not the backend's
         }
     }
 
     /** Reading may go on as far as {@code reason} is concerned. */
     void resumeReading(int reason) {
-        if ((pausedBy & reason) == 0) {
-            return;
-        }
-        pausedBy &= ~reason;
-        if (pausedBy == 0 && link == Link.OPEN) {
+        if (silence.resume(reason) && link == Link.OPEN) {
             connection.channel().config().setAutoRead(true);
-            if (send == Send.DONE) {
+            if (sender.state() == RequestSender.Send.DONE) {
                 armReadClock();
             }
         }
     }
 
     private void armReadClock() {
-        if (pausedBy == 0 && reader.state() != ResponseReader.Receive.COMPLETE && link == Link.OPEN) {
-            owner.due(readClock.arm(System.nanoTime()));
+        if (!silence.paused() && reader.state() != ResponseReader.Receive.COMPLETE && link == Link.OPEN) {
+            owner.due(silence.awaitRead(System.nanoTime()));
         }
     }
 
@@ -293,17 +251,16 @@ final class Attempt implements UpstreamListener, BodySink {
         }
         switch (reader.accept(msg)) {
             case HEAD -> {
-                answeredWith(((HttpResponse) msg).status().code());
+                record.answered(((HttpResponse) msg).status().code());
                 owner.responseHead(this, (HttpResponse) msg);
             }
             case INTERIM -> owner.interim(this, (HttpResponse) msg);
             case CONTENT -> owner.responseContent(this, (HttpContent) msg);
             case END -> {
-                log.ended(System.nanoTime(), null);
+                record.ended(null);
                 link = Link.ENDED;
-                reusableAtEnd = !switched && send == Send.DONE && reader.keepAlive();
-                readClock.disarm();
-                writeClock.disarm();
+                reusableAtEnd = !switched && sender.state() == RequestSender.Send.DONE && reader.keepAlive();
+                silence.stop();
                 owner.responseContent(this, (HttpContent) msg);
             }
             case IGNORED -> ReferenceCountUtil.release(msg);
@@ -313,7 +270,7 @@ final class Attempt implements UpstreamListener, BodySink {
                     return;
                 }
                 switched = true;
-                answeredWith(101);
+                record.answered(101);
                 // The new protocol's bytes wait until the tunnel takes the connection; a half-close
                 // meanwhile (epoll reads to the end whatever autoRead says) must not close it.
                 Channel ch = connection.channel();
@@ -331,7 +288,7 @@ final class Attempt implements UpstreamListener, BodySink {
 
     @Override
     public void onUpstreamReadComplete() {
-        readClock.touch(System.nanoTime());
+        silence.readSome(System.nanoTime());
         owner.readBatchDone();
         if (link == Link.ENDED && !switched) {
             // Handed back only now: a pipelined request started while the last part was handled
@@ -346,9 +303,9 @@ final class Attempt implements UpstreamListener, BodySink {
             return;
         }
         if (writable) {
-            writeClock.disarm();
-        } else if (send != Send.DONE) {
-            owner.due(writeClock.arm(System.nanoTime()));
+            silence.writable();
+        } else if (sender.state() != RequestSender.Send.DONE) {
+            owner.due(silence.awaitWrite(System.nanoTime()));
         }
         owner.writabilityChanged(this, writable);
     }
@@ -368,19 +325,13 @@ final class Attempt implements UpstreamListener, BodySink {
         }
         link = Link.RELEASED; // the channel is gone; the pool forgot it already
         connection = null;
-        readClock.disarm();
-        writeClock.disarm();
-        ProxyError error = UpstreamErrors.closed(peer, cause, answered());
-        if (UpstreamErrors.tls(cause) && !reused && reader.state() == ResponseReader.Receive.AWAITING
-                && dev.turnpike.runtime.tls.TlsFailure.refusedAfterHandshake(connectionProtocol, cause)) {
-            // TLS 1.3: a backend refuses our certificate (or its absence) after our side of the
-            // handshake has ended, so the refusal comes as the first read: it is the handshake's
-            // result, and nothing of the request was processed. Any other TLS error past the
-            // handshake keeps its kind: the backend may have acted on the request.
-            metrics.tls().handshakeFailed("upstream", dev.turnpike.runtime.tls.TlsFailure.of(cause).label());
-            error = UpstreamErrors.connectFailed(peer, cause);
+        silence.stop();
+        boolean refused = UpstreamErrors.refusedAfterHandshake(cause, connectionProtocol,
+                !reused && reader.state() == ResponseReader.Receive.AWAITING);
+        if (refused) {
+            record.handshakeRefused(cause);
         }
-        fail(error);
+        fail(refused ? UpstreamErrors.connectFailed(peer, cause) : UpstreamErrors.closed(peer, cause, answered()));
     }
 
     /**
@@ -391,30 +342,17 @@ final class Attempt implements UpstreamListener, BodySink {
         if (link != Link.OPEN) {
             return 0;
         }
-        if (readClock.expired(now)) {
-            metrics.upstream().timedOut(peer.address());
-            fail(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "backend " + peer.address() + " sent nothing for "
-                    + readClock.timeoutMillis() + " ms", null));
+        ProxyError timeout = silence.expired(now);
+        if (timeout != null) {
+            record.timedOut();
+            fail(timeout);
             return 0;
         }
-        if (writeClock.expired(now)) {
-            metrics.upstream().timedOut(peer.address());
-            fail(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "backend " + peer.address() + " took no request bytes for "
-                    + writeClock.timeoutMillis() + " ms", null));
-            return 0;
-        }
-        return Clock.earliest(readClock.deadline(), writeClock.deadline());
-    }
-
-    /** The response head arrived: the access log's times and the backend's response metrics. */
-    private void answeredWith(int status) {
-        long now = System.nanoTime();
-        log.answered(status, now);
-        metrics.upstream().responded(peer.address(), status, log.headerNanos());
+        return silence.deadline();
     }
 
     private void fail(ProxyError error) {
-        log.ended(System.nanoTime(), error.kind());
+        record.ended(error.kind());
         letGo(false);
         owner.failed(this, error);
     }
@@ -438,8 +376,7 @@ final class Attempt implements UpstreamListener, BodySink {
         if (!switched || link != Link.ENDED) {
             return null;
         }
-        readClock.disarm();
-        writeClock.disarm();
+        silence.stop();
         link = Link.RELEASED;
         PooledConnection c = connection;
         connection = null;
@@ -449,18 +386,14 @@ final class Attempt implements UpstreamListener, BodySink {
 
     /** Gives the connection back (a clean exchange on a keep-alive connection) or closes it. */
     private void letGo(boolean reusable) {
-        readClock.disarm();
-        writeClock.disarm();
+        silence.stop();
         if (link != Link.OPEN && link != Link.ENDED) {
             return;
         }
         link = Link.RELEASED;
         PooledConnection c = connection;
         connection = null;
-        if (flushPending) {
-            flushPending = false;
-            c.channel().flush();
-        }
+        sender.flush();
         if (reusable) {
             c.release();
         } else {
@@ -470,6 +403,6 @@ final class Attempt implements UpstreamListener, BodySink {
 
     @Override
     public String toString() {
-        return "attempt " + number + " to " + peer.address() + " (" + link + ", send " + send + ", receive " + reader.state() + ")";
+        return "attempt " + number + " to " + peer.address() + " (" + link + ", send " + sender.state() + ", receive " + reader.state() + ")";
     }
 }

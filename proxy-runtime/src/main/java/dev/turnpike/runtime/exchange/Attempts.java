@@ -139,9 +139,9 @@ final class Attempts implements AttemptOwner {
     void clientWritable(boolean writable) {
         if (current != null) {
             if (writable) {
-                current.resumeReading(Attempt.PAUSE_CLIENT);
+                current.resumeReading(BackendSilence.PAUSE_CLIENT);
             } else {
-                current.pauseReading(Attempt.PAUSE_CLIENT);
+                current.pauseReading(BackendSilence.PAUSE_CLIENT);
             }
         }
     }

@@ -4,20 +4,16 @@ import dev.turnpike.api.ErrorKind;
 import dev.turnpike.api.Outcome;
 import dev.turnpike.api.ProxyError;
 import dev.turnpike.api.Response;
-import dev.turnpike.api.UpstreamFailure;
 import dev.turnpike.runtime.chain.Chain;
 import dev.turnpike.runtime.chain.Chain.Phase;
 import dev.turnpike.runtime.chain.ChainLink;
-import dev.turnpike.runtime.log.AccessLog;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.wire.ConnectionTokens;
 import dev.turnpike.runtime.wire.HopByHop;
 import dev.turnpike.runtime.wire.RequestFraming;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * One request, from its head to its logging phase: the coordinator. It owns the order of the
@@ -64,10 +60,9 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
     private final RequestFacts facts;
     private final int methodIndex;
     private final String originalUri;
-    private final RequestFraming.Body framing;
-    private final long contentLength;
+    /** What the client's head said, as it arrived. */
+    private final IncomingHead incoming;
     private final boolean retriesWanted;
-    private final boolean clientHeadMethod;
     /** How the request may leave HTTP (an upgrade, a CONNECT): the tunnel it may become. */
     private final Switching switching;
     /** A forward request's part (forward_proxy on, a CONNECT or an absolute-form target), or null. */
@@ -86,41 +81,32 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         this.request = request;
         this.originalUri = request.uri();
         this.methodIndex = ProxyMetrics.methodIndex(request.method().name());
-        boolean decoded = request.decoderResult().isSuccess();
-        boolean http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        this.framing = decoded ? RequestFraming.body(request) : RequestFraming.Body.NONE;
-        this.contentLength = framing == RequestFraming.Body.LENGTH ? RequestFraming.contentLength(request) : -1;
-        String expect = decoded ? request.headers().get(HttpHeaderNames.EXPECT) : null;
-        boolean expectContinue = expect != null && expect.trim().equalsIgnoreCase("100-continue") && !http10
-                && framing != RequestFraming.Body.NONE && contentLength != 0;
+        IncomingHead in = IncomingHead.of(request);
+        this.incoming = in;
         String incomingId = request.headers().get(RequestIds.HEADER);
         this.facts = new RequestFacts(RequestIds.wellFormed(incomingId) ? incomingId : client.loop().nextRequestId(), index);
-        boolean connect = decoded && request.method().equals(HttpMethod.CONNECT);
-        facts.forwardTarget = decoded && proxy.forwarding() != null ? dev.turnpike.runtime.wire.ForwardTarget.of(request) : null;
+        facts.forwardTarget = in.decoded() && proxy.forwarding() != null ? dev.turnpike.runtime.wire.ForwardTarget.of(request) : null;
         this.forward = facts.forwardTarget == null ? null
-                : new ForwardRequest(this, proxy.forwarding(), facts.forwardTarget, connect, client.channel().eventLoop());
+                : new ForwardRequest(this, proxy.forwarding(), facts.forwardTarget, in.connect(), client.channel().eventLoop());
         // A forward request has no upstream_peer to ask again: the failure hooks are not asked.
         this.retriesWanted = forward == null && chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
-        // The client's own method decides its response's framing, whatever a plugin makes of it later:
-        // the server codec paired the method with the response when it decoded the head.
-        this.clientHeadMethod = request.method().equals(HttpMethod.HEAD);
-        this.switching = Switching.of(request, decoded, http10, framing, contentLength, forward != null);
-        this.clientHead = new RequestView(request, framing, contentLength);
-        this.writer = new ResponseWriter(client.channel(), this, http10, ConnectionTokens.keepAlive(request), proxy.closingCheck(),
+        this.switching = Switching.of(request, in.decoded(), in.http10(), in.framing(), in.contentLength(), forward != null);
+        this.clientHead = new RequestView(request, in.framing(), in.contentLength());
+        this.writer = new ResponseWriter(client.channel(), this, in.http10(), ConnectionTokens.keepAlive(request), proxy.closingCheck(),
                 facts.requestId, proxy.server().sendTimeout().toNanos());
-        this.relay = new ResponseRelay(this, writer, clientHeadMethod);
-        this.body = new RequestBody(this, framing != RequestFraming.Body.NONE, contentLength, proxy.server().maxBodyBytes(),
-                retriesWanted, proxy.upstream().retryBodyLimit(), proxy.server().requestBodyTimeout().toNanos(), expectContinue);
+        this.relay = new ResponseRelay(this, writer, in.headMethod());
+        this.body = new RequestBody(this, in.hasBody(), in.contentLength(), proxy.server().maxBodyBytes(),
+                retriesWanted, proxy.upstream().retryBodyLimit(), proxy.server().requestBodyTimeout().toNanos(), in.expectContinue());
         this.attempts = new Attempts(this, client, client.loop().connections(), proxy.upstream(), body, relay, writer,
-                expectContinue);
+                in.expectContinue());
         this.answers = new LocalAnswers(this, facts, metrics, proxy.errors(), attempts, body, relay, writer,
-                client.channel().alloc(), clientHeadMethod);
+                client.channel().alloc(), in.headMethod());
         this.session = new SessionView(facts, attempts, client, clientHead, body, relay, writer);
     }
 
     @Override
     public void start() {
-        RequestFraming.Refusal refusal = RequestFraming.refusal(request, contentLength, proxy.server().maxBodyBytes(),
+        RequestFraming.Refusal refusal = RequestFraming.refusal(request, incoming.contentLength(), proxy.server().maxBodyBytes(),
                 proxy.forwarding() != null);
         if (refusal != null) {
             // No phase runs for a head the proxy cannot take; its stream may not be trusted past it.
@@ -202,7 +188,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         request.headers().remove(PROXY_AUTHORIZATION);
         // Every attempt's head is an overlay on the client's: from here on that must hold still.
         clientHead.freeze();
-        facts.upstreamHead = new UpstreamHead(clientHead, framing, contentLength);
+        facts.upstreamHead = new UpstreamHead(clientHead, incoming.framing(), incoming.contentLength());
         switching.askBackend(facts.upstreamHead);
         phases.run(Phase.UPSTREAM_REQUEST_FILTER);
     }
@@ -239,11 +225,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
         facts.upstreamStatus = status;
     }
 
-    /**
-     * An attempt failed: a reused connection that lost the keep-alive race is simply tried again;
-     * otherwise the failure hooks are told, and asked whether to retry, which happens only when the
-     * rules say it is safe. Only the backend's failures come here.
-     */
+    /** An attempt failed on the backend's side; {@link FailedAttempt} decides what follows. */
     @Override
     public void attemptFailed(Attempt a, ProxyError failure) {
         if (over()) {
@@ -253,29 +235,20 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             fail(failure); // the proxy's own fault (a TLS file it cannot use): no backend is told, or blamed
             return;
         }
-        boolean answered = a.answered() || writer.started();
-        RetryRules.Facts facts = new RetryRules.Facts(failure.kind(), answered, a.head().method(), a.head().hasBody(), body.kept(),
-                proxy.upstream().retryBodyLimit(), attempts.count());
-        if (!answered && RetryRules.pooledRace(a.reused(), facts)) {
-            metrics.upstream().retried(a.peer().address());
-            attempts.start(a.peer(), a.head(), true);
-            return;
-        }
-        if (retriesWanted) {
-            UpstreamFailure f = new UpstreamFailure(a.peer(), failure, a.number(), RetryRules.notRetryableBecause(facts));
-            Hooks.Asked asked = hooks.failure(failure.kind().beforeSending() ? Phase.FAIL_TO_CONNECT : Phase.ERROR_WHILE_PROXYING, f);
-            if (asked.thrown() != null) {
-                fail(asked.thrown());
-                return;
+        FailedAttempt.Verdict v = FailedAttempt.decide(a, failure, writer.started(), body.kept(),
+                proxy.upstream().retryBodyLimit(), attempts.count(), retriesWanted ? hooks : null);
+        switch (v.next()) {
+            case SAME_BACKEND -> {
+                metrics.upstream().retried(a.peer().address());
+                attempts.start(a.peer(), a.head(), true);
             }
-            if (asked.retry() && f.retryable()) {
+            case ASK_UPSTREAM_PEER -> {
                 metrics.upstream().retried(a.peer().address());
                 step = Step.PHASES;
                 phases.run(Phase.UPSTREAM_PEER); // session.peer() still names the failed backend
-                return;
             }
+            case FAIL -> fail(v.error());
         }
-        fail(failure);
     }
 
     // ------------------------------------------------------------------ answers and failures
@@ -453,24 +426,13 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             if (facts.error != null && facts.error.kind() == ErrorKind.CLIENT_ABORT) {
                 metrics.clientAborted();
             }
-            proxy.accessLog().record(session, originalUri, end, attempts.tries(), unparsed());
+            proxy.accessLog().record(session, originalUri, end, attempts.tries(), IncomingHead.unparsed(request));
         } finally {
             chain.release(); // after logging: the chain's plugins may be stopped once the last lease is back
             // Whatever happened above, the connection must learn the request is over, or it would
             // wait for it forever.
             client.finished(this, !writer.closing() && body.complete());
         }
-    }
-
-    /** What the decoder saw of a head it could not parse, for the access log; null for a parsed one. */
-    private AccessLog.UnparsedHead unparsed() {
-        if (request.decoderResult().isSuccess()) {
-            return null;
-        }
-        Throwable cause = request.decoderResult().cause();
-        return cause instanceof dev.turnpike.runtime.wire.WireViolation v
-                ? new AccessLog.UnparsedHead(v.getMessage(), v.headBytes())
-                : new AccessLog.UnparsedHead("unparseable request head", -1);
     }
 
     @Override

@@ -110,7 +110,7 @@ final class ResponseRelay implements PhaseLoop.Owner {
         view.editable(true);
         headFilters.run(Phase.RESPONSE_FILTER);
         if (headFilters.parked()) {
-            attempt.pauseReading(Attempt.PAUSE_RESPONSE_FILTER); // hold the body back while a filter thinks
+            attempt.pauseReading(BackendSilence.PAUSE_RESPONSE_FILTER); // hold the body back while a filter thinks
         }
     }
 
@@ -168,7 +168,7 @@ final class ResponseRelay implements PhaseLoop.Owner {
         filtering = new BodyPart(part.content(), last, trailers);
         bodyFilters.run(Phase.RESPONSE_BODY_FILTER, filtering);
         if (filtering != null) {
-            attempt.pauseReading(Attempt.PAUSE_BODY_FILTER);
+            attempt.pauseReading(BackendSilence.PAUSE_BODY_FILTER);
             return false;
         }
         return true;
@@ -196,12 +196,12 @@ final class ResponseRelay implements PhaseLoop.Owner {
     public void phaseDone(Phase phase, Outcome decision, ChainLink by) {
         if (phase == Phase.RESPONSE_FILTER) {
             sendHead();
-            attempt.resumeReading(Attempt.PAUSE_RESPONSE_FILTER);
+            attempt.resumeReading(BackendSilence.PAUSE_RESPONSE_FILTER);
         } else {
             BodyPart p = filtering;
             filtering = null;
             write(p.take(), p.last(), p.trailers());
-            attempt.resumeReading(Attempt.PAUSE_BODY_FILTER);
+            attempt.resumeReading(BackendSilence.PAUSE_BODY_FILTER);
         }
         if (!inDrain) {
             drain();

@@ -51,9 +51,14 @@ public final class UpstreamErrors {
         return ProxyError.of(ErrorKind.CONNECT_REFUSED, "backend " + peer.address() + " " + how, cause);
     }
 
-    /** Whether {@code cause} is a TLS failure. */
-    static boolean tls(Throwable cause) {
-        return has(cause, SSLException.class);
+    /**
+     * Whether a close is a TLS 1.3 backend refusing our certificate (or its absence). It does so
+     * after our side of the handshake has ended, so the refusal comes as the first read of a fresh
+     * connection: it is the handshake's result, and nothing of the request was processed. Any other
+     * TLS error past the handshake keeps its kind: the backend may have acted on the request.
+     */
+    static boolean refusedAfterHandshake(Throwable cause, String protocol, boolean freshAndNothingRead) {
+        return freshAndNothingRead && has(cause, SSLException.class) && TlsFailure.refusedAfterHandshake(protocol, cause);
     }
 
     /** The connection closed, or broke, before the response was complete. */

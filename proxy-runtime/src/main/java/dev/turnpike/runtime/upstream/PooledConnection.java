@@ -47,6 +47,12 @@ public final class PooledConnection {
         return peer;
     }
 
+    /** The TLS version the connection speaks (as {@code TLSv1.3}), or null for cleartext. */
+    public String tlsProtocol() {
+        io.netty.handler.ssl.SslHandler ssl = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        return ssl == null ? null : ssl.engine().getSession().getProtocol();
+    }
+
     /** How many exchanges this connection carried before the current one (0 for a fresh one). */
     public long reuseCount() {
         return exchanges;

@@ -115,7 +115,7 @@ class AttemptTest {
         assertEquals(0, owner.outboundAtConnected, "connected is reported before the head is written");
         assertEquals(1, owner.outboundAtHeadSent, "headSent is reported after the head is written");
         assertTrue(attempt.reused());
-        assertEquals(Attempt.Send.DONE, attempt.send());
+        assertEquals(RequestSender.Send.DONE, attempt.send());
     }
 
     @Test
@@ -125,14 +125,14 @@ class AttemptTest {
         Attempt attempt = attempt(head);
         attempt.start(false);
         assertEquals("POST /upload HTTP/1.1\r\nHost: example.test\r\ncontent-length: 5\r\n\r\n", written());
-        assertEquals(Attempt.Send.BODY, attempt.send());
+        assertEquals(RequestSender.Send.BODY, attempt.send());
 
         attempt.writeBody(ascii("hel"));
         attempt.writeBody(ascii("lo"));
         attempt.endBody(null);
 
         assertEquals("hello", written());
-        assertEquals(Attempt.Send.DONE, attempt.send());
+        assertEquals(RequestSender.Send.DONE, attempt.send());
     }
 
     @Test
@@ -151,7 +151,7 @@ class AttemptTest {
         HttpHeaders trailers = new DefaultHttpHeaders().add("X-Sum", "42");
         attempt.endBody(trailers);
         assertEquals("0\r\nX-Sum: 42\r\n\r\n", written());
-        assertEquals(Attempt.Send.DONE, attempt.send());
+        assertEquals(RequestSender.Send.DONE, attempt.send());
     }
 
     @Test
@@ -280,7 +280,7 @@ class AttemptTest {
     @Test
     void closeAfterACompleteResponseWhileAResponseFilterHoldsTheReadingIsNoFailure() {
         Attempt attempt = startGet();
-        owner.onHead = (a, r) -> a.pauseReading(Attempt.PAUSE_RESPONSE_FILTER); // an async response_filter runs
+        owner.onHead = (a, r) -> a.pauseReading(BackendSilence.PAUSE_RESPONSE_FILTER); // an async response_filter runs
 
         ch.writeInbound(ascii("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"));
         assertFalse(ch.config().isAutoRead(), "reading is paused while the filter runs");
@@ -289,7 +289,7 @@ class AttemptTest {
         assertTrue(ch.config().isAutoRead(), "an idle pooled connection reads again, to see a close");
 
         ch.close(); // the backend closes its idle connection while the filter still runs
-        attempt.resumeReading(Attempt.PAUSE_RESPONSE_FILTER);
+        attempt.resumeReading(BackendSilence.PAUSE_RESPONSE_FILTER);
 
         assertEquals(0, attempt.check(System.nanoTime() + FAR_FUTURE));
         assertEquals(0, pool.idleCount(), "the pool forgot the closed connection");
@@ -457,12 +457,12 @@ class AttemptTest {
         Attempt attempt = startGet();
         ch.writeInbound(ascii("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"));
 
-        attempt.pauseReading(Attempt.PAUSE_CLIENT);
+        attempt.pauseReading(BackendSilence.PAUSE_CLIENT);
         assertFalse(ch.config().isAutoRead());
         assertEquals(0, attempt.check(System.nanoTime() + FAR_FUTURE), "paused: no clock runs");
         assertTrue(owner.failures.isEmpty());
 
-        attempt.resumeReading(Attempt.PAUSE_CLIENT);
+        attempt.resumeReading(BackendSilence.PAUSE_CLIENT);
         assertTrue(ch.config().isAutoRead());
         attempt.check(System.nanoTime() + READ_TIMEOUT.toNanos());
 
@@ -474,15 +474,15 @@ class AttemptTest {
         Attempt attempt = startGet();
         ch.writeInbound(ascii("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"));
 
-        attempt.pauseReading(Attempt.PAUSE_CLIENT);
-        attempt.pauseReading(Attempt.PAUSE_BODY_FILTER);
-        attempt.resumeReading(Attempt.PAUSE_CLIENT);
+        attempt.pauseReading(BackendSilence.PAUSE_CLIENT);
+        attempt.pauseReading(BackendSilence.PAUSE_BODY_FILTER);
+        attempt.resumeReading(BackendSilence.PAUSE_CLIENT);
 
         assertFalse(ch.config().isAutoRead(), "the body filter still holds the reading");
         assertEquals(0, attempt.check(System.nanoTime() + FAR_FUTURE));
         assertTrue(owner.failures.isEmpty());
 
-        attempt.resumeReading(Attempt.PAUSE_BODY_FILTER);
+        attempt.resumeReading(BackendSilence.PAUSE_BODY_FILTER);
         assertTrue(ch.config().isAutoRead());
         assertNotEquals(0, attempt.check(System.nanoTime()), "armed again");
     }
