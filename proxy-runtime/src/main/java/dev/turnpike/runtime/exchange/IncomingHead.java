@@ -1,6 +1,7 @@
 package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.runtime.log.AccessLog;
+import dev.turnpike.runtime.wire.HopByHop;
 import dev.turnpike.runtime.wire.RequestFraming;
 import dev.turnpike.runtime.wire.WireViolation;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -37,6 +38,18 @@ record IncomingHead(boolean decoded, boolean http10, RequestFraming.Body framing
 
     boolean hasBody() {
         return framing != RequestFraming.Body.NONE;
+    }
+
+    /**
+     * Readies the client's head for the phases: the hop-by-hop fields go (the Upgrade that says what
+     * the request is stays, as {@code switching} keeps it); an Expect goes too, as the proxy answers
+     * 100 itself once a backend is ready; and the request id is set.
+     */
+    static void scrub(HttpRequest request, Switching switching, String requestId) {
+        request.headers().remove(HttpHeaderNames.EXPECT);
+        HopByHop.strip(request.headers());
+        switching.keepUpgrade(request);
+        request.headers().set(RequestIds.HEADER, requestId);
     }
 
     /** What the decoder saw of a head it could not parse, for the access log; null for a parsed one. */

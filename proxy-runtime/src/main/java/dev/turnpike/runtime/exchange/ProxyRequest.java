@@ -9,10 +9,8 @@ import dev.turnpike.runtime.chain.Chain.Phase;
 import dev.turnpike.runtime.chain.ChainLink;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.wire.ConnectionTokens;
-import dev.turnpike.runtime.wire.HopByHop;
 import dev.turnpike.runtime.wire.RequestFraming;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
@@ -90,7 +88,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
                 : new ForwardRequest(this, proxy.forwarding(), facts.forwardTarget, in.connect(), client.channel().eventLoop());
         // A forward request has no upstream_peer to ask again: the failure hooks are not asked.
         this.retriesWanted = forward == null && chain.positions(Phase.FAIL_TO_CONNECT).length + chain.positions(Phase.ERROR_WHILE_PROXYING).length > 0;
-        this.switching = Switching.of(request, in.decoded(), in.http10(), in.framing(), in.contentLength(), forward != null);
+        this.switching = Switching.of(request, in, forward != null);
         this.clientHead = new RequestView(request, in.framing(), in.contentLength());
         this.writer = new ResponseWriter(client.channel(), this, in.http10(), ConnectionTokens.keepAlive(request), proxy.closingCheck(),
                 facts.requestId, proxy.server().sendTimeout().toNanos());
@@ -113,13 +111,7 @@ final class ProxyRequest implements ClientRequest, PhaseLoop.Owner, Attempts.Own
             fail(ProxyError.of(ErrorKind.BAD_REQUEST, refusal.reason(), null).withStatus(refusal.status()));
             return;
         }
-        if (request.headers().contains(HttpHeaderNames.EXPECT)) {
-            // The proxy answers 100 itself once a backend is ready, so the expectation is not forwarded.
-            request.headers().remove(HttpHeaderNames.EXPECT);
-        }
-        HopByHop.strip(request.headers());
-        switching.keepUpgrade(request);
-        request.headers().set(RequestIds.HEADER, facts.requestId);
+        IncomingHead.scrub(request, switching, facts.requestId);
         contexts = new Object[chain.size()];
         hooks = new Hooks(chain, contexts, session, metrics, proxy.errors());
         long timeout = proxy.phaseTimeout().toNanos();

@@ -2,7 +2,6 @@ package dev.turnpike.runtime.exchange;
 
 import dev.turnpike.runtime.tunnel.Tunnel;
 import dev.turnpike.runtime.upstream.PooledConnection;
-import dev.turnpike.runtime.wire.RequestFraming;
 import dev.turnpike.runtime.wire.Upgrades;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -36,9 +35,8 @@ final class Switching {
      * connection's next bytes by: HTTP/1.1 without body bytes (no framing, or a length of 0, which
      * the JDK's WebSocket client sends). A forward request may be a CONNECT, which gets its target.
      */
-    static Switching of(HttpRequest request, boolean decoded, boolean http10, RequestFraming.Body framing, long contentLength,
-                        boolean forward) {
-        String upgrade = decoded && !http10 && (framing == RequestFraming.Body.NONE || contentLength == 0)
+    static Switching of(HttpRequest request, IncomingHead in, boolean forward) {
+        String upgrade = in.decoded() && !in.http10() && (!in.hasBody() || in.contentLength() == 0)
                 && request.headers().contains(HttpHeaderNames.UPGRADE) ? Upgrades.requested(request.headers()) : null;
         return upgrade == null && !forward ? NONE : new Switching(upgrade);
     }

@@ -66,4 +66,18 @@ class IncomingHeadTest {
         assertEquals(-1, u.bytesSeen());
         assertNull(IncomingHead.unparsed(request(HttpVersion.HTTP_1_1, HttpMethod.GET)));
     }
+
+    @Test
+    void scrubbingDropsHopByHopFieldsAndTheExpectationKeepsTheUpgradeAndSetsTheId() {
+        DefaultHttpRequest r = request(HttpVersion.HTTP_1_1, HttpMethod.GET, "connection", "upgrade, x-hop", "upgrade", "websocket",
+                "x-hop", "1", "keep-alive", "timeout=5", "expect", "100-continue", "x-request-id", "from-client", "x-end", "2");
+        IncomingHead.scrub(r, Switching.of(r, IncomingHead.of(r), false), "req-1");
+        assertEquals("websocket", r.headers().get("upgrade"), "what the request is stays");
+        assertNull(r.headers().get("connection"));
+        assertNull(r.headers().get("x-hop"), "named in Connection: hop-by-hop");
+        assertNull(r.headers().get("keep-alive"));
+        assertNull(r.headers().get("expect"), "the proxy answers 100 itself");
+        assertEquals("req-1", r.headers().get("x-request-id"));
+        assertEquals("2", r.headers().get("x-end"));
+    }
 }
