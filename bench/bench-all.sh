@@ -20,8 +20,11 @@ out=target/bench-all.md
 [ -f "$script" ] || { echo "bench-all: $script not found" >&2; exit 1; }
 [ -f "$jar" ] || { echo "bench-all: $jar not built (make build)" >&2; exit 1; }
 mkdir -p target
-sed -e 's#^  enabled: false#  enabled: true\n  file: target/bench-access.log#' conf/bench-chain.yaml > target/bench-chain-log.yaml
-rm -f target/bench-access.log*
+# The log goes to a directory of its own: target/ holds the generated configuration, and the
+# proxy watches the configuration's directory, so a log there would wake the watcher per line.
+mkdir -p target/bench-log
+sed -e 's#^  enabled: false#  enabled: true\n  file: target/bench-log/access.log#' conf/bench-chain.yaml > target/bench-chain-log.yaml
+rm -f target/bench-log/access.log*
 
 rows=()
 run() {  # label config compare-args...

@@ -71,6 +71,13 @@ final class AccessLogFormat {
         } else {
             LineWriter l = json ? new LineWriter.Json(out) : new LineWriter.Text(out);
             for (Field f : REQUEST_FIELDS) {
+                if (values.direct(f.variable())) {
+                    boolean bare = Values.numeric(f.variable());
+                    l.open(f.key(), bare);
+                    values.append(f.variable(), out);
+                    l.close(bare);
+                    continue;
+                }
                 String v = values.of(f.variable());
                 if (v == null && f.omitWhenAbsent()) {
                     continue;
@@ -90,6 +97,10 @@ final class AccessLogFormat {
                 out.append(lit.text());
                 continue;
             } else if (p instanceof AccessLogTemplate.Variable var) {
+                if (values.direct(var.variable())) {
+                    values.append(var.variable(), out);
+                    continue;
+                }
                 v = values.of(var.variable());
             } else {
                 v = values.header(headerNames.indexOf(((AccessLogTemplate.Header) p).name()));

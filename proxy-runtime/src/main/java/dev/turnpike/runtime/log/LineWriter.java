@@ -15,6 +15,14 @@ abstract class LineWriter {
     /** {@code bare}: a number, written without quotes in JSON. */
     abstract void field(String key, String value, boolean bare);
 
+    /**
+     * Starts a field whose value the caller then appends to {@link #sb} itself: a value that is
+     * never empty and never needs quoting or escaping. {@link #close} ends it.
+     */
+    abstract void open(String key, boolean bare);
+
+    abstract void close(boolean bare);
+
     abstract void end();
 
     /** {@code key=value key="value with spaces"}. */
@@ -38,6 +46,18 @@ abstract class LineWriter {
             } else {
                 sb.append(value);
             }
+        }
+
+        @Override
+        void open(String key, boolean bare) {
+            if (sb.length() != start) {
+                sb.append(' ');
+            }
+            sb.append(key).append('=');
+        }
+
+        @Override
+        void close(boolean bare) {
         }
 
         private static boolean needsQuotes(String v) {
@@ -75,6 +95,21 @@ abstract class LineWriter {
             } else {
                 sb.append('"');
                 escape(value, sb);
+                sb.append('"');
+            }
+        }
+
+        @Override
+        void open(String key, boolean bare) {
+            if (sb.length() > start + 1) {
+                sb.append(',');
+            }
+            sb.append('"').append(key).append(bare ? "\":" : "\":\"");
+        }
+
+        @Override
+        void close(boolean bare) {
+            if (!bare) {
                 sb.append('"');
             }
         }

@@ -16,6 +16,8 @@ final class Values {
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH)
             .withZone(ZoneOffset.UTC);
 
+    /** For the values that are made, then returned as text. */
+    private final StringBuilder scratch = new StringBuilder(64);
     private AccessEntry e;
     private long wallMillis;
     private long isoMillis = Long.MIN_VALUE;
@@ -47,87 +49,135 @@ final class Values {
         return e.headers == null || index < 0 || index >= e.headers.length ? null : e.headers[index];
     }
 
-    String of(AccessLogVariable v) {
+    /**
+     * Whether {@code v} is present and {@link #append} writes it straight into the line: numbers,
+     * times, statuses and the client's address, which never need quoting or escaping (no space, no
+     * quote, no control character). Writing them in place spares a {@code String} per field. The
+     * per-attempt values of several attempts have {@code ", "} in them, so they are not.
+     */
+    boolean direct(AccessLogVariable v) {
+        return made(v) && (!perTry(v) || e.tries.size() == 1);
+    }
+
+    /** Whether {@code v} is present and one of the values {@link #append} makes. */
+    private boolean made(AccessLogVariable v) {
         return switch (v) {
-            case TIME_ISO8601 -> iso();
+            case TIME_ISO8601, MSEC, STATUS, REQUEST_TIME, DURATION_MS, BYTES_IN, BYTES_OUT, BODY_BYTES_SENT,
+                 UPSTREAM_ATTEMPTS -> true;
+            case REMOTE_ADDR, REMOTE_PORT, CLIENT -> e.client != null;
+            case HEAD_BYTES -> e.headBytes >= 0;
+            default -> perTry(v) && e.tries != null && !e.tries.isEmpty();
+        };
+    }
+
+    private static boolean perTry(AccessLogVariable v) {
+        return switch (v) {
+            case UPSTREAM_STATUS, UPSTREAM_CONNECT_TIME, UPSTREAM_HEADER_TIME, UPSTREAM_RESPONSE_TIME, UPSTREAM_CONNECT_MS,
+                 UPSTREAM_HEADER_MS, UPSTREAM_RESPONSE_MS -> true;
+            default -> false;
+        };
+    }
+
+    /** Appends the value of a variable {@link #made} here (a {@link #direct} one, or one {@link #of} returns as text). */
+    void append(AccessLogVariable v, StringBuilder sb) {
+        switch (v) {
+            case TIME_ISO8601 -> sb.append(iso());
+            case MSEC -> fixed3(sb, wallMillis / 1000, wallMillis % 1000);
+            case REMOTE_ADDR -> sb.append(HostText.of(e.client.getAddress()));
+            case REMOTE_PORT -> sb.append(e.client.getPort());
+            case CLIENT -> sb.append(HostText.of(e.client.getAddress())).append(':').append(e.client.getPort());
+            case STATUS -> sb.append(e.status);
+            case REQUEST_TIME -> seconds(sb, e.endNanos - e.startNanos);
+            case DURATION_MS -> millis(sb, e.endNanos - e.startNanos);
+            case BYTES_IN -> sb.append(e.bytesIn);
+            case BYTES_OUT, BODY_BYTES_SENT -> sb.append(e.bytesOut);
+            case UPSTREAM_ATTEMPTS -> sb.append(e.attempts);
+            case HEAD_BYTES -> sb.append(e.headBytes);
+            case UPSTREAM_STATUS -> perTry(sb, Part.STATUS, false);
+            case UPSTREAM_CONNECT_TIME -> perTry(sb, Part.CONNECT, true);
+            case UPSTREAM_HEADER_TIME -> perTry(sb, Part.HEADER, true);
+            case UPSTREAM_RESPONSE_TIME -> perTry(sb, Part.RESPONSE, true);
+            case UPSTREAM_CONNECT_MS -> perTry(sb, Part.CONNECT, false);
+            case UPSTREAM_HEADER_MS -> perTry(sb, Part.HEADER, false);
+            case UPSTREAM_RESPONSE_MS -> perTry(sb, Part.RESPONSE, false);
+            default -> throw new IllegalArgumentException(v + " is not written in place");
+        }
+    }
+
+    /** The value as text ({@code null}: absent), for the fields that are not {@link #direct}, and for tcp lines. */
+    String of(AccessLogVariable v) {
+        if (made(v)) {
+            scratch.setLength(0);
+            append(v, scratch);
+            return scratch.toString();
+        }
+        return switch (v) {
             case TIME_LOCAL -> local();
-            case MSEC -> (wallMillis / 1000) + "." + pad3(wallMillis % 1000);
-            case REMOTE_ADDR -> e.client == null ? null : HostText.of(e.client.getAddress());
-            case REMOTE_PORT -> e.client == null ? null : Integer.toString(e.client.getPort());
-            case CLIENT -> e.client == null ? null : HostText.of(e.client.getAddress()) + ":" + e.client.getPort();
             case REQUEST_METHOD -> e.method;
             case REQUEST_URI -> e.uri;
             case REQUEST -> e.method == null ? null : e.method + " " + e.uri + " " + e.protocol;
             case SERVER_PROTOCOL -> e.protocol;
             case HOST -> e.host;
-            case STATUS -> Integer.toString(e.status);
-            case REQUEST_TIME -> seconds(e.endNanos - e.startNanos);
-            case DURATION_MS -> millis(e.endNanos - e.startNanos);
-            case BYTES_IN -> Long.toString(e.bytesIn);
-            case BYTES_OUT, BODY_BYTES_SENT -> Long.toString(e.bytesOut);
             case UPSTREAM -> e.upstream;
             case UPSTREAM_GROUP -> e.group;
-            case UPSTREAM_ADDR -> perTry(Part.ADDRESS, false);
-            case UPSTREAM_STATUS -> perTry(Part.STATUS, false);
-            case UPSTREAM_CONNECT_TIME -> perTry(Part.CONNECT, true);
-            case UPSTREAM_HEADER_TIME -> perTry(Part.HEADER, true);
-            case UPSTREAM_RESPONSE_TIME -> perTry(Part.RESPONSE, true);
-            case UPSTREAM_CONNECT_MS -> perTry(Part.CONNECT, false);
-            case UPSTREAM_HEADER_MS -> perTry(Part.HEADER, false);
-            case UPSTREAM_RESPONSE_MS -> perTry(Part.RESPONSE, false);
-            case UPSTREAM_ATTEMPTS -> Integer.toString(e.attempts);
+            case UPSTREAM_ADDR -> addresses();
             case REQUEST_ID -> e.requestId;
             case RESPONDED_BY -> e.respondedBy;
             case ERROR -> e.error;
             case REASON -> e.reason;
-            case HEAD_BYTES -> e.headBytes < 0 ? null : Integer.toString(e.headBytes);
+            default -> null; // one made here, absent
         };
     }
 
-    private enum Part { ADDRESS, STATUS, CONNECT, HEADER, RESPONSE }
+    private enum Part { STATUS, CONNECT, HEADER, RESPONSE }
 
-    /** One value per attempt, {@code ", "} between them (nginx's form); {@code -} for one it lacks. */
-    private String perTry(Part part, boolean inSeconds) {
+    /**
+     * The backends tried, {@code ", "} between them (nginx's form). Not written in place: an address
+     * is a plugin's text, which may need quoting.
+     */
+    private String addresses() {
         List<UpstreamTry> tries = e.tries;
         if (tries == null || tries.isEmpty()) {
             return null;
         }
         if (tries.size() == 1) {
-            return one(tries.get(0), part, inSeconds); // the common case, without a builder
+            return tries.get(0).address; // the common case, without a builder
         }
-        StringBuilder sb = new StringBuilder(tries.size() * 8);
+        scratch.setLength(0);
+        for (int i = 0; i < tries.size(); i++) {
+            scratch.append(i > 0 ? ", " : "").append(tries.get(i).address);
+        }
+        return scratch.toString();
+    }
+
+    /** One value per attempt, {@code ", "} between them; {@code -} for one it lacks. */
+    private void perTry(StringBuilder sb, Part part, boolean inSeconds) {
+        List<UpstreamTry> tries = e.tries;
         for (int i = 0; i < tries.size(); i++) {
             UpstreamTry t = tries.get(i);
             if (i > 0) {
                 sb.append(", ");
             }
-            switch (part) {
-                case ADDRESS -> sb.append(t.address);
-                case STATUS -> sb.append(t.status == 0 ? "-" : Integer.toString(t.status));
-                case CONNECT -> time(sb, t.connectNanos, inSeconds);
-                case HEADER -> time(sb, t.headerNanos, inSeconds);
-                case RESPONSE -> time(sb, t.endNanos, inSeconds);
+            long nanos = switch (part) {
+                case STATUS -> -1;
+                case CONNECT -> t.connectNanos;
+                case HEADER -> t.headerNanos;
+                case RESPONSE -> t.endNanos;
+            };
+            if (part == Part.STATUS) {
+                if (t.status == 0) {
+                    sb.append('-');
+                } else {
+                    sb.append(t.status);
+                }
+            } else if (nanos < 0) {
+                sb.append('-');
+            } else if (inSeconds) {
+                seconds(sb, nanos);
+            } else {
+                millis(sb, nanos);
             }
         }
-        return sb.toString();
-    }
-
-    private static String one(UpstreamTry t, Part part, boolean inSeconds) {
-        return switch (part) {
-            case ADDRESS -> t.address;
-            case STATUS -> t.status == 0 ? "-" : Integer.toString(t.status);
-            case CONNECT -> time(t.connectNanos, inSeconds);
-            case HEADER -> time(t.headerNanos, inSeconds);
-            case RESPONSE -> time(t.endNanos, inSeconds);
-        };
-    }
-
-    private static String time(long nanos, boolean inSeconds) {
-        return nanos < 0 ? "-" : inSeconds ? seconds(nanos) : millis(nanos);
-    }
-
-    private static void time(StringBuilder sb, long nanos, boolean inSeconds) {
-        sb.append(nanos < 0 ? "-" : inSeconds ? seconds(nanos) : millis(nanos));
     }
 
     private String iso() {
@@ -148,18 +198,23 @@ final class Values {
     }
 
     /** Nanoseconds as milliseconds with three decimals, without a Formatter (it costs microseconds). */
-    static String millis(long nanos) {
+    static void millis(StringBuilder sb, long nanos) {
         long micros = Math.max(0, nanos / 1000);
-        return (micros / 1000) + "." + pad3(micros % 1000);
+        fixed3(sb, micros / 1000, micros % 1000);
     }
 
     /** Nanoseconds as seconds with three decimals (nginx's times). */
-    static String seconds(long nanos) {
+    static void seconds(StringBuilder sb, long nanos) {
         long ms = Math.max(0, nanos / 1_000_000);
-        return (ms / 1000) + "." + pad3(ms % 1000);
+        fixed3(sb, ms / 1000, ms % 1000);
     }
 
-    private static String pad3(long n) {
-        return n < 10 ? "00" + n : n < 100 ? "0" + n : Long.toString(n);
+    /** {@code whole.fraction}, the fraction (0..999) in three digits. */
+    private static void fixed3(StringBuilder sb, long whole, long fraction) {
+        sb.append(whole).append('.');
+        if (fraction < 100) {
+            sb.append(fraction < 10 ? "00" : "0");
+        }
+        sb.append(fraction);
     }
 }

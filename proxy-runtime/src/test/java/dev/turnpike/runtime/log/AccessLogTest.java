@@ -153,11 +153,25 @@ class AccessLogTest {
 
     @Test
     void timesHaveThreeDecimals() {
-        assertEquals("0.000", Values.millis(0));
-        assertEquals("0.007", Values.millis(7_000));
-        assertEquals("12.050", Values.millis(12_050_000));
-        assertEquals("1500.000", Values.millis(1_500_000_000L));
-        assertEquals("1.500", Values.seconds(1_500_000_000L));
-        assertEquals("0.000", Values.seconds(999_999L));
+        assertEquals("0.000", millis(0));
+        assertEquals("0.007", millis(7_000));
+        assertEquals("12.050", millis(12_050_000));
+        assertEquals("1500.000", millis(1_500_000_000L));
+        assertEquals("1.500", seconds(1_500_000_000L));
+        assertEquals("0.000", seconds(999_999L));
+        assertEquals("0.099", seconds(99_999_999L));
+        assertEquals("0.000", millis(-5), "a clock that stepped back is no negative time");
+    }
+
+    private static String millis(long nanos) {
+        StringBuilder sb = new StringBuilder();
+        Values.millis(sb, nanos);
+        return sb.toString();
+    }
+
+    private static String seconds(long nanos) {
+        StringBuilder sb = new StringBuilder();
+        Values.seconds(sb, nanos);
+        return sb.toString();
     }
 }
