@@ -12,6 +12,7 @@ import dev.turnpike.runtime.log.AccessLogOutput;
 import dev.turnpike.runtime.metrics.MetricsServer;
 import dev.turnpike.runtime.metrics.ProxyMetrics;
 import dev.turnpike.runtime.reload.Reloader;
+import dev.turnpike.runtime.reload.WatchOverlap;
 import dev.turnpike.runtime.server.ProxyServer;
 import dev.turnpike.runtime.tls.TlsRuntime;
 import io.prometheus.client.hotspot.DefaultExports;
@@ -85,6 +86,11 @@ public final class Turnpike implements AutoCloseable {
     /** Binds the proxy and the metrics listener, and serves. */
     public Turnpike start() throws InterruptedException, IOException {
         AccessLogOutput.apply(config.accessLog());
+        String overlap = WatchOverlap.warning(config.accessLog().enabled() ? config.accessLog().file() : null,
+                config.file(), config.plugins().dir());
+        if (overlap != null) {
+            log.warn(overlap);
+        }
         // The admin listener binds first: if its port is taken, the proxy fails before it takes traffic.
         if (config.metrics().enabled()) {
             DefaultExports.register(metrics.registry());

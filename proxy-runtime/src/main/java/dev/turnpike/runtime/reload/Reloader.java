@@ -170,11 +170,6 @@ public final class Reloader implements AutoCloseable {
             });
         }
         watcher.start();
-        String overlap = WatchOverlap.warning(config.accessLog().enabled() ? config.accessLog().file() : null,
-                config.file(), drop.path());
-        if (overlap != null) {
-            log.warn(overlap);
-        }
         manager.scheduleWithFixedDelay(this::housekeeping, DRAIN_CHECK_MILLIS, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         manager.scheduleWithFixedDelay(() -> guarded("rescan", () -> scanJars(false)), RESCAN_MILLIS, RESCAN_MILLIS,
                 TimeUnit.MILLISECONDS);

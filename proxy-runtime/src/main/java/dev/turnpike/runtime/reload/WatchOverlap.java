@@ -8,13 +8,13 @@ import java.nio.file.Path;
  * one of them wakes it for every line, about a microsecond of CPU per request in
  * {@code docs/PERFORMANCE.md}'s measurement, so it is worth a warning at start.
  */
-final class WatchOverlap {
+public final class WatchOverlap {
 
     private WatchOverlap() {
     }
 
     /** The warning for an access log in a watched directory, or null (no file, or elsewhere). */
-    static String warning(Path accessLog, Path configFile, Path dropDir) {
+    public static String warning(Path accessLog, Path configFile, Path dropDir) {
         if (accessLog == null) {
             return null;
         }
