@@ -277,6 +277,12 @@ final class RedisLink implements AutoCloseable {
         return connection != null;
     }
 
+    /** Whether the connection is up now, as Lettuce knows it (tests wait on it after stopping Redis). */
+    boolean connectedNow() {
+        StatefulConnection<String, String> c = connection;
+        return c != null && c.isOpen();
+    }
+
     /** The threads the client's resources made, for tests. */
     List<Thread> threads() {
         return List.copyOf(threads);

@@ -94,6 +94,13 @@ class RedisStoreTest extends RedisTestBase {
         RedisFleet.Member m = fleet(1, "allow", "burst", 2, "refill_per_second", 0.01).get(0).awaitConnected();
         assertTrue(m.decide("192.0.2.9").allowed());
         redis.stop();
+        // Until the client has seen the close, a call may go out on the dead connection and end as
+        // a timeout or an error instead: wait for it, so every decision below is 'disconnected'.
+        long seen = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (m.plugin.link().connectedNow()) {
+            assertTrue(System.nanoTime() < seen, "the client still thinks it is connected 10 s after Redis stopped");
+            Thread.sleep(5);
+        }
         for (int i = 0; i < 20; i++) {
             // the first few also time the decision against a probe timer (which takes its 200 ms)
             RedisFleet.Result r = m.decide("192.0.2.9", i < 3 ? 200 : 0);
