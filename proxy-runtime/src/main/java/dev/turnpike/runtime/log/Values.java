@@ -158,24 +158,20 @@ final class Values {
             if (i > 0) {
                 sb.append(", ");
             }
-            long nanos = switch (part) {
-                case STATUS -> -1;
+            long v = switch (part) { // negative: the attempt lacks it
+                case STATUS -> t.status == 0 ? -1 : t.status;
                 case CONNECT -> t.connectNanos;
                 case HEADER -> t.headerNanos;
                 case RESPONSE -> t.endNanos;
             };
-            if (part == Part.STATUS) {
-                if (t.status == 0) {
-                    sb.append('-');
-                } else {
-                    sb.append(t.status);
-                }
-            } else if (nanos < 0) {
+            if (v < 0) {
                 sb.append('-');
+            } else if (part == Part.STATUS) {
+                sb.append(v);
             } else if (inSeconds) {
-                seconds(sb, nanos);
+                seconds(sb, v);
             } else {
-                millis(sb, nanos);
+                millis(sb, v);
             }
         }
     }
